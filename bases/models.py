@@ -1,0 +1,266 @@
+"""Training institutions, training bases, skill-master studios and staff memberships."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from training_platform.reference.models import Occupation, Region, SkillLevel
+from training_platform.roles import ORGANISATION_ROLES, REGION_ROLES, Role
+from training_platform.validators import normalize_credit_code, validate_credit_code
+
+
+class InstitutionKind(models.TextChoices):
+    TECHNICAL_SCHOOL = "technical_school", "技工院校"
+    VOCATIONAL_SCHOOL = "vocational_school", "职业院校"
+    ENTERPRISE = "enterprise", "企业"
+    PRIVATE_SCHOOL = "private_school", "民办培训机构"
+    EVALUATION_ORG = "evaluation_org", "社会培训评价组织"
+    BASE_OPERATOR = "base_operator", "公共实训基地运营单位"
+
+
+class QualificationStatus(models.TextChoices):
+    PENDING = "pending", "待审核"
+    APPROVED = "approved", "已认定"
+    SUSPENDED = "suspended", "暂停"
+    REVOKED = "revoked", "已撤销"
+
+
+class TrainingInstitution(models.Model):
+    name = models.CharField("机构名称", max_length=100)
+    credit_code = models.CharField(
+        "统一社会信用代码",
+        max_length=18,
+        unique=True,
+        validators=[validate_credit_code],
+    )
+    kind = models.CharField("机构类型", max_length=24, choices=InstitutionKind.choices)
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", verbose_name="所在地"
+    )
+    address = models.CharField("地址", max_length=200, blank=True)
+    contact_name = models.CharField("联系人", max_length=40, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=20, blank=True)
+    status = models.CharField(
+        "资质状态",
+        max_length=12,
+        choices=QualificationStatus.choices,
+        default=QualificationStatus.PENDING,
+    )
+    approved_at = models.DateField("认定日期", null=True, blank=True)
+    occupations = models.ManyToManyField(
+        Occupation,
+        through="InstitutionOccupation",
+        related_name="+",
+        blank=True,
+        verbose_name="可培训/评价职业",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "培训机构"
+        verbose_name_plural = "培训机构"
+        ordering = ["region_id", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.credit_code:
+            self.credit_code = normalize_credit_code(self.credit_code)
+
+
+class InstitutionOccupation(models.Model):
+    """An occupation an institution is filed for, up to a level, to train and/or evaluate."""
+
+    institution = models.ForeignKey(
+        TrainingInstitution, on_delete=models.CASCADE, related_name="filings"
+    )
+    occupation = models.ForeignKey(
+        Occupation, on_delete=models.PROTECT, related_name="+", verbose_name="职业"
+    )
+    max_level = models.CharField("最高等级", max_length=1, choices=SkillLevel.choices)
+    can_train = models.BooleanField("可培训", default=True)
+    can_evaluate = models.BooleanField("可评价", default=False)
+    filing_no = models.CharField("备案文号", max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = "备案职业"
+        verbose_name_plural = "备案职业"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "occupation"], name="uniq_institution_occupation"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.occupation_id} ≤ {self.get_max_level_display()}"
+
+
+class BaseKind(models.TextChoices):
+    PUBLIC_TRAINING = "public_training", "公共实训基地"
+    HIGH_SKILL = "high_skill", "高技能人才培训基地"
+    COMPETITION = "competition", "竞赛集训基地"
+
+
+class ApprovalLevel(models.TextChoices):
+    NATIONAL = "national", "国家级"
+    PROVINCIAL = "provincial", "省级"
+    PREFECTURE = "prefecture", "市（州）级"
+    COUNTY = "county", "县级"
+
+
+class TrainingBase(models.Model):
+    name = models.CharField("基地名称", max_length=100)
+    kind = models.CharField("基地类型", max_length=20, choices=BaseKind.choices)
+    level = models.CharField("级别", max_length=12, choices=ApprovalLevel.choices)
+    host = models.ForeignKey(
+        TrainingInstitution,
+        on_delete=models.PROTECT,
+        related_name="bases",
+        verbose_name="依托单位",
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", verbose_name="所在地"
+    )
+    stations = models.PositiveIntegerField("工位数", default=0)
+    occupations = models.ManyToManyField(
+        Occupation, related_name="+", blank=True, verbose_name="实训职业"
+    )
+    approval_year = models.PositiveSmallIntegerField("批准年份", null=True, blank=True)
+    approval_doc_no = models.CharField("批准文号", max_length=60, blank=True)
+    funding = models.DecimalField(
+        "建设资金（元）",
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    description = models.TextField("简介", blank=True)
+
+    class Meta:
+        verbose_name = "培训基地"
+        verbose_name_plural = "培训基地"
+        ordering = ["region_id", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class SkillMasterStudio(models.Model):
+    name = models.CharField("工作室名称", max_length=100)
+    level = models.CharField("级别", max_length=12, choices=ApprovalLevel.choices)
+    host = models.ForeignKey(
+        TrainingInstitution,
+        on_delete=models.PROTECT,
+        related_name="studios",
+        verbose_name="依托单位",
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", verbose_name="所在地"
+    )
+    occupation = models.ForeignKey(
+        Occupation, on_delete=models.PROTECT, related_name="+", verbose_name="职业"
+    )
+    master_name = models.CharField("领办人", max_length=40)
+    master_level = models.CharField(
+        "领办人技能等级", max_length=1, choices=SkillLevel.choices
+    )
+    master_honours = models.CharField(
+        "领办人荣誉",
+        max_length=200,
+        blank=True,
+        help_text="如：中华技能大奖、全国技术能手、贵州省技术能手",
+    )
+    approval_year = models.PositiveSmallIntegerField("批准年份", null=True, blank=True)
+    approval_doc_no = models.CharField("批准文号", max_length=60, blank=True)
+    funding = models.DecimalField(
+        "资助资金（元）",
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    apprentices_mentored = models.PositiveIntegerField("累计带徒人数", default=0)
+    results = models.TextField("攻关成果", blank=True)
+
+    class Meta:
+        verbose_name = "技能大师工作室"
+        verbose_name_plural = "技能大师工作室"
+        ordering = ["region_id", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class StaffMembership(models.Model):
+    """A user's role with its scope: an organisation (institution staff, evaluators) or a
+    region (bureau staff, auditors). A user may hold several."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name="用户",
+    )
+    role = models.CharField(
+        "角色",
+        max_length=12,
+        choices=[
+            (r.value, r.label) for r in Role if r in ORGANISATION_ROLES | REGION_ROLES
+        ],
+    )
+    institution = models.ForeignKey(
+        TrainingInstitution,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name="机构",
+    )
+    region = models.ForeignKey(
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="辖区",
+    )
+    is_active = models.BooleanField("有效", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "工作人员身份"
+        verbose_name_plural = "工作人员身份"
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        role__in=[r.value for r in ORGANISATION_ROLES],
+                        institution__isnull=False,
+                        region__isnull=True,
+                    )
+                    | Q(
+                        role__in=[r.value for r in REGION_ROLES],
+                        region__isnull=False,
+                        institution__isnull=True,
+                    )
+                ),
+                name="membership_scope_matches_role",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "institution"],
+                condition=Q(institution__isnull=False),
+                name="uniq_org_membership",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "region"],
+                condition=Q(region__isnull=False),
+                name="uniq_region_membership",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.institution or self.region}"

@@ -1,0 +1,69 @@
+"""Who may see and change institutions, bases, studios and memberships (see access.py)."""
+
+from bases.models import (
+    SkillMasterStudio,
+    StaffMembership,
+    TrainingBase,
+    TrainingInstitution,
+)
+from training_platform import access
+from training_platform.reference.models import prefix_for
+from training_platform.roles import REGION_ROLES, Role
+
+
+def resolve_scope(user) -> dict:
+    memberships = list(
+        StaffMembership.objects.filter(user=user, is_active=True)
+        .select_related("region")
+        .only("role", "institution_id", "region__code", "region__level")
+    )
+    return {
+        "roles": {m.role for m in memberships},
+        "institution_ids": {m.institution_id for m in memberships if m.institution_id},
+        "role_regions": {
+            (m.role, prefix_for(m.region.code, m.region.level))
+            for m in memberships
+            if m.role in REGION_ROLES and m.region_id
+        },
+    }
+
+
+def _regional(scope):
+    # Bureau staff and auditors: everything in their region and below.
+    return scope.region_q("region_id")
+
+
+def institution_view(scope):
+    return _regional(scope) | scope.institution_q("pk")
+
+
+def institution_change(scope):
+    query = scope.institution_q("pk") if scope.has(Role.INSTITUTION) else access.NOTHING
+    if scope.has(Role.BUREAU):
+        query |= _bureau_only(scope, "region_id")
+    return query
+
+
+def hosted_view(scope):
+    return _regional(scope) | scope.institution_q("host_id")
+
+
+def hosted_change(scope):
+    return _bureau_only(scope, "region_id")
+
+
+def _bureau_only(scope, path):
+    return scope.region_q(path, role=Role.BUREAU)
+
+
+def membership_view(scope):
+    return scope.region_q("region_id", "institution__region_id")
+
+
+access.register_scope_resolver(resolve_scope)
+access.register(TrainingInstitution, view=institution_view, change=institution_change)
+access.register(TrainingBase, view=hosted_view, change=hosted_change)
+access.register(SkillMasterStudio, view=hosted_view, change=hosted_change)
+access.register(
+    StaffMembership, view=membership_view, change=lambda scope: access.NOTHING
+)

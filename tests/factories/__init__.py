@@ -1,0 +1,146 @@
+"""factory_boy factories, one per model. Reference data comes from the loaded tables."""
+
+import datetime as dt
+import random
+
+import factory
+from django.contrib.auth import get_user_model
+
+from bases.models import (
+    ApprovalLevel,
+    BaseKind,
+    InstitutionKind,
+    QualificationStatus,
+    SkillMasterStudio,
+    StaffMembership,
+    TrainingBase,
+    TrainingInstitution,
+)
+from bases.services import membership_grant
+from trainees.models import KeyGroupMembership, Trainee, id_number_fields
+from training_platform.reference.models import KeyGroup, Occupation, Region, SkillLevel
+from training_platform.validators import (
+    complete_credit_code,
+    complete_id_number,
+    org_code_check_char,
+    parse_id_number,
+)
+
+PASSWORD = "test-pass-2026"
+_rng = random.Random(20261126)
+
+
+def region(code: str) -> Region:
+    return Region.objects.get(code=code)
+
+
+def make_id_number(
+    county: str = "520102", birth: dt.date | None = None, seq=None
+) -> str:
+    birth = birth or dt.date(1990, 1, 1) + dt.timedelta(days=_rng.randrange(0, 9000))
+    seq = _rng.randrange(0, 1000) if seq is None else seq
+    return complete_id_number(f"{county}{birth:%Y%m%d}{seq:03d}")
+
+
+def make_credit_code(county: str = "520102", authority: str = "52") -> str:
+    body = f"{_rng.randrange(0, 10**8):08d}"
+    org = body + org_code_check_char(body)
+    return complete_credit_code(f"{authority}{county}{org}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class InstitutionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TrainingInstitution
+
+    name = factory.Sequence(lambda n: f"测试职业培训学校{n}")
+    credit_code = factory.LazyFunction(make_credit_code)
+    kind = InstitutionKind.PRIVATE_SCHOOL
+    region = factory.LazyFunction(lambda: region("520102"))
+    status = QualificationStatus.APPROVED
+
+
+class TrainingBaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TrainingBase
+
+    name = factory.Sequence(lambda n: f"公共实训基地{n}")
+    kind = BaseKind.PUBLIC_TRAINING
+    level = ApprovalLevel.PREFECTURE
+    host = factory.SubFactory(InstitutionFactory)
+    region = factory.SelfAttribute("host.region")
+    stations = 120
+
+
+class StudioFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SkillMasterStudio
+
+    name = factory.Sequence(lambda n: f"技能大师工作室{n}")
+    level = ApprovalLevel.PROVINCIAL
+    host = factory.SubFactory(InstitutionFactory)
+    region = factory.SelfAttribute("host.region")
+    occupation = factory.LazyFunction(lambda: Occupation.objects.get(code="6-31-01-03"))
+    master_name = "王师傅"
+    master_level = SkillLevel.LEVEL_2
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StaffMembership
+
+    user = factory.SubFactory(UserFactory)
+    role = "institution"
+    institution = factory.SubFactory(InstitutionFactory)
+    region = None
+
+
+class TraineeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Trainee
+
+    id_number = factory.LazyFunction(make_id_number)
+    name = factory.Sequence(lambda n: f"学员{n}")
+    phone = factory.Sequence(lambda n: f"138{n % 10**8:08d}")
+    household_region = factory.LazyFunction(lambda: region("520102"))
+    residence_region = factory.SelfAttribute("household_region")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        kwargs.update(id_number_fields(parse_id_number(kwargs.pop("id_number"))))
+        return super()._create(model_class, *args, **kwargs)
+
+
+class KeyGroupMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KeyGroupMembership
+
+    trainee = factory.SubFactory(TraineeFactory)
+    group = factory.LazyFunction(lambda: KeyGroup.objects.get(code="rural_migrant"))
+    since = dt.date(2024, 1, 1)
+
+
+def staff_user(role: str, *, institution=None, region_code: str | None = None, **kw):
+    """A user holding one staff role, scoped to an institution or a region."""
+    user = UserFactory(**kw)
+    membership_grant(
+        user=user,
+        role=role,
+        institution=institution,
+        region=region(region_code) if region_code else None,
+    )
+    return user

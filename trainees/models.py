@@ -1,0 +1,177 @@
+"""Real-name trainee records (实名制) and key-group memberships.
+
+Personal data (PIPL): ``id_number`` and ``bank_account`` are encrypted at rest
+(``EncryptedTextField``) and found through ``id_number_hash`` (a keyed blind index).
+What statistics need from the ID number is derived once into plain columns.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from training_platform import pii
+from training_platform.reference.models import KeyGroup, Region
+from training_platform.validators import IdNumberInfo, parse_id_number
+
+ID_NUMBER_PURPOSE = "trainee.id_number"
+BANK_ACCOUNT_PURPOSE = "trainee.bank_account"
+
+
+class Sex(models.TextChoices):
+    MALE = "M", "男"
+    FEMALE = "F", "女"
+
+
+class Education(models.TextChoices):
+    PRIMARY = "primary", "小学及以下"
+    JUNIOR = "junior", "初中"
+    SENIOR = "senior", "高中/中专/技校"
+    COLLEGE = "college", "大专"
+    BACHELOR = "bachelor", "本科"
+    POSTGRADUATE = "postgraduate", "研究生"
+
+
+def id_number_hash(number: str) -> str:
+    return pii.blind_index(number, purpose=ID_NUMBER_PURPOSE)
+
+
+def id_number_fields(info: IdNumberInfo) -> dict:
+    """The stored columns for a validated ID number: ciphertext source, hash, derived facts."""
+    return {
+        "id_number": info.number,
+        "id_number_hash": id_number_hash(info.number),
+        "birth_date": info.birth_date,
+        "sex": info.sex,
+        "id_region_code": info.region_code,
+    }
+
+
+class Trainee(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="trainee",
+        verbose_name="登录账号",
+    )
+    name = models.CharField("姓名", max_length=40)
+    # Personal data: encrypted; never filter on it, use id_number_hash.
+    id_number = pii.EncryptedTextField("身份证号码", purpose=ID_NUMBER_PURPOSE)
+    id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # Derived from the ID number once, in plain columns for statistics.
+    birth_date = models.DateField("出生日期", editable=False)
+    sex = models.CharField("性别", max_length=1, choices=Sex.choices, editable=False)
+    id_region_code = models.CharField(
+        "发证地区划", max_length=6, editable=False, db_index=True
+    )
+    phone = models.CharField("手机号码", max_length=11, blank=True)
+    household_region = models.ForeignKey(
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="户籍地",
+    )
+    residence_region = models.ForeignKey(
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="常住地",
+    )
+    education = models.CharField(
+        "文化程度", max_length=12, choices=Education.choices, blank=True
+    )
+    # Personal data: encrypted; shown masked (last four digits).
+    bank_account = pii.EncryptedTextField(
+        "银行账号", purpose=BANK_ACCOUNT_PURPOSE, blank=True
+    )
+    key_groups = models.ManyToManyField(
+        KeyGroup,
+        through="KeyGroupMembership",
+        related_name="+",
+        blank=True,
+        verbose_name="重点群体",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "学员"
+        verbose_name_plural = "学员"
+        ordering = ["-created_at", "-id"]
+        permissions = [("reveal_pii", "可查看完整身份证号码和银行账号（记录审计）")]
+        indexes = [
+            models.Index(fields=["household_region"]),
+            models.Index(fields=["residence_region"]),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def __repr__(self):
+        return f"<Trainee {self.pk}>"
+
+    def save(self, *args, **kwargs):
+        # The hash must always describe the stored number.
+        if self.id_number and self.id_number_hash != id_number_hash(self.id_number):
+            self.set_id_number(self.id_number)
+        super().save(*args, **kwargs)
+
+    @property
+    def masked_name(self) -> str:
+        return pii.mask_name(self.name)
+
+    @property
+    def masked_id_number(self) -> str:
+        return pii.mask_id_number(self.id_number)
+
+    @property
+    def masked_phone(self) -> str:
+        return pii.mask_phone(self.phone)
+
+    @property
+    def masked_bank_account(self) -> str:
+        return pii.mask_account(self.bank_account)
+
+    def set_id_number(self, value) -> None:
+        """Validate, normalise and store an ID number with its hash and derived columns."""
+        for name, field_value in id_number_fields(parse_id_number(value)).items():
+            setattr(self, name, field_value)
+
+
+class KeyGroupMembership(models.Model):
+    """A trainee's membership of a key group, with the dates it held."""
+
+    trainee = models.ForeignKey(
+        Trainee, on_delete=models.CASCADE, related_name="key_group_memberships"
+    )
+    group = models.ForeignKey(
+        KeyGroup, on_delete=models.PROTECT, related_name="+", verbose_name="重点群体"
+    )
+    since = models.DateField("认定日期")
+    until = models.DateField("截止日期", null=True, blank=True)
+    evidence = models.CharField("认定依据", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "重点群体身份"
+        verbose_name_plural = "重点群体身份"
+        ordering = ["since"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trainee", "group", "since"], name="uniq_key_group_membership"
+            ),
+            models.CheckConstraint(
+                condition=Q(until__isnull=True) | Q(until__gte=models.F("since")),
+                name="key_group_until_after_since",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.group} {self.since}"
+
+    def active_on(self, day) -> bool:
+        return self.since <= day and (self.until is None or day <= self.until)

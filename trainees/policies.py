@@ -1,0 +1,52 @@
+"""Who may see and change trainee records (see access.py).
+
+Bureau staff and auditors see trainees whose household or residence region is in their
+region. A trainee sees their own record. Institution staff see the trainees of their own
+classes: ``courses`` adds that rule, since enrolments live there.
+"""
+
+from django.db.models import Q
+
+from trainees.models import KeyGroupMembership, Trainee
+from training_platform import access
+from training_platform.roles import Role
+
+
+def resolve_scope(user) -> dict:
+    trainee_id = Trainee.objects.filter(user=user).values_list("pk", flat=True).first()
+    if trainee_id is None:
+        return {}
+    return {"roles": {Role.TRAINEE}, "trainee_id": trainee_id}
+
+
+def trainee_view(scope):
+    query = scope.region_q("household_region_id", "residence_region_id")
+    if scope.trainee_id:
+        query |= Q(pk=scope.trainee_id)
+    return query
+
+
+def trainee_change(scope):
+    return scope.region_q(
+        "household_region_id", "residence_region_id", role=Role.BUREAU
+    )
+
+
+def membership_view(scope):
+    query = scope.region_q(
+        "trainee__household_region_id", "trainee__residence_region_id"
+    )
+    if scope.trainee_id:
+        query |= Q(trainee_id=scope.trainee_id)
+    return query
+
+
+access.register_scope_resolver(resolve_scope)
+access.register(Trainee, view=trainee_view, change=trainee_change)
+access.register(
+    KeyGroupMembership,
+    view=membership_view,
+    change=lambda scope: scope.region_q(
+        "trainee__household_region_id", "trainee__residence_region_id", role=Role.BUREAU
+    ),
+)

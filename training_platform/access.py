@@ -1,0 +1,184 @@
+"""The one place that answers "which rows may this user see / change".
+
+Each app registers, for each of its models, a *view* rule and a *change* rule: a function
+from the user's :class:`Scope` to a ``Q``. Higher apps may add rules to a lower app's model
+(``courses`` lets an institution see the trainees enrolled in its classes) without the
+lower app importing them. Every back-office list, object view and API goes through
+:func:`visible` / :func:`changeable` (or :func:`get_visible_or_404`).
+
+Who the user *is* (their memberships) is told by *scope resolvers* that the apps owning
+memberships register, so this module imports no app.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from training_platform.roles import ORGANISATION_ROLES, REGION_ROLES, Role
+
+NOTHING = Q(pk__in=[])
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a user is: roles, the organisations they work for, the regions they cover."""
+
+    user_id: int | None = None
+    is_superuser: bool = False
+    roles: frozenset = frozenset()
+    institution_ids: frozenset = frozenset()
+    role_regions: tuple = ()  # (role, region code prefix) pairs
+    trainee_id: int | None = None
+
+    def has(self, role: str) -> bool:
+        return role in self.roles
+
+    @property
+    def is_staff_scope(self) -> bool:
+        return bool(self.roles & (ORGANISATION_ROLES | REGION_ROLES | {Role.EDITOR}))
+
+    def region_prefixes(self, role: str | None = None) -> tuple:
+        """Region code prefixes covered, by any regional role or by ``role`` only."""
+        return _outermost(p for r, p in self.role_regions if role is None or r == role)
+
+    def region_q(self, *paths: str, role: str | None = None) -> Q:
+        """Rows whose region (any of ``paths``, each a region code path) is in scope."""
+        query = NOTHING
+        for prefix in self.region_prefixes(role):
+            for path in paths:
+                query |= Q(**{f"{path}__startswith": prefix})
+        return query
+
+    def institution_q(self, path: str) -> Q:
+        if not self.institution_ids:
+            return NOTHING
+        return Q(**{f"{path}__in": sorted(self.institution_ids)})
+
+
+ANONYMOUS = Scope()
+
+Rule = Callable[[Scope], Q]
+ScopeResolver = Callable[[object], dict]
+
+_view_rules: dict[type, list[Rule]] = defaultdict(list)
+_change_rules: dict[type, list[Rule]] = defaultdict(list)
+_resolvers: list[ScopeResolver] = []
+
+
+def register(model: type[Model], *, view: Rule, change: Rule | None = None) -> None:
+    """Add a view rule (and optionally a change rule) for ``model``; rules are OR-ed."""
+    if view not in _view_rules[model]:
+        _view_rules[model].append(view)
+    if change is not None and change not in _change_rules[model]:
+        _change_rules[model].append(change)
+
+
+def register_scope_resolver(resolver: ScopeResolver) -> None:
+    """``resolver(user)`` returns Scope fields to merge (sets are unioned)."""
+    if resolver not in _resolvers:
+        _resolvers.append(resolver)
+
+
+def _resolve(user) -> Scope:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return ANONYMOUS
+    roles, institutions, role_regions, trainee_id = set(), set(), set(), None
+    for resolver in _resolvers:
+        part = resolver(user)
+        roles |= set(part.get("roles", ()))
+        institutions |= set(part.get("institution_ids", ()))
+        role_regions |= set(part.get("role_regions", ()))
+        trainee_id = part.get("trainee_id", trainee_id)
+    if user.is_superuser:
+        roles.add(Role.ADMIN)
+    return Scope(
+        user_id=user.pk,
+        is_superuser=user.is_superuser,
+        roles=frozenset(roles),
+        institution_ids=frozenset(institutions),
+        role_regions=tuple(sorted(role_regions)),
+        trainee_id=trainee_id,
+    )
+
+
+def _outermost(prefixes: Iterable[str]) -> tuple:
+    """Drop prefixes already covered by a shorter one (a province covers its prefectures)."""
+    kept = []
+    for prefix in sorted(prefixes, key=len):
+        if not any(prefix.startswith(k) for k in kept):
+            kept.append(prefix)
+    return tuple(sorted(kept))
+
+
+def scope_for(user) -> Scope:
+    """The user's scope, computed once per user object (i.e. once per request)."""
+    if user is None:
+        return ANONYMOUS
+    cached = getattr(user, "_access_scope", None)
+    if cached is None:
+        cached = _resolve(user)
+        if user.is_authenticated:
+            user._access_scope = cached
+    return cached
+
+
+def forget_scope(user) -> None:
+    """Drop the cached scope (after a membership change in the same request or test)."""
+    if hasattr(user, "_access_scope"):
+        del user._access_scope
+
+
+def _as_queryset(source) -> QuerySet:
+    if isinstance(source, QuerySet):
+        return source
+    return source._default_manager.all()
+
+
+def _rules_for(model, table):
+    for klass in model.__mro__:
+        if klass in table:
+            return table[klass]
+    return []
+
+
+def _filter(user, source, table) -> QuerySet:
+    qs = _as_queryset(source)
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return qs
+    query = NOTHING
+    for rule in _rules_for(qs.model, table):
+        query |= rule(scope)
+    if query == NOTHING:
+        return qs.none()
+    # A rule that spans a to-many relation can match a row twice.
+    return qs.filter(pk__in=qs.model._default_manager.filter(query).values("pk"))
+
+
+def visible(user, source) -> QuerySet:
+    """Rows of ``source`` (a model or queryset) that ``user`` may see."""
+    return _filter(user, source, _view_rules)
+
+
+def changeable(user, source) -> QuerySet:
+    """Rows of ``source`` that ``user`` may change."""
+    return _filter(user, source, _change_rules)
+
+
+def get_visible_or_404(user, source, **lookup):
+    """One row the user may see, or 404 (never a 403 that confirms the row exists)."""
+    try:
+        return visible(user, source).get(**lookup)
+    except _as_queryset(source).model.DoesNotExist:
+        raise Http404 from None
+
+
+def can_view(user, obj) -> bool:
+    return visible(user, type(obj)).filter(pk=obj.pk).exists()
+
+
+def can_change(user, obj) -> bool:
+    return changeable(user, type(obj)).filter(pk=obj.pk).exists()

@@ -1,0 +1,23 @@
+from training_platform.audit.models import AuditEvent
+
+
+def client_ip(request) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_record(
+    *, actor, action: str, obj, before=None, after=None, reason: str = "", request=None
+) -> AuditEvent:
+    """Append an audit event for ``obj`` (never holds plain personal data)."""
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        before=before,
+        after=after,
+        reason=reason,
+        client_ip=client_ip(request),
+    )

@@ -1,0 +1,143 @@
+"""Personal data at rest: AES-256-GCM encryption with a key ring, blind index, masking.
+
+Ciphertext is stored as ``<key id>:<base64(nonce || ciphertext+tag)>``; the key id lets keys
+rotate (new writes use PII_ACTIVE_KEY_ID, old rows stay readable until re-encrypted with
+``manage.py rotate_pii_keys``). The purpose (e.g. ``trainee.id_number``) is bound as
+associated data so a value cannot be copied from one column to another.
+The blind index is HMAC-SHA256 over the purpose and the normalised value: equal values give
+equal hashes, so lookups and unique constraints work without storing the plain value.
+"""
+
+import base64
+import hashlib
+import hmac
+import os
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+NONCE_BYTES = 12
+
+
+class DecryptionError(Exception):
+    """Raised when a stored value cannot be decrypted (unknown key id or tampered data)."""
+
+
+def _key_ring() -> dict[str, bytes]:
+    ring = settings.PII_ENCRYPTION_KEYS
+    if not ring or settings.PII_ACTIVE_KEY_ID not in ring:
+        raise ImproperlyConfigured(
+            "PII_ENCRYPTION_KEYS must contain PII_ACTIVE_KEY_ID."
+        )
+    for kid, key in ring.items():
+        if len(key) != 32:
+            raise ImproperlyConfigured(f"PII key {kid!r} must be 32 bytes (AES-256).")
+    return ring
+
+
+def encrypt(plain: str, *, purpose: str) -> str:
+    ring = _key_ring()
+    kid = settings.PII_ACTIVE_KEY_ID
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = AESGCM(ring[kid]).encrypt(nonce, plain.encode(), purpose.encode())
+    return f"{kid}:{base64.b64encode(nonce + sealed).decode()}"
+
+
+def key_id_of(stored: str) -> str:
+    return stored.partition(":")[0]
+
+
+def decrypt(stored: str, *, purpose: str) -> str:
+    kid, sep, body = stored.partition(":")
+    key = _key_ring().get(kid)
+    if not sep or key is None:
+        raise DecryptionError(f"unknown PII key id {kid!r}")
+    try:
+        raw = base64.b64decode(body)
+        plain = AESGCM(key).decrypt(
+            raw[:NONCE_BYTES], raw[NONCE_BYTES:], purpose.encode()
+        )
+    except Exception as exc:  # InvalidTag, binascii.Error, ...
+        raise DecryptionError("PII value failed authentication") from exc
+    return plain.decode()
+
+
+def blind_index(value: str, *, purpose: str) -> str:
+    key = settings.PII_BLIND_INDEX_KEY
+    if not key:
+        raise ImproperlyConfigured("PII_BLIND_INDEX_KEY is not set.")
+    message = f"{purpose}\x00{value}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+class EncryptedTextField(models.TextField):
+    """A text column holding ciphertext; Python code sees the plain value.
+
+    The value never reaches the database, querysets' SQL or fixtures in plain form.
+    It cannot be filtered on: look rows up by the matching blind-index column instead.
+    """
+
+    def __init__(self, *args, purpose: str = "", **kwargs):
+        self.purpose = purpose
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["purpose"] = self.purpose
+        return name, path, args, kwargs
+
+    def from_db_value(self, value, expression, connection):
+        if value is None or value == "":
+            return value
+        return decrypt(value, purpose=self.purpose)
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        if value is None or value == "":
+            return value
+        return encrypt(value, purpose=self.purpose)
+
+    def get_lookup(self, lookup_name):
+        if lookup_name not in {"isnull"}:
+            raise TypeError(
+                f"{self.name} is encrypted and cannot be filtered with {lookup_name!r}; "
+                "use its blind index."
+            )
+        return super().get_lookup(lookup_name)
+
+
+# --- masking: what every screen shows by default -----------------------------------------
+
+
+def mask_id_number(number: str | None) -> str:
+    """``520102199001011234`` → ``5201**********1234``."""
+    if not number:
+        return ""
+    if len(number) <= 8:
+        return "*" * len(number)
+    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+def mask_name(name: str | None) -> str:
+    """``张三`` → ``张*``; ``欧阳娜娜`` → ``欧***``."""
+    if not name:
+        return ""
+    return name[0] + "*" * max(len(name) - 1, 1)
+
+
+def mask_phone(phone: str | None) -> str:
+    """``13812345678`` → ``138****5678``."""
+    if not phone:
+        return ""
+    if len(phone) < 8:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def mask_account(account: str | None) -> str:
+    """Bank account: only the last four digits show."""
+    if not account:
+        return ""
+    return "*" * max(len(account) - 4, 4) + account[-4:]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ReferenceConfig(AppConfig):
+    name = "training_platform.reference"
+    label = "reference"
+    verbose_name = "基础数据"

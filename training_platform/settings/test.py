@@ -1,0 +1,26 @@
+"""Test settings: fast hashing, in-process tasks, fixed keys."""
+
+import base64
+
+from .base import *  # noqa: F403
+from .base import env, parse_key_ring
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+_K1 = base64.b64encode(b"test-pii-key-one-32-bytes-long!!").decode()
+_K2 = base64.b64encode(b"test-pii-key-two-32-bytes-long!!").decode()
+PII_ENCRYPTION_KEYS = parse_key_ring(f"t1:{_K1},t2:{_K2}")
+PII_ACTIVE_KEY_ID = "t2"
+PII_BLIND_INDEX_KEY = b"test-blind-index-key"
+
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if env("DATABASE_URL", "").startswith("postgres"):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

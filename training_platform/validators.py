@@ -1,0 +1,182 @@
+"""Validators for Chinese identifiers, with normalisation of what people actually type.
+
+Sources: GB 11643-1999 (resident ID, ISO 7064 MOD 11-2), GB 32100-2015 (unified social
+credit code), see docs/reference.md.
+"""
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def normalize(value) -> str:
+    """Full-width to half-width (NFKC), drop every kind of space, upper-case letters."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFKC", str(value))
+    return _WHITESPACE.sub("", text).replace("\u200b", "").upper()
+
+
+# --- 居民身份证号码 GB 11643 --------------------------------------------------------------
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK_CHARS = "10X98765432"
+_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d+$")
+
+
+def id_check_char(first17: str) -> str:
+    total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True))
+    return ID_CHECK_CHARS[total % 11]
+
+
+@dataclass(frozen=True)
+class IdNumberInfo:
+    number: str
+    region_code: str
+    birth_date: dt.date
+    sex: str  # "M" or "F"
+
+
+def parse_id_number(value, *, today: dt.date | None = None) -> IdNumberInfo:
+    """Normalise and validate an 18-character resident ID number; derive birth date and sex."""
+    number = normalize(value)
+    if not number:
+        raise ValidationError("请填写身份证号码。", code="required")
+    if _SCIENTIFIC.match(number) or re.match(r"^\d+\.\d+$", number):
+        raise ValidationError(
+            "身份证号码被表格软件转成了数字（科学计数法），末几位已丢失，"
+            "请把该列设为“文本”格式后重新填写。",
+            code="id_number_mangled",
+        )
+    if len(number) != 18:
+        raise ValidationError(
+            "身份证号码应为18位，当前为%(n)d位。",
+            code="id_number_length",
+            params={"n": len(number)},
+        )
+    if not _ID_SHAPE.match(number):
+        raise ValidationError(
+            "身份证号码只能包含数字，最后一位可以是 X。", code="id_number_chars"
+        )
+    try:
+        birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise ValidationError(
+            "身份证号码中的出生日期 %(d)s 不存在。",
+            code="id_number_birth_date",
+            params={"d": number[6:14]},
+        ) from None
+    today = today or dt.date.today()
+    if birth > today or birth.year < 1900:
+        raise ValidationError(
+            "身份证号码中的出生日期 %(d)s 不合理。",
+            code="id_number_birth_date",
+            params={"d": number[6:14]},
+        )
+    if id_check_char(number[:17]) != number[17]:
+        raise ValidationError(
+            "身份证号码校验位错误，请核对是否抄错。", code="id_number_check_digit"
+        )
+    sex = "M" if int(number[16]) % 2 == 1 else "F"
+    return IdNumberInfo(
+        number=number, region_code=number[:6], birth_date=birth, sex=sex
+    )
+
+
+def validate_id_number(value) -> None:
+    parse_id_number(value)
+
+
+# --- 统一社会信用代码 GB 32100 ----------------------------------------------------------
+
+CREDIT_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_CREDIT_SHAPE = re.compile(rf"^[{CREDIT_CHARSET}]{{18}}$")
+
+
+def credit_code_check_char(first17: str) -> str:
+    total = sum(
+        CREDIT_CHARSET.index(c) * w
+        for c, w in zip(first17, CREDIT_WEIGHTS, strict=True)
+    )
+    return CREDIT_CHARSET[(31 - total % 31) % 31]
+
+
+def normalize_credit_code(value) -> str:
+    """Normalise and validate a unified social credit code; return it."""
+    code = normalize(value)
+    if not code:
+        raise ValidationError("请填写统一社会信用代码。", code="required")
+    if len(code) != 18:
+        raise ValidationError(
+            "统一社会信用代码应为18位，当前为%(n)d位。",
+            code="credit_code_length",
+            params={"n": len(code)},
+        )
+    if not _CREDIT_SHAPE.match(code):
+        raise ValidationError(
+            "统一社会信用代码含有不允许的字符（不使用 I、O、S、V、Z）。",
+            code="credit_code_chars",
+        )
+    if credit_code_check_char(code[:17]) != code[17]:
+        raise ValidationError(
+            "统一社会信用代码校验位错误，请核对。", code="credit_code_check_digit"
+        )
+    return code
+
+
+ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def org_code_check_char(first8: str) -> str:
+    """GB 11714 organisation code check character (position 17 of a credit code)."""
+    total = sum(
+        CREDIT_CHARSET.index(c) * w
+        for c, w in zip(first8, ORG_CODE_WEIGHTS, strict=True)
+    )
+    check = 11 - total % 11
+    return {10: "X", 11: "0"}.get(check, str(check))
+
+
+def complete_id_number(first17: str) -> str:
+    """Append the check character to 17 digits (for generating demo and test data)."""
+    return first17 + id_check_char(first17)
+
+
+def complete_credit_code(first17: str) -> str:
+    """Append the check character to 17 characters (for demo and test data)."""
+    return first17 + credit_code_check_char(first17)
+
+
+def validate_credit_code(value) -> None:
+    normalize_credit_code(value)
+
+
+# --- 手机号码 ----------------------------------------------------------------------------
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def normalize_mobile(value) -> str:
+    """Normalise a mainland mobile number (drops +86/0086 and separators); return 11 digits."""
+    number = normalize(value).replace("-", "")
+    for prefix in ("+86", "0086"):
+        if number.startswith(prefix):
+            number = number[len(prefix) :]
+    if len(number) == 13 and number.startswith("86"):
+        number = number[2:]
+    if not number:
+        raise ValidationError("请填写手机号码。", code="required")
+    if not _MOBILE.match(number):
+        raise ValidationError("手机号码应为以1开头的11位数字。", code="mobile_invalid")
+    return number
+
+
+def validate_mobile(value) -> None:
+    normalize_mobile(value)
