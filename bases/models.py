@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
 
 from training_platform.reference.models import Occupation, Region, SkillLevel
 from training_platform.roles import ORGANISATION_ROLES, REGION_ROLES, Role
@@ -28,7 +30,7 @@ class QualificationStatus(models.TextChoices):
     REVOKED = "revoked", "已撤销"
 
 
-class TrainingInstitution(models.Model):
+class TrainingInstitution(ClusterableModel):
     name = models.CharField("机构名称", max_length=100)
     credit_code = models.CharField(
         "统一社会信用代码",
@@ -63,6 +65,7 @@ class TrainingInstitution(models.Model):
         verbose_name = "培训机构"
         verbose_name_plural = "培训机构"
         ordering = ["region_id", "name"]
+        permissions = [("approve_traininginstitution", "可认定培训机构资质")]
 
     def __str__(self):
         return self.name
@@ -75,7 +78,7 @@ class TrainingInstitution(models.Model):
 class InstitutionOccupation(models.Model):
     """An occupation an institution is filed for, up to a level, to train and/or evaluate."""
 
-    institution = models.ForeignKey(
+    institution = ParentalKey(
         TrainingInstitution, on_delete=models.CASCADE, related_name="filings"
     )
     occupation = models.ForeignKey(
@@ -238,12 +241,12 @@ class StaffMembership(models.Model):
             models.CheckConstraint(
                 condition=(
                     Q(
-                        role__in=[r.value for r in ORGANISATION_ROLES],
+                        role__in=sorted(ORGANISATION_ROLES),
                         institution__isnull=False,
                         region__isnull=True,
                     )
                     | Q(
-                        role__in=[r.value for r in REGION_ROLES],
+                        role__in=sorted(REGION_ROLES),
                         region__isnull=False,
                         institution__isnull=True,
                     )

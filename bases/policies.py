@@ -19,7 +19,9 @@ def resolve_scope(user) -> dict:
     )
     return {
         "roles": {m.role for m in memberships},
-        "institution_ids": {m.institution_id for m in memberships if m.institution_id},
+        "role_institutions": {
+            (m.role, m.institution_id) for m in memberships if m.institution_id
+        },
         "role_regions": {
             (m.role, prefix_for(m.region.code, m.region.level))
             for m in memberships
@@ -30,26 +32,29 @@ def resolve_scope(user) -> dict:
 
 def _regional(scope):
     # Bureau staff and auditors: everything in their region and below.
-    return scope.region_q("region_id")
+    return scope.region_q("region__code")
 
 
 def institution_view(scope):
-    return _regional(scope) | scope.institution_q("pk")
+    return access.any_of([_regional(scope), scope.institution_q("pk")])
 
 
 def institution_change(scope):
-    query = scope.institution_q("pk") if scope.has(Role.INSTITUTION) else access.NOTHING
-    if scope.has(Role.BUREAU):
-        query |= _bureau_only(scope, "region_id")
-    return query
+    # Institution staff keep their own record up to date; the bureau approves it.
+    return access.any_of(
+        [
+            scope.institution_q("pk", role=Role.INSTITUTION),
+            _bureau_only(scope, "region__code"),
+        ]
+    )
 
 
 def hosted_view(scope):
-    return _regional(scope) | scope.institution_q("host_id")
+    return access.any_of([_regional(scope), scope.institution_q("host_id")])
 
 
 def hosted_change(scope):
-    return _bureau_only(scope, "region_id")
+    return _bureau_only(scope, "region__code")
 
 
 def _bureau_only(scope, path):
@@ -57,7 +62,7 @@ def _bureau_only(scope, path):
 
 
 def membership_view(scope):
-    return scope.region_q("region_id", "institution__region_id")
+    return scope.region_q("region__code", "institution__region__code")
 
 
 access.register_scope_resolver(resolve_scope)

@@ -20,25 +20,28 @@ def resolve_scope(user) -> dict:
 
 
 def trainee_view(scope):
-    query = scope.region_q("household_region_id", "residence_region_id")
-    if scope.trainee_id:
-        query |= Q(pk=scope.trainee_id)
-    return query
+    own = Q(pk=scope.trainee_id) if scope.trainee_id else access.NOTHING
+    return access.any_of(
+        [scope.region_q("household_region__code", "residence_region__code"), own]
+    )
 
 
 def trainee_change(scope):
     return scope.region_q(
-        "household_region_id", "residence_region_id", role=Role.BUREAU
+        "household_region__code", "residence_region__code", role=Role.BUREAU
     )
 
 
 def membership_view(scope):
-    query = scope.region_q(
-        "trainee__household_region_id", "trainee__residence_region_id"
+    own = Q(trainee_id=scope.trainee_id) if scope.trainee_id else access.NOTHING
+    return access.any_of(
+        [
+            scope.region_q(
+                "trainee__household_region__code", "trainee__residence_region__code"
+            ),
+            own,
+        ]
     )
-    if scope.trainee_id:
-        query |= Q(trainee_id=scope.trainee_id)
-    return query
 
 
 access.register_scope_resolver(resolve_scope)
@@ -47,6 +50,8 @@ access.register(
     KeyGroupMembership,
     view=membership_view,
     change=lambda scope: scope.region_q(
-        "trainee__household_region_id", "trainee__residence_region_id", role=Role.BUREAU
+        "trainee__household_region__code",
+        "trainee__residence_region__code",
+        role=Role.BUREAU,
     ),
 )

@@ -20,6 +20,19 @@ from django.http import Http404
 from training_platform.roles import ORGANISATION_ROLES, REGION_ROLES, Role
 
 NOTHING = Q(pk__in=[])
+EVERYTHING = Q()
+
+
+def any_of(queries: Iterable[Q]) -> Q:
+    """OR the queries; ``EVERYTHING`` if any of them is, ``NOTHING`` if there are none."""
+    combined = None
+    for query in queries:
+        if query == NOTHING:
+            continue
+        if not query:
+            return EVERYTHING
+        combined = query if combined is None else combined | query
+    return NOTHING if combined is None else combined
 
 
 @dataclass(frozen=True)
@@ -29,7 +42,7 @@ class Scope:
     user_id: int | None = None
     is_superuser: bool = False
     roles: frozenset = frozenset()
-    institution_ids: frozenset = frozenset()
+    role_institutions: tuple = ()  # (role, institution id) pairs
     role_regions: tuple = ()  # (role, region code prefix) pairs
     trainee_id: int | None = None
 
@@ -46,16 +59,21 @@ class Scope:
 
     def region_q(self, *paths: str, role: str | None = None) -> Q:
         """Rows whose region (any of ``paths``, each a region code path) is in scope."""
-        query = NOTHING
-        for prefix in self.region_prefixes(role):
-            for path in paths:
-                query |= Q(**{f"{path}__startswith": prefix})
-        return query
+        return any_of(
+            Q(**{f"{path}__startswith": prefix})
+            for prefix in self.region_prefixes(role)
+            for path in paths
+        )
 
-    def institution_q(self, path: str) -> Q:
-        if not self.institution_ids:
-            return NOTHING
-        return Q(**{f"{path}__in": sorted(self.institution_ids)})
+    def institution_ids(self, role: str | None = None) -> list:
+        """Institutions the user works for, in any organisation role or in ``role``."""
+        return sorted(
+            {i for r, i in self.role_institutions if role is None or r == role}
+        )
+
+    def institution_q(self, path: str, role: str | None = None) -> Q:
+        ids = self.institution_ids(role)
+        return Q(**{f"{path}__in": ids}) if ids else NOTHING
 
 
 ANONYMOUS = Scope()
@@ -76,6 +94,11 @@ def register(model: type[Model], *, view: Rule, change: Rule | None = None) -> N
         _change_rules[model].append(change)
 
 
+def has_rules(model: type[Model]) -> bool:
+    """Whether any app registered access rules for ``model`` (or a parent class)."""
+    return bool(_rules_for(model, _view_rules))
+
+
 def register_scope_resolver(resolver: ScopeResolver) -> None:
     """``resolver(user)`` returns Scope fields to merge (sets are unioned)."""
     if resolver not in _resolvers:
@@ -85,11 +108,11 @@ def register_scope_resolver(resolver: ScopeResolver) -> None:
 def _resolve(user) -> Scope:
     if user is None or not user.is_authenticated or not user.is_active:
         return ANONYMOUS
-    roles, institutions, role_regions, trainee_id = set(), set(), set(), None
+    roles, role_institutions, role_regions, trainee_id = set(), set(), set(), None
     for resolver in _resolvers:
         part = resolver(user)
         roles |= set(part.get("roles", ()))
-        institutions |= set(part.get("institution_ids", ()))
+        role_institutions |= set(part.get("role_institutions", ()))
         role_regions |= set(part.get("role_regions", ()))
         trainee_id = part.get("trainee_id", trainee_id)
     if user.is_superuser:
@@ -98,7 +121,7 @@ def _resolve(user) -> Scope:
         user_id=user.pk,
         is_superuser=user.is_superuser,
         roles=frozenset(roles),
-        institution_ids=frozenset(institutions),
+        role_institutions=tuple(sorted(role_institutions)),
         role_regions=tuple(sorted(role_regions)),
         trainee_id=trainee_id,
     )
@@ -149,11 +172,11 @@ def _filter(user, source, table) -> QuerySet:
     scope = scope_for(user)
     if scope.is_superuser:
         return qs
-    query = NOTHING
-    for rule in _rules_for(qs.model, table):
-        query |= rule(scope)
+    query = any_of(rule(scope) for rule in _rules_for(qs.model, table))
     if query == NOTHING:
         return qs.none()
+    if query == EVERYTHING:
+        return qs
     # A rule that spans a to-many relation can match a row twice.
     return qs.filter(pk__in=qs.model._default_manager.filter(query).values("pk"))
 

@@ -38,7 +38,7 @@ def _perms(app, model, *actions):
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     Role.EDITOR: _ADMIN,  # pages, images and documents: see _grant_editor_content
     Role.BUREAU: _ADMIN
-    + _perms("bases", "traininginstitution", "view", "add", "change")
+    + _perms("bases", "traininginstitution", "view", "add", "change", "approve")
     + _perms("bases", "trainingbase", "view", "add", "change")
     + _perms("bases", "skillmasterstudio", "view", "add", "change")
     + _perms("bases", "staffmembership", "view")

@@ -135,11 +135,12 @@ ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
 
 def org_code_check_char(first8: str) -> str:
-    """GB 11714 organisation code check character (position 17 of a credit code)."""
-    total = sum(
-        CREDIT_CHARSET.index(c) * w
-        for c, w in zip(first8, ORG_CODE_WEIGHTS, strict=True)
-    )
+    """GB 11714 organisation code check character (position 17 of a credit code).
+
+    GB 11714 gives letters their own values, A=10 ... Z=35 (base 36), not their
+    position in the credit-code charset (which skips I, O, S, V, Z).
+    """
+    total = sum(int(c, 36) * w for c, w in zip(first8, ORG_CODE_WEIGHTS, strict=True))
     check = 11 - total % 11
     return {10: "X", 11: "0"}.get(check, str(check))
 

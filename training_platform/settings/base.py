@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "competitions",
     "subsidies",
     "cms",
+    "demo",
     # wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

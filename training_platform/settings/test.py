@@ -24,3 +24,7 @@ STORAGES = {
 }
 if env("DATABASE_URL", "").startswith("postgres"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+LOGGING = {
+    **LOGGING,
+    "loggers": {**LOGGING["loggers"], "django_tasks": {"level": "WARNING"}},
+}  # noqa: F405

@@ -1,0 +1,146 @@
+"""Back-office building blocks: Wagtail ModelViewSets whose every view goes through access.
+
+Lists show ``access.visible`` rows only; object views answer 404 for a row outside the
+user's scope, and 403 when the row is visible but not changeable; choice fields offer only
+rows (and regions) the user may assign.
+"""
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from wagtail.admin.views import generic
+from wagtail.admin.views.generic import history, usage
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import policy_registry, register_permission_policy
+
+from training_platform import access
+from training_platform.reference.models import Region
+from training_platform.roles import Role
+
+
+class ScopedPermissionPolicy(ModelPermissionPolicy):
+    """Model permissions from the role groups, narrowed to rows by ``access``."""
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        if not self.user_has_permission(user, action):
+            return False
+        if action in ("view", "inspect"):
+            return access.can_view(user, instance)
+        return access.can_change(user, instance)
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        if not self.user_has_any_permission(user, actions):
+            return self.model._default_manager.none()
+        if set(actions) <= {"view", "inspect"}:
+            return access.visible(user, self.model)
+        return access.changeable(user, self.model)
+
+
+def limit_form_choices(form, user):
+    """Offer only rows the user may see, and only regions they cover (bureau scope)."""
+    scope = access.scope_for(user)
+    for field in form.fields.values():
+        if not isinstance(field, forms.ModelChoiceField):
+            continue
+        model = field.queryset.model
+        if model is Region:
+            if not scope.is_superuser:
+                query = Q(pk__in=[])
+                for prefix in scope.region_prefixes(Role.BUREAU):
+                    query |= Q(code__startswith=prefix)
+                field.queryset = field.queryset.filter(query)
+        elif access.has_rules(model):
+            field.queryset = access.visible(user, field.queryset)
+
+
+class ScopedObjectMixin:
+    """Object views: 404 outside the user's scope, 403 if visible but not changeable."""
+
+    needs_change = False
+
+    def get_object(self, queryset=None):
+        obj = access.get_visible_or_404(
+            self.request.user, self.model, pk=self._scoped_pk()
+        )
+        if self.needs_change and not access.can_change(self.request.user, obj):
+            raise PermissionDenied
+        return obj
+
+    def _scoped_pk(self):
+        from django.contrib.admin.utils import unquote
+
+        return unquote(str(self.kwargs.get("pk")))
+
+
+class ScopedFormMixin:
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        limit_form_choices(form, self.request.user)
+        return form
+
+
+class ScopedIndexView(generic.IndexView):
+    list_select_related = ()
+
+    def get_base_queryset(self):
+        queryset = access.visible(self.request.user, super().get_base_queryset())
+        if self.list_select_related:
+            queryset = queryset.select_related(*self.list_select_related)
+        return queryset
+
+
+class ScopedCreateView(ScopedFormMixin, generic.CreateView):
+    pass
+
+
+class ScopedEditView(ScopedObjectMixin, ScopedFormMixin, generic.EditView):
+    needs_change = True
+
+
+class ScopedDeleteView(ScopedObjectMixin, generic.DeleteView):
+    needs_change = True
+
+
+class ScopedInspectView(ScopedObjectMixin, generic.InspectView):
+    def get_object(self, queryset=None):
+        self.kwargs.setdefault("pk", self.pk)
+        return super().get_object(queryset)
+
+
+class ScopedHistoryView(ScopedObjectMixin, history.HistoryView):
+    pass
+
+
+class ScopedUsageView(ScopedObjectMixin, usage.UsageView):
+    pass
+
+
+class ScopedModelViewSet(ModelViewSet):
+    """A ModelViewSet whose views and permission policy are narrowed by ``access``."""
+
+    index_view_class = ScopedIndexView
+    add_view_class = ScopedCreateView
+    edit_view_class = ScopedEditView
+    delete_view_class = ScopedDeleteView
+    inspect_view_class = ScopedInspectView
+    history_view_class = ScopedHistoryView
+    usage_view_class = ScopedUsageView
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    search_backend_name = None
+
+    #: relations the list shows, fetched with the rows (constant queries per page)
+    list_select_related = ()
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(
+            list_select_related=self.list_select_related, **kwargs
+        )
+
+    def register_permissions(self):
+        if policy_registry.get_by_type(self.model, fallback=False) is None:
+            register_permission_policy(
+                self.model, ScopedPermissionPolicy(self.model), exact_class=True
+            )
+        super().register_permissions()
