@@ -11,6 +11,9 @@ EDITABLE = ["name", "phone", "household_region", "residence_region", "education"
 class TraineeEditForm(WagtailAdminModelForm):
     """Edits a record; the ID number is not editable here (it identifies the person)."""
 
+    # Wider than the column: "+86 138-0000-1111" is normalised to 11 digits in clean.
+    phone = forms.CharField(label="手机号码", required=False, max_length=30)
+
     class Meta:
         model = Trainee
         fields = EDITABLE

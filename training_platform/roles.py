@@ -42,7 +42,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     + _perms("bases", "trainingbase", "view", "add", "change")
     + _perms("bases", "skillmasterstudio", "view", "add", "change")
     + _perms("bases", "staffmembership", "view")
-    + _perms("trainees", "trainee", "view", "change")
+    + _perms("trainees", "trainee", "view", "add", "change")
     + [("trainees", "reveal_pii")]
     + _perms("reference", "occupation", "view", "change")
     + _perms("reference", "keygroup", "view", "add", "change"),
@@ -50,7 +50,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     + _perms("bases", "traininginstitution", "view", "change")
     + _perms("bases", "trainingbase", "view")
     + _perms("bases", "skillmasterstudio", "view")
-    + _perms("trainees", "trainee", "view", "add", "change")
+    # Trainees reach an institution through its rosters and enrolments (courses).
+    + _perms("trainees", "trainee", "view")
     + _perms("reference", "occupation", "view"),
     Role.EVALUATOR: _ADMIN
     + _perms("bases", "traininginstitution", "view")
