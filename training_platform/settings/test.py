@@ -24,7 +24,8 @@ STORAGES = {
 }
 if env("DATABASE_URL", "").startswith("postgres"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Quiet the task runner's per-task INFO lines in test output.
 LOGGING = {
-    **LOGGING,
-    "loggers": {**LOGGING["loggers"], "django_tasks": {"level": "WARNING"}},
-}  # noqa: F405
+    **LOGGING,  # noqa: F405
+    "loggers": {**LOGGING["loggers"], "django_tasks": {"level": "WARNING"}},  # noqa: F405
+}
