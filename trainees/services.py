@@ -32,7 +32,11 @@ def trainee_create(
     info = parse_id_number(id_number)
     if Trainee.objects.filter(id_number_hash=id_number_hash(info.number)).exists():
         raise ValidationError(
-            {"id_number": "该身份证号码已有学员档案。"}, code="duplicate"
+            {
+                "id_number": ValidationError(
+                    "该身份证号码已有学员档案。", code="duplicate"
+                )
+            }
         )
     trainee = Trainee(
         name=name.strip(),

@@ -3,13 +3,24 @@
 import logging
 import re
 
+from training_platform.validators import id_check_char
+
 # 18-character resident ID numbers (last character may be X) and 12-19 digit account numbers.
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{4})\d{10}(\d{3}[0-9Xx])(?![0-9A-Za-z])")
 _ACCOUNT = re.compile(r"(?<!\d)\d{8,15}(\d{4})(?!\d)")
+_FORMATTER = logging.Formatter()
+
+
+def _mask_id_number(match: re.Match) -> str:
+    number = match.group(0)
+    if id_check_char(number[:17]) == number[17].upper():
+        return f"{match.group(1)}**********{match.group(2)}"
+    # Not an ID number (an 18-digit account number, or a mistyped ID): last four only.
+    return "****" + number[-4:]
 
 
 def redact(text: str) -> str:
-    text = _ID_NUMBER.sub(r"\1**********\2", text)
+    text = _ID_NUMBER.sub(_mask_id_number, text)
     return _ACCOUNT.sub(r"****\1", text)
 
 
@@ -23,4 +34,9 @@ class RedactPIIFilter(logging.Filter):
         if redacted != message or record.args:
             record.msg = redacted
             record.args = None
+        # A traceback repeats exception messages, which may quote the value itself.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = _FORMATTER.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
         return True

@@ -1,0 +1,197 @@
+"""ID numbers and bank account numbers never reach a log line in full."""
+
+import io
+import logging
+
+import pytest
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from training_platform.logging import RedactPIIFilter, redact
+from training_platform.validators import complete_id_number, id_check_char
+
+ID_NUMBER = complete_id_number("52010219900101123")
+ID_MASKED = ID_NUMBER[:4] + "*" * 10 + ID_NUMBER[-4:]
+PUBLISHED_ID = "11010519491231002X"
+ACCOUNTS = {
+    16: "6222021234567890",
+    17: "62220212345678901",
+    18: "622202123456789012",
+    19: "6222021234567890123",
+}
+
+
+@pytest.fixture
+def pii_logger():
+    """A logger carrying the filter, whose records are collected in a buffer."""
+    logger = logging.getLogger("tests.redact_pii")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    handler.addFilter(RedactPIIFilter())
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    yield logger, stream
+    logger.removeHandler(handler)
+    logger.propagate = True
+
+
+def _record(msg, *args, exc_info=None):
+    return logging.LogRecord("tests", logging.INFO, __file__, 1, msg, args, exc_info)
+
+
+def _filtered(msg, *args) -> str:
+    record = _record(msg, *args)
+    assert RedactPIIFilter().filter(record) is True  # never drops a record
+    return record.getMessage()
+
+
+def test_the_example_id_is_valid():
+    assert ID_NUMBER.endswith(id_check_char(ID_NUMBER[:17]))
+    assert "5201**********" + ID_NUMBER[-4:] == ID_MASKED
+
+
+def test_id_number_as_format_argument_is_masked(pii_logger):
+    logger, stream = pii_logger
+    logger.info("trainee %s created", ID_NUMBER)
+    assert stream.getvalue() == f"INFO trainee {ID_MASKED} created\n"
+
+
+def test_id_number_in_the_message_is_masked(pii_logger):
+    logger, stream = pii_logger
+    logger.warning("duplicate id_number=" + PUBLISHED_ID + "; skipped")
+    assert (
+        stream.getvalue() == "WARNING duplicate id_number=1101**********002X; skipped\n"
+    )
+
+
+def test_id_number_in_mapping_arguments_is_masked(pii_logger):
+    logger, stream = pii_logger
+    logger.info("%(who)s: %(id)s", {"who": "张三", "id": PUBLISHED_ID})
+    assert stream.getvalue() == "INFO 张三: 1101**********002X\n"
+
+
+def test_id_number_with_caplog(caplog):
+    logger = logging.getLogger("tests.redact_pii.caplog")
+    redactor = RedactPIIFilter()
+    logger.addFilter(redactor)
+    try:
+        with caplog.at_level(logging.INFO, logger=logger.name):
+            logger.info("导入学员 %s（第%d行）", ID_NUMBER, 12)
+    finally:
+        logger.removeFilter(redactor)
+    assert caplog.messages == [f"导入学员 {ID_MASKED}（第12行）"]
+    assert ID_NUMBER not in caplog.text
+    assert ID_NUMBER[:17] not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("身份证号11010519491231002X已登记", "身份证号1101**********002X已登记"),
+        ("id=11010519491231002x,", "id=1101**********002x,"),  # lower-case x
+        ("(11010519491231002X)", "(1101**********002X)"),
+        ("a 11010519491231002X b 11010519491231002X", None),
+    ],
+)
+def test_id_number_is_masked_wherever_it_sits(text, expected):
+    result = _filtered(text)
+    if expected is not None:
+        assert result == expected
+    assert "19491231" not in result
+    assert result.count("1101**********002") == text.count("11010519491231002")
+
+
+@pytest.mark.parametrize("length", sorted(ACCOUNTS))
+def test_bank_account_shows_only_its_last_four(length):
+    account = ACCOUNTS[length]
+    assert len(account) == length
+    result = _filtered("subsidy paid to %s", account)
+    assert result == f"subsidy paid to ****{account[-4:]}"
+    assert account[:4] not in result
+    assert account[:-4] not in result
+
+
+def test_eighteen_digit_account_is_not_mistaken_for_an_id_number():
+    account = ACCOUNTS[18]
+    assert id_check_char(account[:17]) != account[17]  # not a valid ID number
+    assert _filtered("账号：" + account) == "账号：****9012"
+
+
+def test_id_number_with_wrong_check_digit_is_still_redacted():
+    wrong = ID_NUMBER[:17] + ("0" if ID_NUMBER[17] != "0" else "1")
+    result = _filtered("typo %s", wrong)
+    assert result == f"typo ****{wrong[-4:]}"
+    assert ID_NUMBER[:17] not in result
+    assert ID_NUMBER[4:14] not in result
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SMS sent to 13812345678",
+        "13812345678,13912345678",
+        "order 12345 took 250 ms",
+        "class 2026-11-26 09:30:00 has 48 trainees",
+        "amount 1234567.89 yuan",
+        "client 192.168.100.200",
+        "region 520102 occupation 6-31-01-03",
+        "10 digits 1234567890 and 11 digits 12345678901",
+        "credit code 91350100M000100Y43",
+    ],
+)
+def test_phone_numbers_and_ordinary_numbers_are_left_alone(text):
+    assert _filtered(text) == text
+    assert redact(text) == text
+
+
+def test_malformed_record_is_logged_without_its_arguments():
+    record = _record("%s and %s", ID_NUMBER)  # one argument short
+    assert RedactPIIFilter().filter(record) is True
+    assert record.args is None
+    assert ID_NUMBER not in record.getMessage()
+
+
+def test_exception_text_is_redacted(pii_logger):
+    logger, stream = pii_logger
+    try:
+        int(ID_NUMBER)
+    except ValueError:
+        logger.exception("import failed for row %d", 3)
+    output = stream.getvalue()
+    assert "import failed for row 3" in output
+    assert "Traceback" in output
+    assert ID_MASKED in output
+    assert ID_NUMBER not in output
+    assert ID_NUMBER[:17] not in output
+
+
+def test_logging_setting_attaches_the_filter_to_the_console_handler():
+    config = settings.LOGGING
+    filter_names = config["handlers"]["console"]["filters"]
+    assert filter_names
+    factories = [config["filters"][name]["()"] for name in filter_names]
+    assert any(
+        (import_string(f) if isinstance(f, str) else f) is RedactPIIFilter
+        for f in factories
+    )
+    # The root logger and django's logger both write through that handler.
+    assert "console" in config["root"]["handlers"]
+    assert "console" in config["loggers"]["django"]["handlers"]
+
+
+def test_configured_console_handler_redacts():
+    console = next(h for h in logging.getLogger().handlers if h.name == "console")
+    assert any(isinstance(f, RedactPIIFilter) for f in console.filters)
+    stream = io.StringIO()
+    previous = console.setStream(stream)
+    try:
+        console.handle(_record("trainee %s, account %s", ID_NUMBER, ACCOUNTS[19]))
+    finally:
+        console.setStream(previous)
+    output = stream.getvalue()
+    assert ID_MASKED in output
+    assert "****0123" in output
+    assert ID_NUMBER not in output
+    assert ACCOUNTS[19] not in output
