@@ -32,7 +32,7 @@ run: $(STAMP) ## set up everything and serve http://127.0.0.1:8000 with demo dat
 	$(MANAGE) runserver 127.0.0.1:8000
 
 test: $(STAMP) ## run the whole suite (SQLite, or PostgreSQL when DATABASE_URL is set)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff, migrations up to date, system checks, deploy checks
 	$(BIN)/ruff check .
