@@ -1,0 +1,164 @@
+"""`make bench`: benchmarks as ratios against a baseline run side by side.
+
+The machine is shared and noisy, so every figure that matters is a ratio of two timings
+taken in the same process, interleaved (A, B, A, B, ...), and reported with its median.
+Results go to bench/results/<name>.json; a Markdown table is printed for the README.
+"""
+
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def setup_django(db_path: Path):
+    os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "training_platform.settings.test")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def interleaved(a, b, rounds=15):
+    """Median seconds of ``a`` and ``b``, run alternately so noise hits both alike."""
+    times_a, times_b = [], []
+    for _ in range(rounds):
+        for fn, sink in ((a, times_a), (b, times_b)):
+            start = time.perf_counter()
+            fn()
+            sink.append(time.perf_counter() - start)
+    return statistics.median(times_a), statistics.median(times_b)
+
+
+def count_queries(fn):
+    """SQL statements ``fn`` runs (request_started resets connection.queries_log)."""
+    from django.db import connection
+
+    statements = []
+
+    def counter(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(counter):
+        fn()
+    return len(statements)
+
+
+def machine():
+    return {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "date": time.strftime("%Y-%m-%d"),
+    }
+
+
+def bench_seed_and_scoping(scale: int):
+    from django.test import Client
+
+    from demo.services import demo_seed
+    from trainees.models import Trainee
+    from training_platform.reference.services import reference_data_load
+
+    reference_data_load()
+    start = time.perf_counter()
+    summary = demo_seed(scale=scale)
+    seed_seconds = time.perf_counter() - start
+    trainees = Trainee.objects.count()
+
+    # A second run must be a fast no-op.
+    start = time.perf_counter()
+    demo_seed(scale=scale)
+    reseed_seconds = time.perf_counter() - start
+    assert Trainee.objects.count() == trainees
+
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
+    scoped, unscoped = Client(), Client()
+    scoped.force_login(users.get(username="bureau_gy"))
+    unscoped.force_login(users.get(username="admin"))
+    url = "/admin/trainees/"
+
+    def page(client, query=""):
+        def run():
+            response = client.get(url + query)
+            assert response.status_code == 200
+
+        return run
+
+    page(scoped)(), page(unscoped)()  # warm up
+    scoped_s, unscoped_s = interleaved(page(scoped), page(unscoped))
+    q_scoped, q_unscoped = count_queries(page(scoped)), count_queries(page(unscoped))
+    number = Trainee.objects.filter(household_region__code__startswith="5201").first()
+    search = "?q=" + number.id_number
+    id_search_s, name_search_s = interleaved(
+        page(scoped, search), page(scoped, "?q=" + number.name[:1])
+    )
+    return {
+        "name": "foundation",
+        "machine": machine(),
+        "scale": scale,
+        "trainees": trainees,
+        "seed_seconds": round(seed_seconds, 2),
+        "seed_trainees_per_second": round(trainees / seed_seconds),
+        "reseed_noop_seconds": round(reseed_seconds, 2),
+        "summary": summary,
+        "trainee_list_scoped_ms": round(scoped_s * 1000, 1),
+        "trainee_list_unscoped_ms": round(unscoped_s * 1000, 1),
+        "scoping_ratio": round(scoped_s / unscoped_s, 2),
+        "trainee_list_queries_scoped": q_scoped,
+        "trainee_list_queries_unscoped": q_unscoped,
+        "search_by_id_ms": round(id_search_s * 1000, 1),
+        "search_by_name_ms": round(name_search_s * 1000, 1),
+    }
+
+
+def table(result):
+    rows = [
+        (
+            "demo seed",
+            f"{result['trainees']:,} trainees in {result['seed_seconds']} s "
+            f"({result['seed_trainees_per_second']:,}/s); re-run (no-op) "
+            f"{result['reseed_noop_seconds']} s",
+        ),
+        (
+            "trainee list, 贵阳 bureau (scoped) vs admin (unscoped)",
+            f"{result['trainee_list_scoped_ms']} ms vs {result['trainee_list_unscoped_ms']} ms, "
+            f"ratio {result['scoping_ratio']}; queries {result['trainee_list_queries_scoped']} "
+            f"vs {result['trainee_list_queries_unscoped']}",
+        ),
+        (
+            "trainee search by ID number (blind index) vs by name",
+            f"{result['search_by_id_ms']} ms vs {result['search_by_name_ms']} ms",
+        ),
+    ]
+    lines = ["| benchmark | result |", "|---|---|"]
+    lines += [f"| {a} | {b} |" for a, b in rows]
+    return "\n".join(lines)
+
+
+def main():
+    scale = int(os.environ.get("BENCH_SCALE", "100"))
+    RESULTS.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        setup_django(Path(tmp) / "bench.sqlite3")
+        result = bench_seed_and_scoping(scale)
+    (RESULTS / "foundation.json").write_text(
+        json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    sys.stdout.write(table(result) + "\n")
+
+
+if __name__ == "__main__":
+    main()
