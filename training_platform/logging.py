@@ -2,6 +2,9 @@
 
 import logging
 import re
+from pprint import pformat
+
+from django.views.debug import SafeExceptionReporterFilter
 
 from training_platform.validators import id_check_char
 
@@ -40,3 +43,34 @@ class RedactPIIFilter(logging.Filter):
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
         return True
+
+
+class PIISafeExceptionReporterFilter(SafeExceptionReporterFilter):
+    """Error pages and reports: Django's secret filtering, plus ID and account numbers
+    masked in POST data and in every frame's local variables."""
+
+    def get_post_parameters(self, request):
+        params = super().get_post_parameters(request)
+        if not params:
+            return params
+        cleansed = params.copy()
+        for key in cleansed:
+            cleansed.setlist(key, [redact(str(v)) for v in cleansed.getlist(key)])
+        return cleansed
+
+    def get_traceback_frame_variables(self, request, tb_frame):
+        return [
+            (name, _redact_value(value))
+            for name, value in super().get_traceback_frame_variables(request, tb_frame)
+        ]
+
+
+def _redact_value(value):
+    if isinstance(value, str):
+        return redact(value)
+    try:
+        text = pformat(value)
+    except Exception:
+        return value
+    redacted = redact(text)
+    return value if redacted == text else redacted

@@ -195,3 +195,26 @@ def test_configured_console_handler_redacts():
     assert "****0123" in output
     assert ID_NUMBER not in output
     assert ACCOUNTS[19] not in output
+
+
+def test_error_pages_mask_id_numbers_in_post_data_and_local_variables(rf):
+    import sys
+
+    from django.views.debug import ExceptionReporter
+
+    # Built at run time: the report also quotes this file's source lines.
+    number = "".join(["110105", "19491231", "002X"])
+    request = rf.post("/signup/", {"id_number": number, "name": "张三"})
+
+    def view(id_number):
+        raise ValueError("bad input")
+
+    try:
+        view(number)
+    except ValueError:
+        exc_type, exc, tb = sys.exc_info()
+    reporter = ExceptionReporter(request, exc_type, exc, tb)
+    for report in (reporter.get_traceback_text(), reporter.get_traceback_html()):
+        assert number not in report
+        assert "1101**********002X" in report
+        assert "张三" in report  # ordinary values stay readable

@@ -201,6 +201,10 @@ CONTENT_SECURITY_POLICY = env(
     "frame-ancestors 'self'; form-action 'self'",
 )
 
+DEFAULT_EXCEPTION_REPORTER_FILTER = (
+    "training_platform.logging.PIISafeExceptionReporterFilter"
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
