@@ -19,8 +19,9 @@ def create_homepage(apps, schema_editor):
     content_type, _ = ContentType.objects.get_or_create(model="homepage", app_label="cms")
     locale = Locale.objects.order_by("pk").first()
     home = HomePage.objects.create(
-        title="黔技通 · 贵州职业技能培训与评价服务平台",
-        draft_title="黔技通 · 贵州职业技能培训与评价服务平台",
+        title="首页",
+        draft_title="首页",
+        seo_title="黔技通 · 贵州职业技能培训与评价服务平台",
         slug="home",
         content_type=content_type,
         path="00010001",

@@ -17,7 +17,7 @@ def test_home_page_is_the_site_root_and_renders_in_chinese(client):
     assert response.status_code == 200
     body = response.content.decode()
     assert '<html lang="zh-hans">' in body
-    assert "黔技通" in body
+    assert "<title>黔技通 · 贵州职业技能培训与评价服务平台</title>" in body
     for href in ("/courses/", "/verify/", "/competitions/", "/bases/", "/news/"):
         assert f'href="{href}"' in body
     assert reverse("login") in body
