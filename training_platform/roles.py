@@ -45,18 +45,27 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     + _perms("trainees", "trainee", "view", "add", "change")
     + [("trainees", "reveal_pii")]
     + _perms("reference", "occupation", "view", "change")
-    + _perms("reference", "keygroup", "view", "add", "change"),
+    + _perms("reference", "keygroup", "view", "add", "change")
+    + _perms("courses", "course", "view")
+    + _perms("courses", "trainingclass", "view", "change")
+    + _perms("courses", "enrolment", "view"),
     Role.INSTITUTION: _ADMIN
     + _perms("bases", "traininginstitution", "view", "change")
     + _perms("bases", "trainingbase", "view")
     + _perms("bases", "skillmasterstudio", "view")
     # Trainees reach an institution through its rosters and enrolments (courses).
     + _perms("trainees", "trainee", "view")
-    + _perms("reference", "occupation", "view"),
+    + _perms("reference", "occupation", "view")
+    + _perms("courses", "course", "view", "add", "change")
+    + _perms("courses", "trainingclass", "view", "add", "change")
+    + _perms("courses", "enrolment", "view", "change"),
     Role.EVALUATOR: _ADMIN
     + _perms("bases", "traininginstitution", "view")
     + _perms("trainees", "trainee", "view")
-    + _perms("reference", "occupation", "view"),
+    + _perms("reference", "occupation", "view")
+    + _perms("courses", "course", "view")
+    + _perms("courses", "trainingclass", "view")
+    + _perms("courses", "enrolment", "view"),
     Role.AUDITOR: _ADMIN
     + _perms("bases", "traininginstitution", "view")
     + _perms("bases", "trainingbase", "view")
@@ -65,6 +74,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     + _perms("trainees", "trainee", "view")
     + [("trainees", "reveal_pii")]
     + _perms("reference", "occupation", "view")
+    + _perms("courses", "course", "view")
+    + _perms("courses", "trainingclass", "view")
+    + _perms("courses", "enrolment", "view")
     + _perms("audit", "auditevent", "view"),
     Role.TRAINEE: [],
 }

@@ -1,0 +1,418 @@
+"""State changes of courses, classes and enrolments, with their rules.
+
+Every refusal is a ``ValidationError`` with a code and a plain Chinese message that a
+screen can show as it is. Class transitions and enrolment changes are audited.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from courses.models import (
+    AssessmentResult,
+    ClassStatus,
+    Course,
+    Enrolment,
+    EnrolmentSource,
+    EnrolmentStatus,
+    TrainingClass,
+)
+from trainees.models import Trainee
+from training_platform import access
+from training_platform.audit.services import audit_record
+from training_platform.reference.models import Region
+from training_platform.roles import Role
+
+MINIMUM_AGE = 16  # 劳动法: the minimum working age
+
+
+# --- who may act ---------------------------------------------------------------------
+
+
+def _require_institution_staff(actor, institution_id: int) -> None:
+    scope = access.scope_for(actor)
+    if scope.is_superuser or institution_id in scope.institution_ids(Role.INSTITUTION):
+        return
+    raise PermissionDenied("只有本机构的工作人员可以操作。")
+
+
+def approving_region_for(actor, region_code: str) -> Region:
+    """The bureau region under which ``actor`` may approve something in ``region_code``.
+
+    A class is approved only by a bureau of its region or above (SPEC 2.3).
+    """
+    scope = access.scope_for(actor)
+    prefixes = [
+        p for p in scope.region_prefixes(Role.BUREAU) if region_code.startswith(p)
+    ]
+    if not prefixes:
+        raise PermissionDenied("只有培训地点所在地区（或上级）的人社部门可以审批。")
+    prefix = max(prefixes, key=len)  # the most local bureau the user serves in
+    return Region.objects.get(code=prefix.ljust(6, "0"))
+
+
+# --- courses ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def course_create(*, actor, institution, **fields) -> Course:
+    """Create a course of ``institution`` (its staff only)."""
+    _require_institution_staff(actor, institution.pk)
+    course = Course(institution=institution, **fields)
+    course.full_clean()
+    course.save()
+    return course
+
+
+# --- classes ---------------------------------------------------------------------------
+
+# action → (statuses it may start from, status it leads to)
+TRANSITIONS = {
+    "file": ({ClassStatus.DRAFT, ClassStatus.REJECTED}, ClassStatus.FILED),
+    "approve": ({ClassStatus.FILED}, ClassStatus.APPROVED),
+    "reject": ({ClassStatus.FILED}, ClassStatus.REJECTED),
+    "open": ({ClassStatus.APPROVED}, ClassStatus.OPEN),
+    "start": ({ClassStatus.APPROVED, ClassStatus.OPEN}, ClassStatus.RUNNING),
+    "finish": ({ClassStatus.RUNNING}, ClassStatus.FINISHED),
+    "cancel": (
+        {
+            ClassStatus.DRAFT,
+            ClassStatus.FILED,
+            ClassStatus.REJECTED,
+            ClassStatus.APPROVED,
+            ClassStatus.OPEN,
+        },
+        ClassStatus.CANCELLED,
+    ),
+}
+ACTION_LABELS = {
+    "file": "备案",
+    "approve": "批准",
+    "reject": "退回",
+    "open": "开放报名",
+    "start": "开班",
+    "finish": "结业",
+    "cancel": "取消",
+}
+
+
+def _locked(training_class: TrainingClass) -> TrainingClass:
+    return (
+        TrainingClass.objects.select_for_update()
+        .select_related("course")
+        .get(pk=training_class.pk)
+    )
+
+
+def _transition(
+    cls: TrainingClass, action: str, *, actor, request=None, reason="", **changes
+) -> TrainingClass:
+    sources, target = TRANSITIONS[action]
+    if cls.status not in sources:
+        raise ValidationError(
+            "培训班当前状态为“%(status)s”，不能%(action)s。",
+            code="invalid_transition",
+            params={
+                "status": cls.get_status_display(),
+                "action": ACTION_LABELS[action],
+            },
+        )
+    before = {"status": cls.status}
+    cls.status = target
+    for name, value in changes.items():
+        setattr(cls, name, value)
+    cls.full_clean()
+    cls.save()
+    audit_record(
+        actor=actor,
+        action=f"class.{action}",
+        obj=cls,
+        before=before,
+        after={"status": target},
+        reason=reason,
+        request=request,
+    )
+    return cls
+
+
+@transaction.atomic
+def class_create(
+    *,
+    actor,
+    course: Course,
+    code: str,
+    start_date: dt.date,
+    end_date: dt.date,
+    capacity: int,
+    region: Region | None = None,
+    venue=None,
+    address: str = "",
+) -> TrainingClass:
+    """Create a draft class of ``course`` (its institution's staff only)."""
+    _require_institution_staff(actor, course.institution_id)
+    if region is None:
+        region = venue.region if venue is not None else course.institution.region
+    cls = TrainingClass(
+        code=code.strip().upper(),
+        course=course,
+        start_date=start_date,
+        end_date=end_date,
+        capacity=capacity,
+        region=region,
+        venue=venue,
+        address=address,
+    )
+    cls.full_clean()
+    cls.save()
+    audit_record(
+        actor=actor, action="class.create", obj=cls, after={"status": cls.status}
+    )
+    return cls
+
+
+@transaction.atomic
+def class_file(*, actor, training_class: TrainingClass, request=None) -> TrainingClass:
+    """开班备案: submit a draft (or a returned) class for approval."""
+    cls = _locked(training_class)
+    _require_institution_staff(actor, cls.course.institution_id)
+    return _transition(
+        cls,
+        "file",
+        actor=actor,
+        request=request,
+        filed_at=timezone.now(),
+        rejection_reason="",
+    )
+
+
+@transaction.atomic
+def class_approve(
+    *, actor, training_class: TrainingClass, request=None
+) -> TrainingClass:
+    """Approve a filed class; only a bureau of the class's region or above may."""
+    cls = _locked(training_class)
+    region = approving_region_for(actor, cls.region_id)
+    return _transition(
+        cls,
+        "approve",
+        actor=actor,
+        request=request,
+        approved_by=actor,
+        approving_region=region,
+        approved_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def class_reject(
+    *, actor, training_class: TrainingClass, reason: str, request=None
+) -> TrainingClass:
+    """Return a filed class to the institution with a reason."""
+    if not reason or not reason.strip():
+        raise ValidationError("请填写退回原因。", code="reason_required")
+    cls = _locked(training_class)
+    approving_region_for(actor, cls.region_id)
+    return _transition(
+        cls,
+        "reject",
+        actor=actor,
+        request=request,
+        reason=reason,
+        rejection_reason=reason.strip(),
+    )
+
+
+def _institution_transition(action):
+    @transaction.atomic
+    def run(*, actor, training_class: TrainingClass, request=None, reason: str = ""):
+        cls = _locked(training_class)
+        _require_institution_staff(actor, cls.course.institution_id)
+        return _transition(cls, action, actor=actor, request=request, reason=reason)
+
+    run.__name__ = f"class_{action}"
+    run.__doc__ = f"{ACTION_LABELS[action]}: institution staff move the class on."
+    return run
+
+
+class_open = _institution_transition("open")
+class_start = _institution_transition("start")
+class_finish = _institution_transition("finish")
+class_cancel = _institution_transition("cancel")
+
+
+# --- enrolment -------------------------------------------------------------------------
+
+
+def _age_on(birth: dt.date, day: dt.date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+@transaction.atomic
+def enrolment_create(
+    *,
+    trainee: Trainee,
+    training_class: TrainingClass,
+    source: str = EnrolmentSource.SELF,
+    actor=None,
+    request=None,
+) -> Enrolment:
+    """Enrol ``trainee`` in an open class with a free seat; never twice, never overbooked.
+
+    The class row is locked for the seat count, so concurrent requests for the last seat
+    cannot both win (and the database's check constraint backs that up).
+    """
+    cls = _locked(training_class)
+    if cls.status != ClassStatus.OPEN:
+        raise ValidationError(
+            "该培训班当前不接受报名（状态：%(status)s）。",
+            code="closed",
+            params={"status": cls.get_status_display()},
+        )
+    existing = Enrolment.objects.filter(trainee=trainee, training_class=cls).first()
+    if existing is not None and existing.is_active:
+        raise ValidationError(
+            "您已报名该培训班，无需重复报名。", code="already_enrolled"
+        )
+    if _age_on(trainee.birth_date, cls.start_date) < MINIMUM_AGE:
+        raise ValidationError(
+            "报名者在开班时须年满%(age)d周岁。",
+            code="not_eligible",
+            params={"age": MINIMUM_AGE},
+        )
+    if cls.seats_taken >= cls.capacity:
+        raise ValidationError("该培训班名额已满，请选择其他班次。", code="full")
+    TrainingClass.objects.filter(pk=cls.pk).update(seats_taken=F("seats_taken") + 1)
+    if existing is None:
+        enrolment = Enrolment(trainee=trainee, training_class=cls, source=source)
+        enrolment.full_clean(validate_unique=False)
+        enrolment.save()
+    else:
+        enrolment = existing
+        enrolment.status = EnrolmentStatus.ENROLLED
+        enrolment.source = source
+        enrolment.withdrawn_at = None
+        enrolment.save(update_fields=["status", "source", "withdrawn_at"])
+    audit_record(
+        actor=actor,
+        action="enrolment.create",
+        obj=enrolment,
+        after={"class": cls.code, "source": source},
+        request=request,
+    )
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_withdraw(*, enrolment: Enrolment, actor=None, request=None) -> Enrolment:
+    """Withdraw from a class that has not started; the seat is freed."""
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    cls = _locked(enrolment.training_class)
+    if not enrolment.is_active:
+        raise ValidationError("您已退出该培训班。", code="not_enrolled")
+    if cls.status not in (ClassStatus.OPEN, ClassStatus.APPROVED):
+        raise ValidationError(
+            "培训班已开班或结束，不能在线退出，请联系培训机构。", code="closed"
+        )
+    enrolment.status = EnrolmentStatus.WITHDRAWN
+    enrolment.withdrawn_at = timezone.now()
+    enrolment.save(update_fields=["status", "withdrawn_at"])
+    TrainingClass.objects.filter(pk=cls.pk).update(seats_taken=F("seats_taken") - 1)
+    audit_record(
+        actor=actor,
+        action="enrolment.withdraw",
+        obj=enrolment,
+        before={"status": EnrolmentStatus.ENROLLED},
+        after={"status": EnrolmentStatus.WITHDRAWN},
+        request=request,
+    )
+    return enrolment
+
+
+# --- attendance and assessment ---------------------------------------------------------
+
+
+def attendance_share(enrolment: Enrolment) -> Decimal:
+    """Attended hours over the course's hours (0..1)."""
+    hours = enrolment.training_class.course.hours
+    return min(Decimal(enrolment.attendance_hours) / Decimal(hours), Decimal(1))
+
+
+def meets_attendance(enrolment: Enrolment) -> bool:
+    """Attendance at or above the configured share (default 80%) — needed for certificate
+    and subsidy."""
+    return attendance_share(enrolment) >= Decimal(str(settings.ATTENDANCE_THRESHOLD))
+
+
+def _recordable(actor, enrolment: Enrolment) -> TrainingClass:
+    cls = enrolment.training_class
+    _require_institution_staff(actor, cls.course.institution_id)
+    if cls.status not in (ClassStatus.RUNNING, ClassStatus.FINISHED):
+        raise ValidationError(
+            "培训班开班后才能录入出勤和考核结果。", code="not_running"
+        )
+    if not enrolment.is_active:
+        raise ValidationError("该学员已退出培训班。", code="not_enrolled")
+    return cls
+
+
+@transaction.atomic
+def attendance_record(*, actor, enrolment: Enrolment, hours, request=None) -> Enrolment:
+    """Record the hours a trainee attended (at most the course's hours)."""
+    cls = _recordable(actor, enrolment)
+    hours = Decimal(str(hours))
+    if hours < 0 or hours > cls.course.hours:
+        raise ValidationError(
+            "出勤课时应在 0 到 %(max)d 之间。",
+            code="attendance_range",
+            params={"max": cls.course.hours},
+        )
+    before = {"attendance_hours": str(enrolment.attendance_hours)}
+    enrolment.attendance_hours = hours
+    enrolment.save(update_fields=["attendance_hours"])
+    audit_record(
+        actor=actor,
+        action="enrolment.attendance",
+        obj=enrolment,
+        before=before,
+        after={"attendance_hours": str(hours)},
+        request=request,
+    )
+    return enrolment
+
+
+@transaction.atomic
+def assessment_record(
+    *, actor, enrolment: Enrolment, result: str, score=None, request=None
+) -> Enrolment:
+    """Record an assessment result (and score); a pass needs attendance at the threshold."""
+    _recordable(actor, enrolment)
+    if result not in AssessmentResult.values:
+        raise ValidationError("考核结果应为合格、不合格或缺考。", code="result_invalid")
+    score = None if score in (None, "") else Decimal(str(score))
+    if score is not None and not (0 <= score <= 100):
+        raise ValidationError("考核成绩应在 0 到 100 之间。", code="score_range")
+    if result == AssessmentResult.PASSED and not meets_attendance(enrolment):
+        raise ValidationError(
+            "出勤不足%(share)d%%，不能评为合格。",
+            code="attendance_too_low",
+            params={"share": round(settings.ATTENDANCE_THRESHOLD * 100)},
+        )
+    before = {"result": enrolment.result, "score": str(enrolment.score)}
+    enrolment.result = result
+    enrolment.score = score
+    enrolment.assessed_at = timezone.now()
+    enrolment.save(update_fields=["result", "score", "assessed_at"])
+    audit_record(
+        actor=actor,
+        action="enrolment.assessment",
+        obj=enrolment,
+        before=before,
+        after={"result": result, "score": str(score)},
+        request=request,
+    )
+    return enrolment
