@@ -5,6 +5,7 @@ import random
 
 import factory
 from django.contrib.auth import get_user_model
+from django.db import models
 
 from bases.models import (
     ApprovalLevel,
@@ -144,3 +145,63 @@ def staff_user(role: str, *, institution=None, region_code: str | None = None, *
         region=region(region_code) if region_code else None,
     )
     return user
+
+
+# --- courses ---------------------------------------------------------------------------
+
+from courses.models import (  # noqa: E402
+    ClassStatus,
+    Course,
+    CourseKind,
+    Enrolment,
+    EnrolmentSource,
+    TrainingClass,
+)
+
+
+class CourseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Course
+
+    institution = factory.SubFactory(InstitutionFactory)
+    occupation = factory.LazyFunction(lambda: Occupation.objects.get(code="6-31-01-03"))
+    title = factory.Sequence(lambda n: f"电工（四级）培训项目{n}")
+    target_level = SkillLevel.LEVEL_4
+    kind = CourseKind.EMPLOYMENT
+    hours = 80
+    subsidised = True
+
+
+class TrainingClassFactory(factory.django.DjangoModelFactory):
+    """A class; open for enrolment unless told otherwise."""
+
+    class Meta:
+        model = TrainingClass
+
+    code = factory.Sequence(lambda n: f"T-2026-{n:04d}")
+    course = factory.SubFactory(CourseFactory)
+    region = factory.SelfAttribute("course.institution.region")
+    start_date = factory.LazyFunction(lambda: dt.date.today() + dt.timedelta(days=14))
+    end_date = factory.LazyAttribute(lambda o: o.start_date + dt.timedelta(days=20))
+    capacity = 30
+    status = ClassStatus.OPEN
+
+
+class EnrolmentFactory(factory.django.DjangoModelFactory):
+    """An enrolment made directly (tests that need the seat counter use the service)."""
+
+    class Meta:
+        model = Enrolment
+
+    trainee = factory.SubFactory(TraineeFactory)
+    training_class = factory.SubFactory(TrainingClassFactory)
+    source = EnrolmentSource.ROSTER
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        enrolment = super()._create(model_class, *args, **kwargs)
+        TrainingClass.objects.filter(pk=enrolment.training_class_id).update(
+            seats_taken=models.F("seats_taken") + 1
+        )
+        enrolment.training_class.refresh_from_db(fields=["seats_taken"])
+        return enrolment
