@@ -38,7 +38,7 @@ def region(code: str) -> Region:
 def make_id_number(
     county: str = "520102", birth: dt.date | None = None, seq=None
 ) -> str:
-    birth = birth or dt.date(1990, 1, 1) + dt.timedelta(days=_rng.randrange(0, 9000))
+    birth = birth or dt.date(1965, 1, 1) + dt.timedelta(days=_rng.randrange(0, 14000))
     seq = _rng.randrange(0, 1000) if seq is None else seq
     return complete_id_number(f"{county}{birth:%Y%m%d}{seq:03d}")
 

@@ -1,0 +1,344 @@
+"""Rules of classes and enrolments, enforced by the services and the database."""
+
+import datetime as dt
+import threading
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+
+from courses import services
+from courses.models import (
+    AssessmentResult,
+    ClassStatus,
+    Enrolment,
+    EnrolmentStatus,
+    TrainingClass,
+)
+from tests.factories import (
+    CourseFactory,
+    EnrolmentFactory,
+    InstitutionFactory,
+    TraineeFactory,
+    TrainingClassFactory,
+    make_id_number,
+    region,
+    staff_user,
+)
+from training_platform.audit.models import AuditEvent
+from training_platform.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def code_of(excinfo):
+    return excinfo.value.code
+
+
+@pytest.fixture
+def gy_inst():
+    return InstitutionFactory(region=region("520102"))
+
+
+@pytest.fixture
+def gy_staff(gy_inst):
+    return staff_user(Role.INSTITUTION, institution=gy_inst)
+
+
+# --- class lifecycle ---------------------------------------------------------------------
+
+
+def test_class_goes_from_draft_to_finished_with_an_audit_trail(gy_inst, gy_staff):
+    course = CourseFactory(institution=gy_inst)
+    today = dt.date.today()
+    cls = services.class_create(
+        actor=gy_staff,
+        course=course,
+        code=" gy-2026-01 ",
+        capacity=20,
+        start_date=today,
+        end_date=today + dt.timedelta(days=10),
+    )
+    assert cls.code == "GY-2026-01"
+    assert cls.status == ClassStatus.DRAFT
+    assert cls.region_id == "520102"  # the institution's place by default
+    services.class_file(actor=gy_staff, training_class=cls)
+    bureau = staff_user(Role.BUREAU, region_code="520100")
+    cls = services.class_approve(actor=bureau, training_class=cls)
+    assert cls.status == ClassStatus.APPROVED
+    assert cls.approved_by == bureau
+    assert cls.approving_region_id == "520100"
+    for action in (services.class_open, services.class_start, services.class_finish):
+        cls = action(actor=gy_staff, training_class=cls)
+    assert cls.status == ClassStatus.FINISHED
+    actions = list(
+        AuditEvent.objects.filter(
+            object_id=str(cls.pk), object_type="courses.trainingclass"
+        )
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == [
+        "class.create",
+        "class.file",
+        "class.approve",
+        "class.open",
+        "class.start",
+        "class.finish",
+    ]
+
+
+def test_only_a_bureau_of_the_region_or_above_approves(gy_inst, gy_staff):
+    cls = TrainingClassFactory(
+        course=CourseFactory(institution=gy_inst), status=ClassStatus.FILED
+    )
+    for outsider in (
+        staff_user(Role.BUREAU, region_code="520300"),  # 遵义
+        staff_user(Role.BUREAU, region_code="520103"),  # a neighbouring county
+        staff_user(Role.AUDITOR, region_code="520000"),  # read-only
+        gy_staff,
+    ):
+        with pytest.raises(PermissionDenied):
+            services.class_approve(actor=outsider, training_class=cls)
+    cls.refresh_from_db()
+    assert cls.status == ClassStatus.FILED
+    county = staff_user(Role.BUREAU, region_code="520102")
+    assert services.class_approve(
+        actor=county, training_class=cls
+    ).approving_region_id == ("520102")
+
+
+def test_province_bureau_approves_anywhere():
+    cls = TrainingClassFactory(
+        course=CourseFactory(institution=InstitutionFactory(region=region("522601"))),
+        status=ClassStatus.FILED,
+    )
+    province = staff_user(Role.BUREAU, region_code="520000")
+    assert services.class_approve(
+        actor=province, training_class=cls
+    ).approving_region_id == ("520000")
+
+
+def test_rejection_needs_a_reason_and_the_class_can_be_filed_again(gy_inst, gy_staff):
+    cls = TrainingClassFactory(
+        course=CourseFactory(institution=gy_inst), status=ClassStatus.FILED
+    )
+    bureau = staff_user(Role.BUREAU, region_code="520100")
+    with pytest.raises(ValidationError) as excinfo:
+        services.class_reject(actor=bureau, training_class=cls, reason="  ")
+    assert code_of(excinfo) == "reason_required"
+    cls = services.class_reject(actor=bureau, training_class=cls, reason="场地证明缺失")
+    assert cls.status == ClassStatus.REJECTED
+    assert cls.rejection_reason == "场地证明缺失"
+    assert AuditEvent.objects.get(action="class.reject").reason == "场地证明缺失"
+    cls = services.class_file(actor=gy_staff, training_class=cls)
+    assert cls.status == ClassStatus.FILED
+    assert cls.rejection_reason == ""
+
+
+def test_transitions_out_of_order_are_refused_in_chinese(gy_inst, gy_staff):
+    cls = TrainingClassFactory(
+        course=CourseFactory(institution=gy_inst), status=ClassStatus.DRAFT
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        services.class_open(actor=gy_staff, training_class=cls)
+    assert code_of(excinfo) == "invalid_transition"
+    assert "草稿" in excinfo.value.messages[0]
+
+
+def test_another_institution_cannot_move_the_class(gy_inst):
+    cls = TrainingClassFactory(
+        course=CourseFactory(institution=gy_inst), status=ClassStatus.APPROVED
+    )
+    other = staff_user(Role.INSTITUTION, institution=InstitutionFactory())
+    with pytest.raises(PermissionDenied):
+        services.class_open(actor=other, training_class=cls)
+
+
+def test_class_dates_must_be_in_order(gy_inst, gy_staff):
+    today = dt.date.today()
+    with pytest.raises(ValidationError):
+        services.class_create(
+            actor=gy_staff,
+            course=CourseFactory(institution=gy_inst),
+            code="X-1",
+            capacity=10,
+            start_date=today,
+            end_date=today - dt.timedelta(days=1),
+        )
+
+
+# --- enrolment ---------------------------------------------------------------------------
+
+
+def test_enrol_takes_a_seat_and_withdraw_frees_it():
+    cls = TrainingClassFactory(capacity=2)
+    trainee = TraineeFactory()
+    enrolment = services.enrolment_create(trainee=trainee, training_class=cls)
+    cls.refresh_from_db()
+    assert cls.seats_taken == 1
+    assert cls.seats_left == 1
+    services.enrolment_withdraw(enrolment=enrolment)
+    cls.refresh_from_db()
+    assert cls.seats_taken == 0
+    enrolment.refresh_from_db()
+    assert enrolment.status == EnrolmentStatus.WITHDRAWN
+    # Coming back reuses the same row.
+    again = services.enrolment_create(trainee=trainee, training_class=cls)
+    assert again.pk == enrolment.pk
+    assert again.status == EnrolmentStatus.ENROLLED
+    assert Enrolment.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        ClassStatus.DRAFT,
+        ClassStatus.FILED,
+        ClassStatus.APPROVED,
+        ClassStatus.RUNNING,
+        ClassStatus.FINISHED,
+        ClassStatus.CANCELLED,
+    ],
+)
+def test_enrol_only_into_an_open_class(status):
+    cls = TrainingClassFactory(status=status)
+    with pytest.raises(ValidationError) as excinfo:
+        services.enrolment_create(trainee=TraineeFactory(), training_class=cls)
+    assert code_of(excinfo) == "closed"
+    assert "不接受报名" in excinfo.value.messages[0]
+
+
+def test_no_double_enrolment():
+    cls = TrainingClassFactory()
+    trainee = TraineeFactory()
+    services.enrolment_create(trainee=trainee, training_class=cls)
+    with pytest.raises(ValidationError) as excinfo:
+        services.enrolment_create(trainee=trainee, training_class=cls)
+    assert code_of(excinfo) == "already_enrolled"
+    cls.refresh_from_db()
+    assert cls.seats_taken == 1
+    # And the database itself refuses a second row.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Enrolment.objects.create(trainee=trainee, training_class=cls, source="staff")
+
+
+def test_full_class_refuses_and_the_database_refuses_overbooking():
+    cls = TrainingClassFactory(capacity=1)
+    services.enrolment_create(trainee=TraineeFactory(), training_class=cls)
+    with pytest.raises(ValidationError) as excinfo:
+        services.enrolment_create(trainee=TraineeFactory(), training_class=cls)
+    assert code_of(excinfo) == "full"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TrainingClass.objects.filter(pk=cls.pk).update(seats_taken=2)
+
+
+def test_under_sixteen_at_start_is_not_eligible():
+    cls = TrainingClassFactory()
+    young = TraineeFactory(
+        id_number=make_id_number(
+            birth=cls.start_date.replace(year=cls.start_date.year - 15)
+        )
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        services.enrolment_create(trainee=young, training_class=cls)
+    assert code_of(excinfo) == "not_eligible"
+
+
+def test_withdraw_after_start_is_refused():
+    enrolment = EnrolmentFactory()
+    TrainingClass.objects.filter(pk=enrolment.training_class_id).update(
+        status=ClassStatus.RUNNING
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        services.enrolment_withdraw(enrolment=enrolment)
+    assert code_of(excinfo) == "closed"
+
+
+# --- attendance and assessment -----------------------------------------------------------
+
+
+@pytest.fixture
+def running(gy_inst):
+    cls = TrainingClassFactory(
+        course=CourseFactory(institution=gy_inst, hours=80), status=ClassStatus.RUNNING
+    )
+    return EnrolmentFactory(training_class=cls)
+
+
+def test_attendance_threshold_gates_a_pass(running, gy_staff, settings):
+    settings.ATTENDANCE_THRESHOLD = 0.8
+    services.attendance_record(actor=gy_staff, enrolment=running, hours=Decimal("63.5"))
+    assert not services.meets_attendance(running)
+    with pytest.raises(ValidationError) as excinfo:
+        services.assessment_record(
+            actor=gy_staff, enrolment=running, result=AssessmentResult.PASSED, score=90
+        )
+    assert code_of(excinfo) == "attendance_too_low"
+    assert "80%" in excinfo.value.messages[0]
+    services.attendance_record(actor=gy_staff, enrolment=running, hours=64)
+    assert services.meets_attendance(running)
+    done = services.assessment_record(
+        actor=gy_staff, enrolment=running, result=AssessmentResult.PASSED, score="88.5"
+    )
+    assert done.score == Decimal("88.5")
+    assert AuditEvent.objects.filter(action="enrolment.assessment").count() == 1
+
+
+def test_attendance_and_score_ranges(running, gy_staff):
+    with pytest.raises(ValidationError):
+        services.attendance_record(actor=gy_staff, enrolment=running, hours=81)
+    with pytest.raises(ValidationError):
+        services.attendance_record(actor=gy_staff, enrolment=running, hours=-1)
+    with pytest.raises(ValidationError):
+        services.assessment_record(
+            actor=gy_staff, enrolment=running, result=AssessmentResult.FAILED, score=101
+        )
+
+
+def test_results_only_by_the_class_institution_and_once_running(running):
+    other = staff_user(Role.INSTITUTION, institution=InstitutionFactory())
+    with pytest.raises(PermissionDenied):
+        services.attendance_record(actor=other, enrolment=running, hours=10)
+    open_enrolment = EnrolmentFactory()
+    staff = staff_user(
+        Role.INSTITUTION, institution=open_enrolment.training_class.course.institution
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        services.attendance_record(actor=staff, enrolment=open_enrolment, hours=10)
+    assert code_of(excinfo) == "not_running"
+
+
+# --- concurrency (PostgreSQL row locks) --------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_enrolment_into_the_last_seat_never_overbooks(reference):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers; the race needs PostgreSQL's row locks")
+    cls = TrainingClassFactory(capacity=3)
+    trainees = [TraineeFactory() for _ in range(12)]
+    barrier = threading.Barrier(len(trainees))
+    outcomes = []
+
+    def enrol(trainee):
+        try:
+            barrier.wait()
+            services.enrolment_create(trainee=trainee, training_class=cls)
+            outcomes.append("ok")
+        except ValidationError as exc:
+            outcomes.append(exc.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=enrol, args=(t,)) for t in trainees]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    cls.refresh_from_db()
+    assert outcomes.count("ok") == 3
+    assert outcomes.count("full") == 9
+    assert cls.seats_taken == 3
+    assert Enrolment.objects.filter(training_class=cls).count() == 3
