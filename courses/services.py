@@ -289,7 +289,13 @@ def enrolment_create(
     TrainingClass.objects.filter(pk=cls.pk).update(seats_taken=F("seats_taken") + 1)
     if existing is None:
         enrolment = Enrolment(trainee=trainee, training_class=cls, source=source)
-        enrolment.full_clean(validate_unique=False)
+        # Both rows are in hand and the uniqueness was checked above (the database
+        # constraint backs it); validating them again would cost three queries.
+        enrolment.full_clean(
+            exclude=["trainee", "training_class"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
         enrolment.save()
     else:
         enrolment = existing

@@ -34,6 +34,8 @@ from bases.models import (
     TrainingInstitution,
 )
 from bases.services import membership_grant
+from courses.models import Course, Enrolment, TrainingClass
+from demo.courses import demo_classes, seed_courses
 from trainees.models import (
     Education,
     KeyGroupMembership,
@@ -682,6 +684,9 @@ def _counts() -> dict:
         "studios": SkillMasterStudio.objects.count(),
         "trainees": Trainee.objects.count(),
         "key_group_memberships": KeyGroupMembership.objects.count(),
+        "courses": Course.objects.count(),
+        "classes": TrainingClass.objects.count(),
+        "enrolments": Enrolment.objects.count(),
     }
 
 
@@ -924,6 +929,7 @@ def demo_seed(*, scale: int = 1, stdout=None) -> dict:
     _seed_studios(institutions)
     first = _seed_trainees(TRAINEES_PER_SCALE * scale, stdout)
     _seed_trainee_user(first, password)
+    seed_courses(institutions)
     after = _counts()
     return {
         "scale": scale,
@@ -988,7 +994,7 @@ def demo_info() -> dict:
     return {
         "password": DEMO_PASSWORD,
         "users": entries,
-        "classes": [],
+        "classes": demo_classes(),
         "certificates": [],
     }
 

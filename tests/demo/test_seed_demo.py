@@ -89,8 +89,9 @@ def test_demo_info_reports_each_users_roles_scope_and_login(seeded):
     info = json.loads(run("demo_info"))
 
     assert info["password"] == DEMO_PASSWORD
-    assert info["classes"] == []
     assert info["certificates"] == []
+    classes = {c["code"]: c for c in info["classes"]}
+    assert {"DEMO-001", "DEMO-002"} <= set(classes)
     reported = {
         entry["username"]: (entry["roles"], entry["scope"], entry["login_url"])
         for entry in info["users"]
@@ -265,3 +266,53 @@ def test_seed_demo_refuses_bad_scale_and_production_settings(settings):
     with pytest.raises(CommandError):
         run("seed_demo")
     assert not Trainee.objects.exists()
+
+
+def test_demo_classes_follow_the_contract(seeded):
+    from courses.models import ClassStatus, Enrolment, TrainingClass
+
+    demo_1 = TrainingClass.objects.select_related("course__institution").get(
+        code="DEMO-001"
+    )
+    demo_2 = TrainingClass.objects.select_related("course__institution").get(
+        code="DEMO-002"
+    )
+    inst_a = (
+        get_user_model().objects.get(username="inst_a").memberships.get().institution
+    )
+    inst_b = (
+        get_user_model().objects.get(username="inst_b").memberships.get().institution
+    )
+    assert (demo_1.course.institution, demo_1.status, demo_1.capacity) == (
+        inst_a,
+        ClassStatus.OPEN,
+        1000,
+    )
+    assert (demo_2.course.institution, demo_2.status) == (inst_b, ClassStatus.OPEN)
+    for cls in (demo_1, demo_2):
+        active = Enrolment.objects.filter(training_class=cls, status="enrolled").count()
+        assert active > 0
+        assert cls.seats_taken == active
+    # Classes in every state a reviewer needs, and results on the finished ones.
+    statuses = set(TrainingClass.objects.values_list("status", flat=True))
+    assert {
+        ClassStatus.OPEN,
+        ClassStatus.FILED,
+        ClassStatus.RUNNING,
+        ClassStatus.FINISHED,
+    } <= statuses
+    finished = Enrolment.objects.filter(training_class__status=ClassStatus.FINISHED)
+    assert finished.filter(result="passed").exists()
+    assert finished.filter(result="failed").exists()
+    # The demo trainee has classes to see under "my classes", one of them passed.
+    mine = Enrolment.objects.filter(trainee__user__username="trainee")
+    assert set(mine.values_list("training_class__code", flat=True)) == {
+        "DEMO-001",
+        "GY-2026-003",
+    }
+    assert mine.get(training_class__code="GY-2026-003").result == "passed"
+    # Approval went through the right bureau, with an audit trail.
+    from training_platform.audit.models import AuditEvent
+
+    assert demo_1.approved_by.username == "bureau_gy"
+    assert AuditEvent.objects.filter(action="class.approve").count() >= 8
