@@ -6,4 +6,5 @@ class CoursesConfig(AppConfig):
     verbose_name = "课程与培训班"
 
     def ready(self):
-        from courses import policies  # noqa: F401  (registers access rules)
+        # Imported for what they register: access rules, the enrolments record source.
+        from courses import policies, records  # noqa: F401

@@ -5,6 +5,8 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from courses import views as course_views
+from trainees import public_views as trainee_views
 from training_platform.accounts.forms import LoginForm
 
 urlpatterns = [
@@ -18,6 +20,14 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/signup/", trainee_views.signup, name="signup"),
+    path("me/", trainee_views.me, name="me"),
+    path(
+        "me/enrolments/<int:pk>/withdraw/",
+        course_views.enrolment_withdraw_view,
+        name="enrolment_withdraw",
+    ),
+    path("classes/<str:code>/enrol/", course_views.class_enrol, name="class_enrol"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

@@ -1,0 +1,37 @@
+"""The enrolments part of a person's lifetime record (registered in ``CoursesConfig``)."""
+
+from courses.models import ClassStatus
+from courses.selectors import enrolments_of_trainee
+from trainees.records import RecordEntry, register_record_source
+
+# Mirrors enrolment_withdraw: a trainee may leave a class online until it starts.
+WITHDRAWABLE_CLASS_STATUSES = frozenset({ClassStatus.OPEN, ClassStatus.APPROVED})
+
+
+def enrolment_entries(trainee) -> list[RecordEntry]:
+    """The person's enrolments with class, course and institution, in one query."""
+    entries = []
+    for enrolment in enrolments_of_trainee(trainee):
+        cls = enrolment.training_class
+        entries.append(
+            RecordEntry(
+                date=cls.start_date,
+                title=cls.course.title,
+                detail=f"{cls.course.institution.name} · {enrolment.get_status_display()}",
+                obj=enrolment,
+                extra={
+                    "can_withdraw": enrolment.is_active
+                    and cls.status in WITHDRAWABLE_CLASS_STATUSES
+                },
+            )
+        )
+    return entries
+
+
+register_record_source(
+    "enrolments",
+    "我的培训班",
+    enrolment_entries,
+    template="courses/record_enrolments.html",
+    order=10,
+)
