@@ -1,11 +1,8 @@
 """The enrolments part of a person's lifetime record (registered in ``CoursesConfig``)."""
 
-from courses.models import ClassStatus
 from courses.selectors import enrolments_of_trainee
+from courses.services import enrolment_can_withdraw
 from trainees.records import RecordEntry, register_record_source
-
-# Mirrors enrolment_withdraw: a trainee may leave a class online until it starts.
-WITHDRAWABLE_CLASS_STATUSES = frozenset({ClassStatus.OPEN, ClassStatus.APPROVED})
 
 
 def enrolment_entries(trainee) -> list[RecordEntry]:
@@ -19,10 +16,7 @@ def enrolment_entries(trainee) -> list[RecordEntry]:
                 title=cls.course.title,
                 detail=f"{cls.course.institution.name} · {enrolment.get_status_display()}",
                 obj=enrolment,
-                extra={
-                    "can_withdraw": enrolment.is_active
-                    and cls.status in WITHDRAWABLE_CLASS_STATUSES
-                },
+                extra={"can_withdraw": enrolment_can_withdraw(enrolment)},
             )
         )
     return entries

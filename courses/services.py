@@ -313,6 +313,17 @@ def enrolment_create(
     return enrolment
 
 
+WITHDRAWABLE_CLASS_STATUSES = frozenset({ClassStatus.OPEN, ClassStatus.APPROVED})
+
+
+def enrolment_can_withdraw(enrolment: Enrolment) -> bool:
+    """Whether the trainee may still leave the class online (before it starts)."""
+    return (
+        enrolment.is_active
+        and enrolment.training_class.status in WITHDRAWABLE_CLASS_STATUSES
+    )
+
+
 @transaction.atomic
 def enrolment_withdraw(*, enrolment: Enrolment, actor=None, request=None) -> Enrolment:
     """Withdraw from a class that has not started; the seat is freed."""

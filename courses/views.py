@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from courses.models import ClassStatus, EnrolmentSource, EnrolmentStatus, TrainingClass
 from courses.selectors import enrolments_of_trainee
 from courses.services import enrolment_create, enrolment_withdraw
-from trainees.records import trainee_of
+from trainees.selectors import trainee_of
 
 # Classes still being filed or approved are not public yet.
 PUBLIC_CLASS_STATUSES = (

@@ -12,7 +12,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from trainees.forms import RealNameForm, SignupForm
-from trainees.records import record_for, trainee_of
+from trainees.records import record_for
+from trainees.selectors import trainee_of
 from trainees.services import trainee_link_user, trainee_signup
 from training_platform import access
 

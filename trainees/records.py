@@ -99,10 +99,3 @@ def record_for(trainee: Trainee) -> Record:
             for source in record_sources()
         ],
     )
-
-
-def trainee_of(user) -> Trainee | None:
-    """The real-name record linked to a signed-in user, if there is one."""
-    if user is None or not user.is_authenticated:
-        return None
-    return Trainee.objects.filter(user=user).first()

@@ -68,3 +68,14 @@ def test_django_admin_is_not_exposed(client):
     response = client.get("/admin/")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/admin/login/")
+
+
+def test_header_links_to_sign_up_and_to_the_trainee_area(client):
+    body = client.get("/").content.decode()
+    assert 'href="/accounts/signup/"' in body
+    login = client.get(
+        reverse("login") + "?next=/classes/DEMO-001/enrol/"
+    ).content.decode()
+    assert "/accounts/signup/?next=/classes/DEMO-001/enrol/" in login
+    client.force_login(UserFactory(username="xueyuan2"))
+    assert 'href="/me/"' in client.get("/").content.decode()
