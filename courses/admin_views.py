@@ -1,0 +1,190 @@
+"""Custom back-office views for classes: workflow actions and the results screen.
+
+Thin by design: they find the row through ``access`` (404 outside the user's scope),
+call ``courses.services`` and show its refusal, in its own words, to the user.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from courses import services
+from courses.forms import RejectForm, ResultRowForm, own_institution_ids
+from courses.models import ClassStatus, Enrolment, EnrolmentStatus, TrainingClass
+from training_platform import access
+
+INSTITUTION_ACTIONS = {
+    "file": services.class_file,
+    "open": services.class_open,
+    "start": services.class_start,
+    "finish": services.class_finish,
+    "cancel": services.class_cancel,
+}
+BUREAU_ACTIONS = {"approve": services.class_approve, "reject": services.class_reject}
+# Classes whose details the institution may still change (before / after a review).
+EDITABLE_STATUSES = frozenset({ClassStatus.DRAFT, ClassStatus.REJECTED})
+# Attendance and results are recorded once the class has started (see services).
+RECORDING_STATUSES = frozenset({ClassStatus.RUNNING, ClassStatus.FINISHED})
+
+
+def error_text(exc) -> str:
+    """The message a service refused with, ready to show."""
+    if isinstance(exc, ValidationError):
+        return "；".join(exc.messages)
+    return str(exc) or "您没有权限执行此操作。"
+
+
+def is_class_staff(user, training_class) -> bool:
+    """Whether ``user`` works (as institution staff) for the class's institution."""
+    ids = own_institution_ids(user)
+    return ids is None or training_class.course.institution_id in ids
+
+
+def may_review(user, training_class) -> bool:
+    try:
+        services.approving_region_for(user, training_class.region_id)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def class_actions_for(user, training_class) -> list[str]:
+    """Workflow actions to offer: allowed from the class's status and for the user's
+    role. The services decide again when the action is taken."""
+    allowed = [
+        action
+        for action, (sources, _target) in services.TRANSITIONS.items()
+        if training_class.status in sources
+    ]
+    offered = []
+    if is_class_staff(user, training_class):
+        offered += [a for a in allowed if a in INSTITUTION_ACTIONS]
+    if any(a in BUREAU_ACTIONS for a in allowed) and may_review(user, training_class):
+        offered += [a for a in allowed if a in BUREAU_ACTIONS]
+    return offered
+
+
+def class_editable_by(user, training_class) -> bool:
+    return training_class.status in EDITABLE_STATUSES and is_class_staff(
+        user, training_class
+    )
+
+
+def inspect_url(training_class) -> str:
+    return reverse("trainingclass:inspect", args=[training_class.pk])
+
+
+@require_POST
+def class_transition(request, pk, action):
+    """Move a class on (备案, 批准, 退回, 开放报名, 开班, 结业, 取消) and go back to it."""
+    run = INSTITUTION_ACTIONS.get(action) or BUREAU_ACTIONS.get(action)
+    if run is None:
+        raise Http404
+    training_class = access.get_visible_or_404(request.user, TrainingClass, pk=pk)
+    kwargs = {"actor": request.user, "training_class": training_class}
+    if action == "reject":
+        form = RejectForm(request.POST)
+        kwargs["reason"] = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        run(request=request, **kwargs)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, error_text(exc))
+    else:
+        label = services.ACTION_LABELS[action]
+        messages.success(request, f"培训班 {training_class.code} 已{label}。")
+    return redirect(inspect_url(training_class))
+
+
+@never_cache
+def class_results(request, pk):
+    """出勤与考核: one form for every active enrolment of a class, saved all or nothing."""
+    training_class = access.get_visible_or_404(
+        request.user, TrainingClass.objects.select_related("course"), pk=pk
+    )
+    enrolments = list(
+        Enrolment.objects.filter(
+            training_class=training_class, status=EnrolmentStatus.ENROLLED
+        )
+        .select_related("trainee")
+        .order_by("trainee__name", "pk")
+    )
+    for enrolment in enrolments:  # the services read the class and course from here
+        enrolment.training_class = training_class
+    can_record = (
+        is_class_staff(request.user, training_class)
+        and training_class.status in RECORDING_STATUSES
+    )
+    data = request.POST if request.method == "POST" else None
+    rows = [ResultRowForm(data, enrolment=e) for e in enrolments]
+    if request.method == "POST":
+        if not can_record:
+            raise PermissionDenied
+        valid = [row.is_valid() for row in rows]  # every row, to show every error
+        if all(valid):
+            saved = _save_rows(request, rows)
+            if saved is not None:
+                if saved:
+                    messages.success(
+                        request, f"已保存 {saved} 名学员的出勤和考核结果。"
+                    )
+                else:
+                    messages.info(request, "没有需要保存的修改。")
+                return redirect(request.path)
+        failed = sum(1 for row in rows if row.errors)
+        messages.error(
+            request,
+            f"有 {failed} 名学员的记录有误，本次修改均未保存，请改正后重新提交。",
+        )
+    return TemplateResponse(
+        request,
+        "courses/admin/class_results.html",
+        {
+            "training_class": training_class,
+            "rows": rows,
+            "can_record": can_record,
+            "recording_open": training_class.status in RECORDING_STATUSES,
+            "inspect_url": inspect_url(training_class),
+        },
+    )
+
+
+def _save_rows(request, rows) -> int | None:
+    """Record every changed row through the services; on any refusal keep nothing and
+    put the refusal next to its row. Returns the rows saved, or ``None`` on failure."""
+    saved = 0
+    with transaction.atomic():
+        for row in rows:
+            changed = set(row.changed_data)
+            if not changed:
+                continue
+            data, enrolment = row.cleaned_data, row.enrolment
+            try:
+                if "hours" in changed:
+                    services.attendance_record(
+                        actor=request.user,
+                        enrolment=enrolment,
+                        hours=data["hours"],
+                        request=request,
+                    )
+                if changed & {"score", "result"}:
+                    services.assessment_record(
+                        actor=request.user,
+                        enrolment=enrolment,
+                        result=data["result"],
+                        score=data["score"],
+                        request=request,
+                    )
+            except (ValidationError, PermissionDenied) as exc:
+                row.add_error(None, error_text(exc))
+            else:
+                saved += 1
+        if any(row.errors for row in rows):
+            transaction.set_rollback(True)
+            return None
+    return saved

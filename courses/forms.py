@@ -1,0 +1,122 @@
+"""Back-office forms for courses, classes, class review and attendance/assessment.
+
+Forms only parse input and narrow choices; every rule is checked by ``courses.services``.
+"""
+
+from django import forms
+from django.db.models import Q
+from wagtail.admin.forms import WagtailAdminModelForm
+
+from bases.models import TrainingInstitution
+from courses.models import AssessmentResult, Course, TrainingClass
+from training_platform import access
+from training_platform.reference.models import Region, RegionLevel
+from training_platform.roles import Role
+
+COURSE_FIELDS = [
+    "institution",
+    "title",
+    "occupation",
+    "target_level",
+    "kind",
+    "hours",
+    "fee",
+    "subsidised",
+    "mode",
+    "description",
+    "is_active",
+]
+CLASS_FIELDS = [
+    "code",
+    "course",
+    "start_date",
+    "end_date",
+    "capacity",
+    "venue",
+    "region",
+    "address",
+]
+
+
+def own_institution_ids(user):
+    """Institutions ``user`` is institution staff of; ``None`` means any (superuser)."""
+    scope = access.scope_for(user)
+    return None if scope.is_superuser else scope.institution_ids(Role.INSTITUTION)
+
+
+class CourseForm(WagtailAdminModelForm):
+    class Meta:
+        model = Course
+        fields = COURSE_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Seeing an institution (an evaluator, a bureau) is not working for it.
+        ids = own_institution_ids(self.for_user)
+        if ids is not None:
+            field = self.fields["institution"]
+            field.queryset = TrainingInstitution.objects.filter(pk__in=ids)
+            if len(ids) == 1 and not self.instance.pk:
+                field.initial = ids[0]
+
+
+class TrainingClassForm(WagtailAdminModelForm):
+    class Meta:
+        model = TrainingClass
+        fields = CLASS_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        ids = own_institution_ids(self.for_user)
+        offered = Q(is_active=True)
+        if ids is not None:
+            offered &= Q(institution_id__in=ids)
+        if self.instance.pk:  # keep the current course selectable even if inactive
+            offered |= Q(pk=self.instance.course_id)
+        self.fields["course"].queryset = Course.objects.filter(offered)
+        region = self.fields["region"]
+        region.required = False
+        region.help_text = "留空则取实训基地所在地，未选基地时取培训机构所在地。"
+
+    def offer_all_counties(self):
+        """A class may take place in any county; the bureau there approves it.
+
+        Called after the generic choice limits, which narrow regions to a bureau's own.
+        """
+        self.fields["region"].queryset = Region.objects.filter(
+            level=RegionLevel.COUNTY
+        ).order_by("code")
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label="退回原因",
+        required=False,  # courses.services.class_reject insists on one
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+RESULT_CHOICES = [("", "未录入"), *AssessmentResult.choices]
+
+
+class ResultRowForm(forms.Form):
+    """One enrolment's attendance hours, score and result on the results screen."""
+
+    hours = forms.DecimalField(label="出勤课时", max_digits=6, decimal_places=1)
+    score = forms.DecimalField(
+        label="考核成绩", required=False, max_digits=5, decimal_places=1
+    )
+    result = forms.ChoiceField(label="考核结果", choices=RESULT_CHOICES, required=False)
+
+    def __init__(self, *args, enrolment, **kwargs):
+        self.enrolment = enrolment
+        kwargs["prefix"] = f"e{enrolment.pk}"
+        kwargs["initial"] = {
+            "hours": enrolment.attendance_hours,
+            "score": enrolment.score,
+            "result": enrolment.result,
+        }
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["aria-label"] = f"{enrolment.trainee.name} {field.label}"
