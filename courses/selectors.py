@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from courses.models import ClassStatus, Enrolment, TrainingClass
+from courses.models import ClassStatus, Course, Enrolment, TrainingClass
 
 
 def class_list_open() -> QuerySet:
@@ -19,3 +19,15 @@ def enrolments_of_trainee(trainee) -> QuerySet:
         "training_class__course__occupation",
         "training_class__region",
     )
+
+
+def course_for_page(course_id: int) -> Course:
+    """A course with what its public page shows (institution, occupation, region)."""
+    return Course.objects.select_related(
+        "institution__region__parent", "occupation"
+    ).get(pk=course_id)
+
+
+def class_list_open_of_course(course_id: int) -> QuerySet:
+    """A course's classes open for enrolment, soonest first."""
+    return class_list_open().filter(course_id=course_id).order_by("start_date", "code")
