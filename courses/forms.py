@@ -10,7 +10,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from bases.models import TrainingInstitution
 from courses.models import AssessmentResult, Course, TrainingClass
 from training_platform import access
-from training_platform.reference.models import Region, RegionLevel
+from training_platform.reference.models import RegionLevel
 from training_platform.roles import Role
 
 COURSE_FIELDS = [
@@ -77,15 +77,10 @@ class TrainingClassForm(WagtailAdminModelForm):
         region = self.fields["region"]
         region.required = False
         region.help_text = "留空则取实训基地所在地，未选基地时取培训机构所在地。"
-
-    def offer_all_counties(self):
-        """A class may take place in any county; the bureau there approves it.
-
-        Called after the generic choice limits, which narrow regions to a bureau's own.
-        """
-        self.fields["region"].queryset = Region.objects.filter(
-            level=RegionLevel.COUNTY
-        ).order_by("code")
+        # A class takes place in a county; the bureau there (or above) approves it.
+        region.queryset = region.queryset.filter(level=RegionLevel.COUNTY).order_by(
+            "code"
+        )
 
 
 class RejectForm(forms.Form):

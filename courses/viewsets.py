@@ -158,14 +158,7 @@ class ClassIndexView(ScopedIndexView):
         return None
 
 
-class ClassFormMixin:
-    def get_form(self, form_class=None):
-        form = super().get_form(form_class)
-        form.offer_all_counties()
-        return form
-
-
-class ClassCreateView(ServiceErrorsMixin, ClassFormMixin, ScopedCreateView):
+class ClassCreateView(ServiceErrorsMixin, ScopedCreateView):
     def save_instance(self):
         data = self.form.cleaned_data
         return services.class_create(
@@ -177,7 +170,7 @@ class ClassLocked(PermissionDenied):
     pass
 
 
-class ClassEditView(ClassFormMixin, ScopedEditView):
+class ClassEditView(ScopedEditView):
     """Institution staff edit a class only while it is a draft or was returned."""
 
     def get_object(self, queryset=None):

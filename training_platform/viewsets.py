@@ -38,14 +38,18 @@ class ScopedPermissionPolicy(ModelPermissionPolicy):
 
 
 def limit_form_choices(form, user):
-    """Offer only rows the user may see, and only regions they cover (bureau scope)."""
+    """Offer only rows the user may see; bureau staff place records only in their region.
+
+    Other roles keep every region: an institution may hold a class in any county (the
+    bureau there approves it).
+    """
     scope = access.scope_for(user)
     for field in form.fields.values():
         if not isinstance(field, forms.ModelChoiceField):
             continue
         model = field.queryset.model
         if model is Region:
-            if not scope.is_superuser:
+            if scope.has(Role.BUREAU) and not scope.is_superuser:
                 query = Q(pk__in=[])
                 for prefix in scope.region_prefixes(Role.BUREAU):
                     query |= Q(code__startswith=prefix)
