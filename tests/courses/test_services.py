@@ -313,7 +313,7 @@ def test_results_only_by_the_class_institution_and_once_running(running):
 # --- concurrency (PostgreSQL row locks) --------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_enrolment_into_the_last_seat_never_overbooks(reference):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises writers; the race needs PostgreSQL's row locks")

@@ -24,8 +24,11 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture
+def browser(live_server):
+    """One browser per test, started after the test database is set up and restored:
+    Playwright's event loop gives this thread a new context (and new database
+    connection objects), so it must not exist yet when pytest-django restores data."""
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
         if os.environ.get("CI"):
             pytest.fail(f"chromium is required in CI and was not found at {CHROMIUM}")
