@@ -1,0 +1,86 @@
+"""A visitor filters the catalogue, signs up with their real name, enrols, and finds the
+class under "my classes" — in a real headless Chromium."""
+
+import re
+
+import pytest
+
+from courses.models import ClassStatus, Enrolment
+from tests.factories import (
+    CourseFactory,
+    InstitutionFactory,
+    TrainingClassFactory,
+    make_id_number,
+    region,
+)
+from training_platform.reference.models import Occupation
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def test_visitor_filters_signs_up_enrols_and_sees_my_classes(
+    live_server, reference, page
+):
+    guiyang = InstitutionFactory(name="贵阳电工培训学校", region=region("520102"))
+    zunyi = InstitutionFactory(name="遵义茶艺学校", region=region("520302"))
+    electrician = TrainingClassFactory(
+        code="E2E-GY-1",
+        capacity=5,
+        course=CourseFactory(institution=guiyang, title="电工四级培训"),
+    )
+    TrainingClassFactory(
+        code="E2E-ZY-1",
+        course=CourseFactory(
+            institution=zunyi,
+            title="茶艺师五级培训",
+            occupation=Occupation.objects.get(code="4-03-02-07"),
+        ),
+    )
+    TrainingClassFactory(
+        code="E2E-GY-DRAFT",
+        status=ClassStatus.DRAFT,
+        course=CourseFactory(institution=guiyang, title="草稿班"),
+    )
+
+    # The catalogue lists open classes only; filter to 贵阳市 and subsidised.
+    page.goto(live_server.url + "/courses/")
+    heading = page.get_by_role("heading", name="电工四级培训")
+    assert heading.is_visible()
+    assert page.get_by_role("heading", name="茶艺师五级培训").is_visible()
+    assert page.get_by_role("heading", name="草稿班").count() == 0
+    page.get_by_label("培训地区").select_option("520100")
+    page.get_by_label("只看补贴性培训").check()
+    page.get_by_role("button", name="筛选").click()
+    page.wait_for_url(re.compile(r".*/courses/\?.*region=520100"))
+    assert page.get_by_role("heading", name="电工四级培训").is_visible()
+    assert page.get_by_role("heading", name="茶艺师五级培训").count() == 0
+
+    # 报名 asks an anonymous visitor to sign in; they register instead.
+    page.get_by_role("link", name="报名 电工四级培训 E2E-GY-1").click()
+    page.wait_for_url(re.compile(r".*/accounts/login/\?next="))
+    page.get_by_role("link", name="实名注册").last.click()
+    page.wait_for_url(re.compile(r".*/accounts/signup/"))
+    number = make_id_number("520102")
+    page.get_by_label("姓名").fill("王小红")
+    page.get_by_label("身份证号码").fill(number[:17] + number[17].lower())
+    page.get_by_label("手机号码").fill("139 0000 1234")
+    page.get_by_label("用户名").fill("wangxh")
+    page.get_by_label("密码", exact=True).fill("Qianjitong-2026!")
+    page.get_by_label("确认密码").fill("Qianjitong-2026!")
+    page.get_by_role("button", name="注册").click()
+
+    # Back at the class, confirm the enrolment.
+    page.wait_for_url("**/classes/E2E-GY-1/enrol/")
+    page.get_by_role("button", name="确认报名").click()
+    page.wait_for_url("**/me/")
+    assert page.get_by_text("报名成功").is_visible()
+    assert page.get_by_text("E2E-GY-1").first.is_visible()
+    assert page.get_by_text("电工四级培训").first.is_visible()
+    # The ID number is never shown in full.
+    assert number not in page.content()
+
+    enrolment = Enrolment.objects.get(training_class=electrician)
+    assert enrolment.trainee.name == "王小红"
+    assert enrolment.source == "self"
+    electrician.refresh_from_db()
+    assert electrician.seats_taken == 1
