@@ -1,6 +1,9 @@
 """Who may see and change institutions, bases, studios and memberships (see access.py)."""
 
+from django.db.models import Q
+
 from bases.models import (
+    BaseKind,
     SkillMasterStudio,
     StaffMembership,
     TrainingBase,
@@ -53,6 +56,14 @@ def hosted_view(scope):
     return access.any_of([_regional(scope), scope.institution_q("host_id")])
 
 
+def base_view(scope):
+    # 公共实训基地 are shared facilities: every institution may hold classes there.
+    public = (
+        Q(kind=BaseKind.PUBLIC_TRAINING) if scope.role_institutions else access.NOTHING
+    )
+    return access.any_of([hosted_view(scope), public])
+
+
 def hosted_change(scope):
     return _bureau_only(scope, "region__code")
 
@@ -67,7 +78,7 @@ def membership_view(scope):
 
 access.register_scope_resolver(resolve_scope)
 access.register(TrainingInstitution, view=institution_view, change=institution_change)
-access.register(TrainingBase, view=hosted_view, change=hosted_change)
+access.register(TrainingBase, view=base_view, change=hosted_change)
 access.register(SkillMasterStudio, view=hosted_view, change=hosted_change)
 access.register(
     StaffMembership, view=membership_view, change=lambda scope: access.NOTHING

@@ -7,7 +7,9 @@ from courses.models import ClassStatus, Course, Enrolment, TrainingClass
 
 def class_list_open() -> QuerySet:
     """Classes open for enrolment, with what a catalogue row shows."""
-    return TrainingClass.objects.filter(status=ClassStatus.OPEN).select_related(
+    return TrainingClass.objects.filter(
+        status=ClassStatus.OPEN, course__is_active=True
+    ).select_related(
         "course__occupation", "course__institution", "region__parent", "venue"
     )
 

@@ -365,6 +365,10 @@ def meets_attendance(enrolment: Enrolment) -> bool:
     return attendance_share(enrolment) >= Decimal(str(settings.ATTENDANCE_THRESHOLD))
 
 
+def _threshold_hours(cls: TrainingClass) -> Decimal:
+    return Decimal(str(settings.ATTENDANCE_THRESHOLD)) * cls.course.hours
+
+
 def _recordable(actor, enrolment: Enrolment) -> TrainingClass:
     cls = enrolment.training_class
     _require_institution_staff(actor, cls.course.institution_id)
@@ -387,6 +391,12 @@ def attendance_record(*, actor, enrolment: Enrolment, hours, request=None) -> En
             "出勤课时应在 0 到 %(max)d 之间。",
             code="attendance_range",
             params={"max": cls.course.hours},
+        )
+    if enrolment.result == AssessmentResult.PASSED and hours < _threshold_hours(cls):
+        raise ValidationError(
+            "该学员已评为合格，出勤课时不能低于%(min)s；如需更正，请先修改考核结果。",
+            code="attendance_below_pass",
+            params={"min": _threshold_hours(cls).normalize()},
         )
     before = {"attendance_hours": str(enrolment.attendance_hours)}
     enrolment.attendance_hours = hours

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from bases.models import BaseKind
 from tests.factories import (
     InstitutionFactory,
     StudioFactory,
@@ -26,8 +27,10 @@ def world():
     w = {
         "gy": gy,
         "zy": zy,
-        "gy_base": TrainingBaseFactory(host=gy),
-        "zy_base": TrainingBaseFactory(host=zy),
+        # High-skill bases belong to their host; public training bases are shared
+        # (see test_public_training_bases_are_open_to_every_institution).
+        "gy_base": TrainingBaseFactory(host=gy, kind=BaseKind.HIGH_SKILL),
+        "zy_base": TrainingBaseFactory(host=zy, kind=BaseKind.HIGH_SKILL),
         "gy_studio": StudioFactory(host=gy),
         "zy_studio": StudioFactory(host=zy),
         "gy_trainee": TraineeFactory(household_region=region("520102")),
@@ -164,3 +167,15 @@ def test_trainee_sees_no_back_office(client, world):
     world["gy_trainee"].save()
     client.force_login(user)
     assert_denied(client.get(url(TRAINEE, "index")))
+
+
+def test_public_training_bases_are_open_to_every_institution(client, world):
+    """Any institution may see (and hold classes at) another's public training base,
+    but only the bureau changes it."""
+    shared = TrainingBaseFactory(host=world["zy"], kind=BaseKind.PUBLIC_TRAINING)
+    client.force_login(world["users"]["inst_gy"])
+    assert client.get(url(BASE, "inspect", shared)).status_code == 200
+    assert_denied(client.get(url(BASE, "edit", shared)))
+    # A bureau still sees only its own region's bases.
+    client.force_login(world["users"]["bureau_gy"])
+    assert client.get(url(BASE, "inspect", shared)).status_code == 404

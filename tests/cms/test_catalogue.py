@@ -581,3 +581,13 @@ def test_course_page_query_count_does_not_grow_with_classes(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(page.url)
     assert len(response.context["classes"]) == 25
+
+
+def test_classes_of_withdrawn_courses_are_not_listed(client):
+    from tests.factories import CourseFactory, TrainingClassFactory
+
+    TrainingClassFactory(course=CourseFactory(title="已停办的项目", is_active=False))
+    TrainingClassFactory(course=CourseFactory(title="正常的项目"))
+    body = client.get("/courses/").content.decode()
+    assert "正常的项目" in body
+    assert "已停办的项目" not in body

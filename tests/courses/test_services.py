@@ -342,3 +342,17 @@ def test_concurrent_enrolment_into_the_last_seat_never_overbooks(reference):
     assert outcomes.count("full") == 9
     assert cls.seats_taken == 3
     assert Enrolment.objects.filter(training_class=cls).count() == 3
+
+
+def test_attendance_cannot_drop_below_the_threshold_under_a_pass(running, gy_staff):
+    services.attendance_record(actor=gy_staff, enrolment=running, hours=80)
+    services.assessment_record(
+        actor=gy_staff, enrolment=running, result=AssessmentResult.PASSED, score=90
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        services.attendance_record(actor=gy_staff, enrolment=running, hours=60)
+    assert code_of(excinfo) == "attendance_below_pass"
+    running.refresh_from_db()
+    assert running.attendance_hours == 80
+    # Above the threshold is still fine.
+    services.attendance_record(actor=gy_staff, enrolment=running, hours=70)
