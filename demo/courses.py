@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from bases.models import TrainingBase, TrainingInstitution
+from cms.models import CourseIndexPage, CoursePage
 from courses import services
 from courses.models import (
     AssessmentResult,
@@ -199,6 +200,7 @@ def seed_courses(institutions: dict) -> None:
         ["admin", "bureau_gz", "bureau_gy", "inst_a", "inst_b"], field_name="username"
     )
     courses = _courses(institutions)
+    _course_pages(courses)
     existing = set(
         TrainingClass.objects.filter(code__in=[c.code for c in CLASSES]).values_list(
             "code", flat=True
@@ -232,6 +234,30 @@ def seed_courses(institutions: dict) -> None:
             venues.get(demo.venue),
             _people(pool, index, demo, demo_trainee),
         )
+
+
+def _course_pages(courses: dict) -> None:
+    """A public CoursePage under the catalogue for each demo course that has none."""
+    index = CourseIndexPage.objects.first()
+    if index is None:  # an editor removed the catalogue; nothing to publish under
+        return
+    have = set(
+        CoursePage.objects.filter(course__in=courses.values()).values_list(
+            "course_id", flat=True
+        )
+    )
+    for key, course in courses.items():
+        if course.pk in have:
+            continue
+        index.add_child(
+            instance=CoursePage(
+                title=course.title,
+                slug=key.replace("_", "-"),
+                course=course,
+                intro=f"<p>{course.description}</p>",
+            )
+        )
+        index.refresh_from_db()  # treebeard keeps numchild on the parent row
 
 
 def demo_course(demo: DemoClass) -> DemoCourse:

@@ -311,6 +311,11 @@ def test_demo_classes_follow_the_contract(seeded):
         "GY-2026-003",
     }
     assert mine.get(training_class__code="GY-2026-003").result == "passed"
+    # Every demo course has its public page under the catalogue, live.
+    from cms.models import CoursePage
+    from courses.models import Course
+
+    assert CoursePage.objects.live().count() == Course.objects.count()
     # Approval went through the right bureau, with an audit trail.
     from training_platform.audit.models import AuditEvent
 
