@@ -591,3 +591,28 @@ def test_classes_of_withdrawn_courses_are_not_listed(client):
     body = client.get("/courses/").content.decode()
     assert "正常的项目" in body
     assert "已停办的项目" not in body
+
+
+def test_course_pages_cannot_be_copied_or_aliased(client):
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from cms.models import CourseIndexPage, CoursePage
+    from tests.factories import CourseFactory
+
+    index = CourseIndexPage.objects.get()
+    page = index.add_child(
+        instance=CoursePage(title="电工", slug="dian-gong", course=CourseFactory())
+    )
+    admin = get_user_model().objects.create_superuser("copyadmin", password="x" * 12)
+    client.force_login(admin)
+    response = client.post(
+        reverse("wagtailadmin_pages:copy", args=[page.id]),
+        {
+            "new_title": "电工副本",
+            "new_slug": "dian-gong-2",
+            "new_parent_page": index.id,
+        },
+    )
+    assert response.status_code == 302
+    assert CoursePage.objects.count() == 1
