@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from courses import services
-from courses.forms import RejectForm, ResultRowForm, own_institution_ids
+from courses.forms import RejectForm, ResultRowForm
 from courses.models import ClassStatus, Enrolment, EnrolmentStatus, TrainingClass
 from training_platform import access
 
@@ -27,8 +27,6 @@ INSTITUTION_ACTIONS = {
     "cancel": services.class_cancel,
 }
 BUREAU_ACTIONS = {"approve": services.class_approve, "reject": services.class_reject}
-# Classes whose details the institution may still change (before / after a review).
-EDITABLE_STATUSES = frozenset({ClassStatus.DRAFT, ClassStatus.REJECTED})
 # Attendance and results are recorded once the class has started (see services).
 RECORDING_STATUSES = frozenset({ClassStatus.RUNNING, ClassStatus.FINISHED})
 
@@ -42,38 +40,7 @@ def error_text(exc) -> str:
 
 def is_class_staff(user, training_class) -> bool:
     """Whether ``user`` works (as institution staff) for the class's institution."""
-    ids = own_institution_ids(user)
-    return ids is None or training_class.course.institution_id in ids
-
-
-def may_review(user, training_class) -> bool:
-    try:
-        services.approving_region_for(user, training_class.region_id)
-    except PermissionDenied:
-        return False
-    return True
-
-
-def class_actions_for(user, training_class) -> list[str]:
-    """Workflow actions to offer: allowed from the class's status and for the user's
-    role. The services decide again when the action is taken."""
-    allowed = [
-        action
-        for action, (sources, _target) in services.TRANSITIONS.items()
-        if training_class.status in sources
-    ]
-    offered = []
-    if is_class_staff(user, training_class):
-        offered += [a for a in allowed if a in INSTITUTION_ACTIONS]
-    if any(a in BUREAU_ACTIONS for a in allowed) and may_review(user, training_class):
-        offered += [a for a in allowed if a in BUREAU_ACTIONS]
-    return offered
-
-
-def class_editable_by(user, training_class) -> bool:
-    return training_class.status in EDITABLE_STATUSES and is_class_staff(
-        user, training_class
-    )
+    return services.is_institution_staff(user, training_class.course.institution_id)
 
 
 def inspect_url(training_class) -> str:

@@ -34,11 +34,17 @@ MINIMUM_AGE = 16  # 劳动法: the minimum working age
 # --- who may act ---------------------------------------------------------------------
 
 
-def _require_institution_staff(actor, institution_id: int) -> None:
+def is_institution_staff(actor, institution_id: int) -> bool:
+    """Whether ``actor`` works for the institution as its staff (or is a superuser)."""
     scope = access.scope_for(actor)
-    if scope.is_superuser or institution_id in scope.institution_ids(Role.INSTITUTION):
-        return
-    raise PermissionDenied("只有本机构的工作人员可以操作。")
+    return scope.is_superuser or institution_id in scope.institution_ids(
+        Role.INSTITUTION
+    )
+
+
+def _require_institution_staff(actor, institution_id: int) -> None:
+    if not is_institution_staff(actor, institution_id):
+        raise PermissionDenied("只有本机构的工作人员可以操作。")
 
 
 def approving_region_for(actor, region_code: str) -> Region:
@@ -99,6 +105,40 @@ ACTION_LABELS = {
     "finish": "结业",
     "cancel": "取消",
 }
+
+
+INSTITUTION_ACTIONS = ("file", "open", "start", "finish", "cancel")
+BUREAU_ACTIONS = ("approve", "reject")
+# Details the institution may still change: before filing, or after a return.
+EDITABLE_STATUSES = frozenset({ClassStatus.DRAFT, ClassStatus.REJECTED})
+
+
+def may_review(actor, training_class: TrainingClass) -> bool:
+    try:
+        approving_region_for(actor, training_class.region_id)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def class_actions_for(actor, training_class: TrainingClass) -> list[str]:
+    """The transitions ``actor`` may take from the class's current status (screens offer
+    these; each service still checks again when it runs)."""
+    allowed = [
+        a for a, (sources, _) in TRANSITIONS.items() if training_class.status in sources
+    ]
+    offered = []
+    if is_institution_staff(actor, training_class.course.institution_id):
+        offered += [a for a in allowed if a in INSTITUTION_ACTIONS]
+    if any(a in BUREAU_ACTIONS for a in allowed) and may_review(actor, training_class):
+        offered += [a for a in allowed if a in BUREAU_ACTIONS]
+    return offered
+
+
+def class_can_edit(actor, training_class: TrainingClass) -> bool:
+    return training_class.status in EDITABLE_STATUSES and is_institution_staff(
+        actor, training_class.course.institution_id
+    )
 
 
 def _locked(training_class: TrainingClass) -> TrainingClass:
@@ -172,6 +212,71 @@ def class_create(
     audit_record(
         actor=actor, action="class.create", obj=cls, after={"status": cls.status}
     )
+    return cls
+
+
+CLASS_EDITABLE_FIELDS = (
+    "code",
+    "course",
+    "region",
+    "venue",
+    "address",
+    "start_date",
+    "end_date",
+    "capacity",
+)
+
+
+@transaction.atomic
+def class_update(
+    *, actor, training_class: TrainingClass, changes: dict, request=None
+) -> TrainingClass:
+    """Change a draft or returned class's details (its institution's staff only)."""
+    cls = _locked(training_class)
+    _require_institution_staff(actor, cls.course.institution_id)
+    if cls.status not in EDITABLE_STATUSES:
+        raise ValidationError(
+            "培训班当前状态为“%(status)s”，只有草稿或已退回的培训班可以修改。",
+            code="not_editable",
+            params={"status": cls.get_status_display()},
+        )
+    unknown = set(changes) - set(CLASS_EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    changes = dict(changes)
+    if "course" in changes:
+        _require_institution_staff(actor, changes["course"].institution_id)
+    if "code" in changes:
+        changes["code"] = changes["code"].strip().upper()
+    if "region" in changes and changes["region"] is None:
+        venue = changes.get("venue", cls.venue)
+        course = changes.get("course", cls.course)
+        changes["region"] = (
+            venue.region if venue is not None else course.institution.region
+        )
+    before, after = {}, {}
+    for name, value in changes.items():
+        old = getattr(cls, name)
+        if old != value:
+            before[name], after[name] = str(old), str(value)
+            setattr(cls, name, value)
+    if cls.capacity < cls.seats_taken:
+        raise ValidationError(
+            "计划人数不能少于已报名人数（%(n)d）。",
+            code="capacity_below_enrolled",
+            params={"n": cls.seats_taken},
+        )
+    cls.full_clean()
+    cls.save()
+    if after:
+        audit_record(
+            actor=actor,
+            action="class.update",
+            obj=cls,
+            before=before,
+            after=after,
+            request=request,
+        )
     return cls
 
 

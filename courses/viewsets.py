@@ -12,12 +12,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ViewSetGroup
 
 from courses import services
-from courses.admin_views import (
-    class_actions_for,
-    class_editable_by,
-    error_text,
-    is_class_staff,
-)
+from courses.admin_views import error_text, is_class_staff
 from courses.forms import (
     CLASS_FIELDS,
     COURSE_FIELDS,
@@ -35,6 +30,8 @@ from courses.models import (
     EnrolmentStatus,
     TrainingClass,
 )
+from courses.services import class_actions_for
+from courses.services import class_can_edit as class_editable_by
 from training_platform import access
 from training_platform.filters import RegionFilter
 from training_platform.reference.models import OccupationCategory
@@ -170,8 +167,19 @@ class ClassLocked(PermissionDenied):
     pass
 
 
-class ClassEditView(ScopedEditView):
+class ClassEditView(ServiceErrorsMixin, ScopedEditView):
     """Institution staff edit a class only while it is a draft or was returned."""
+
+    def save_instance(self):
+        # The form has already written its values onto self.object; the service
+        # re-reads the row under a lock, applies them and records what changed.
+        data = self.form.cleaned_data
+        return services.class_update(
+            actor=self.request.user,
+            training_class=self.object,
+            changes={name: data[name] for name in CLASS_FIELDS if name in data},
+            request=self.request,
+        )
 
     def get_object(self, queryset=None):
         obj = super().get_object(queryset)

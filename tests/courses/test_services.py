@@ -356,3 +356,44 @@ def test_attendance_cannot_drop_below_the_threshold_under_a_pass(running, gy_sta
     assert running.attendance_hours == 80
     # Above the threshold is still fine.
     services.attendance_record(actor=gy_staff, enrolment=running, hours=70)
+
+
+def test_class_update_only_while_draft_or_returned_and_audited(gy_inst, gy_staff):
+    cls = TrainingClassFactory(
+        course=CourseFactory(institution=gy_inst), status=ClassStatus.DRAFT, capacity=20
+    )
+    cls = services.class_update(
+        actor=gy_staff,
+        training_class=cls,
+        changes={"capacity": 25, "address": "花果园实训楼"},
+    )
+    assert cls.capacity == 25
+    event = AuditEvent.objects.get(action="class.update")
+    assert event.before == {"capacity": "20", "address": ""}
+    assert event.after == {"capacity": "25", "address": "花果园实训楼"}
+    other = staff_user(Role.INSTITUTION, institution=InstitutionFactory())
+    with pytest.raises(PermissionDenied):
+        services.class_update(actor=other, training_class=cls, changes={"capacity": 5})
+    TrainingClass.objects.filter(pk=cls.pk).update(status=ClassStatus.FILED)
+    with pytest.raises(ValidationError) as excinfo:
+        services.class_update(
+            actor=gy_staff, training_class=cls, changes={"capacity": 30}
+        )
+    assert code_of(excinfo) == "not_editable"
+
+
+def test_class_capacity_cannot_drop_below_the_enrolled(gy_inst, gy_staff):
+    enrolment = EnrolmentFactory(
+        training_class=TrainingClassFactory(
+            course=CourseFactory(institution=gy_inst),
+            status=ClassStatus.DRAFT,
+            capacity=5,
+        )
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        services.class_update(
+            actor=gy_staff,
+            training_class=enrolment.training_class,
+            changes={"capacity": 0},
+        )
+    assert code_of(excinfo) == "capacity_below_enrolled"
