@@ -266,3 +266,58 @@ class Enrolment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == EnrolmentStatus.ENROLLED
+
+
+class RosterUploadStatus(models.TextChoices):
+    PREVIEWED = "previewed", "已预览待确认"
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "导入中"
+    DONE = "done", "已导入"
+    REFUSED = "refused", "未导入（有错误）"
+    FAILED = "failed", "导入失败"
+
+
+class RosterUpload(models.Model):
+    """花名册上传: one uploaded roster file, from preview to import.
+
+    Personal data (PIPL): ``file`` holds names, ID numbers and phones. It is deleted
+    as soon as the import succeeds; files of uploads that never got that far are to be
+    deleted after 7 days by a periodic cleanup (not built yet). ``summary`` holds only
+    counts and row-numbered error messages, never an ID number or a name.
+    """
+
+    training_class = models.ForeignKey(
+        TrainingClass,
+        on_delete=models.CASCADE,
+        related_name="roster_uploads",
+        verbose_name="培训班",
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="上传人",
+    )
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    file = models.FileField("文件", upload_to="rosters/%Y/%m/", blank=True)
+    original_name = models.CharField("原文件名", max_length=255, blank=True)
+    row_count = models.PositiveIntegerField("数据行数", default=0)
+    status = models.CharField(
+        "状态",
+        max_length=10,
+        choices=RosterUploadStatus.choices,
+        default=RosterUploadStatus.PREVIEWED,
+    )
+    summary = models.JSONField("结果摘要", default=dict, blank=True)
+    progress = models.PositiveIntegerField("已处理行数", default=0)
+    task_id = models.CharField("后台任务", max_length=64, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "花名册上传"
+        verbose_name_plural = "花名册上传"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.training_class.code} · {self.original_name}"

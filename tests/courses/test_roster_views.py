@@ -1,0 +1,264 @@
+"""花名册导入 in the back-office: template, upload → preview → confirm, error rows,
+scoping, and the background path for large files."""
+
+import io
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from courses import roster_views
+from courses.models import (
+    ClassStatus,
+    Enrolment,
+    EnrolmentStatus,
+    RosterUpload,
+    RosterUploadStatus,
+)
+from courses.roster import COLUMNS, roster_template
+from tests.courses.test_admin_courses import make_world
+from tests.factories import make_id_number
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    w = make_world()
+    cls = w["class_a"]
+    cls.status = ClassStatus.OPEN
+    cls.save(update_fields=["status"])
+    return w
+
+
+def fill_template(rows):
+    """The platform's template, sample row removed, filled in as a user would."""
+    book = openpyxl.load_workbook(io.BytesIO(roster_template()))
+    sheet = book.active
+    sheet.delete_rows(2)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return SimpleUploadedFile(
+        "花名册.xlsx", out.getvalue(), content_type="application/octet-stream"
+    )
+
+
+def good_rows(n=2):
+    return [
+        [
+            f"学员{i}",
+            make_id_number("520102", seq=100 + i),
+            f"1390000{i:04d}",
+            "",
+            "",
+            "",
+        ]
+        for i in range(n)
+    ]
+
+
+def class_url(name, cls):
+    return reverse(name, args=[cls.pk])
+
+
+def upload_url(name, upload):
+    return reverse(name, args=[upload.training_class_id, upload.pk])
+
+
+def upload_file(client, cls, file):
+    return client.post(
+        class_url("courses_class_roster_upload", cls), {"file": file}, follow=True
+    )
+
+
+def active_count(cls):
+    return Enrolment.objects.filter(
+        training_class=cls, status=EnrolmentStatus.ENROLLED
+    ).count()
+
+
+def test_template_download_has_chinese_headers(client, world):
+    client.force_login(world["users"]["inst_a"])
+    response = client.get(class_url("courses_class_roster_template", world["class_a"]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "GY-0001" in response["Content-Disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert [c.value for c in sheet[1]] == [c.template_header for c in COLUMNS]
+
+
+def test_inspect_page_links_for_institution_staff_only(client, world):
+    inspect = reverse("trainingclass:inspect", args=[world["class_a"].pk])
+    client.force_login(world["users"]["inst_a"])
+    body = client.get(inspect).content.decode()
+    assert "下载花名册模板" in body
+    assert class_url("courses_class_roster_upload", world["class_a"]) in body
+    client.force_login(world["users"]["bureau_gy"])
+    assert "导入花名册" not in client.get(inspect).content.decode()
+
+
+def test_upload_previews_then_confirm_enrols_once(client, world):
+    cls = world["class_a"]
+    before = active_count(cls)
+    client.force_login(world["users"]["inst_a"])
+    response = upload_file(client, cls, fill_template(good_rows(3)))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "确认导入" in body
+    assert 'id="roster-rows">3<' in body
+    assert 'id="roster-created">3<' in body
+    assert 'id="roster-enrolled">3<' in body
+    upload = RosterUpload.objects.get()
+    assert upload.status == RosterUploadStatus.PREVIEWED
+    assert upload.row_count == 3
+    assert active_count(cls) == before  # nothing written yet
+
+    confirm = upload_url("courses_roster_confirm", upload)
+    assert client.get(confirm).status_code == 405
+    response = client.post(confirm, follow=True)
+    body = response.content.decode()
+    assert "导入完成" in body
+    assert 'id="roster-enrolled">3<' in body
+    assert active_count(cls) == before + 3
+    upload.refresh_from_db()
+    assert upload.status == RosterUploadStatus.DONE
+    assert upload.progress == 3
+    assert not upload.file  # personal data gone after success
+
+    response = client.post(confirm, follow=True)  # again: nothing changes
+    assert response.status_code == 200
+    assert active_count(cls) == before + 3
+
+
+def test_uploading_the_same_file_again_enrols_nobody_twice(client, world):
+    cls = world["class_a"]
+    rows = good_rows(2)
+    client.force_login(world["users"]["inst_a"])
+    upload_file(client, cls, fill_template(rows))
+    client.post(upload_url("courses_roster_confirm", RosterUpload.objects.get()))
+    count = active_count(cls)
+    body = upload_file(client, cls, fill_template(rows)).content.decode()
+    assert 'id="roster-already">2<' in body
+    second = RosterUpload.objects.latest("pk")
+    client.post(upload_url("courses_roster_confirm", second))
+    assert active_count(cls) == count
+
+
+def test_errors_are_shown_and_error_rows_download(client, world):
+    cls = world["class_a"]
+    rows = good_rows(1) + [["", make_id_number("520102", seq=7), "12345", "", "", ""]]
+    client.force_login(world["users"]["inst_a"])
+    body = upload_file(client, cls, fill_template(rows)).content.decode()
+    assert "确认导入" not in body
+    assert "请填写姓名。" in body
+    assert "下载错误行" in body
+    upload = RosterUpload.objects.get()
+    assert client.post(upload_url("courses_roster_confirm", upload)).status_code == 302
+    assert not Enrolment.objects.filter(trainee__name="学员0").exists()
+
+    response = client.get(upload_url("courses_roster_errors", upload))
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    values = list(sheet.values)
+    assert values[0][-1] == "错误说明"
+    assert len(values) == 2  # the header and the one bad row
+    assert "姓名：请填写姓名。" in values[1][-1]
+    assert "手机号码" in values[1][-1]
+
+
+def test_non_xlsx_upload_gets_a_chinese_message(client, world):
+    client.force_login(world["users"]["inst_a"])
+    bad = SimpleUploadedFile("花名册.xlsx", b"name,id\n", content_type="text/csv")
+    body = upload_file(client, world["class_a"], bad).content.decode()
+    assert "文件不是有效的 Excel 工作簿" in body
+    assert not RosterUpload.objects.exists()
+
+
+def test_another_institution_gets_404_everywhere(client, world):
+    cls = world["class_a"]
+    client.force_login(world["users"]["inst_a"])
+    upload_file(client, cls, fill_template(good_rows(1)))
+    upload = RosterUpload.objects.get()
+    client.force_login(world["users"]["inst_b"])
+    for name in ("courses_class_roster_template", "courses_class_roster_upload"):
+        assert client.get(class_url(name, cls)).status_code == 404
+    assert (
+        client.post(
+            class_url("courses_class_roster_upload", cls),
+            {"file": fill_template(good_rows(1))},
+        ).status_code
+        == 404
+    )
+    for name in ("courses_roster_preview", "courses_roster_result"):
+        assert client.get(upload_url(name, upload)).status_code == 404
+    assert client.get(upload_url("courses_roster_errors", upload)).status_code == 404
+    assert client.post(upload_url("courses_roster_confirm", upload)).status_code == 404
+    upload.refresh_from_db()
+    assert upload.status == RosterUploadStatus.PREVIEWED
+
+
+def assert_forbidden(response):
+    """Wagtail's admin turns PermissionDenied into a redirect to the dashboard."""
+    if response.status_code == 302:
+        assert response.headers["Location"] == "/admin/"
+    else:
+        assert response.status_code == 403
+
+
+@pytest.mark.parametrize("who", ["bureau_gy", "auditor_gz", "evaluator_a"])
+def test_bureau_and_auditor_get_403_on_upload_and_confirm(client, world, who):
+    cls = world["class_a"]
+    client.force_login(world["users"]["inst_a"])
+    upload_file(client, cls, fill_template(good_rows(1)))
+    upload = RosterUpload.objects.get()
+    client.force_login(world["users"][who])
+    upload_page = class_url("courses_class_roster_upload", cls)
+    assert (
+        client.get(class_url("courses_class_roster_template", cls)).status_code == 200
+    )
+    assert_forbidden(client.get(upload_page))
+    assert_forbidden(client.post(upload_page, {"file": fill_template(good_rows(1))}))
+    assert_forbidden(client.post(upload_url("courses_roster_confirm", upload)))
+    assert_forbidden(client.get(upload_url("courses_roster_errors", upload)))
+    assert_forbidden(client.get(upload_url("courses_roster_preview", upload)))
+    assert RosterUpload.objects.count() == 1
+    upload.refresh_from_db()
+    assert upload.status == RosterUploadStatus.PREVIEWED
+
+
+def test_large_file_is_imported_by_the_background_task(client, world, monkeypatch):
+    monkeypatch.setattr(roster_views, "SYNC_ROW_LIMIT", 1)
+    cls = world["class_a"]
+    before = active_count(cls)
+    client.force_login(world["users"]["inst_a"])
+    body = upload_file(client, cls, fill_template(good_rows(3))).content.decode()
+    assert "后台检查并导入" in body
+    upload = RosterUpload.objects.get()
+    response = client.post(upload_url("courses_roster_confirm", upload), follow=True)
+    upload.refresh_from_db()
+    assert upload.task_id
+    assert upload.status == RosterUploadStatus.DONE
+    assert upload.progress == upload.row_count == 3
+    assert upload.summary["enrolled"] == 3
+    assert active_count(cls) == before + 3
+    body = response.content.decode()
+    assert 'data-status="done"' in body
+    assert "<progress" in body
+    assert 'value="3"' in body
+    assert 'http-equiv="refresh"' not in body
+    assert 'id="roster-enrolled">3<' in body
+
+
+def test_result_page_refreshes_while_queued(client, world):
+    cls = world["class_a"]
+    client.force_login(world["users"]["inst_a"])
+    upload_file(client, cls, fill_template(good_rows(1)))
+    upload = RosterUpload.objects.get()
+    upload.status = RosterUploadStatus.QUEUED
+    upload.save(update_fields=["status"])
+    body = client.get(upload_url("courses_roster_result", upload)).content.decode()
+    assert 'http-equiv="refresh"' in body
+    assert "<progress" in body
