@@ -35,7 +35,19 @@ class InstitutionViewSet(ScopedModelViewSet):
     search_fields = ["name", "credit_code"]
     list_display = ["name", "credit_code", "kind", "region", "status"]
     list_select_related = ["region"]
-    list_export = ["name", "credit_code", "kind", "region", "status", "contact_name"]
+    list_export = [
+        "name",
+        "credit_code",
+        "kind",
+        "region",
+        "address",
+        "contact_name",
+        "contact_phone",
+        "status",
+        "approved_at",
+    ]
+    export_headings = {"region": "所在地"}
+    export_filename = "培训机构"
     inspect_view_fields = [
         "name",
         "credit_code",
@@ -78,7 +90,19 @@ class TrainingBaseViewSet(ScopedModelViewSet):
     search_fields = ["name", "approval_doc_no"]
     list_display = ["name", "kind", "level", "host", "region", "stations"]
     list_select_related = ["host", "region"]
-    list_export = ["name", "kind", "level", "host", "region", "stations", "funding"]
+    list_export = [
+        "name",
+        "kind",
+        "level",
+        "host",
+        "region",
+        "stations",
+        "approval_year",
+        "approval_doc_no",
+        "funding",
+    ]
+    export_headings = {"host": "依托单位", "region": "所在地"}
+    export_filename = "培训基地"
     inspect_view_fields = [
         "name",
         "kind",
@@ -122,7 +146,21 @@ class StudioViewSet(ScopedModelViewSet):
     search_fields = ["name", "master_name"]
     list_display = ["name", "level", "master_name", "occupation", "host", "region"]
     list_select_related = ["host", "region", "occupation"]
-    list_export = ["name", "level", "master_name", "master_level", "occupation", "host"]
+    list_export = [
+        "name",
+        "level",
+        "master_name",
+        "master_level",
+        "occupation",
+        "host",
+        "region",
+        "approval_year",
+        "approval_doc_no",
+        "funding",
+        "apprentices_mentored",
+    ]
+    export_headings = {"host": "依托单位", "region": "所在地", "occupation": "职业"}
+    export_filename = "技能大师工作室"
     inspect_view_fields = [
         "name",
         "level",

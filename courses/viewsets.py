@@ -126,6 +126,8 @@ class CourseViewSet(ScopedModelViewSet):
         "subsidised",
         "mode",
     ]
+    export_headings = {"institution": "培训机构", "occupation": "职业（工种）"}
+    export_filename = "培训项目"
     inspect_view_fields = [*COURSE_FIELDS, "created_at"]
 
     def get_form_class(self, for_update=False):
@@ -282,14 +284,22 @@ class TrainingClassViewSet(ScopedModelViewSet):
     list_select_related = ["course__institution", "region"]
     list_export = [
         "code",
-        "course",
+        "course.title",
+        "course.institution.name",
         "region",
+        "address",
         "start_date",
         "end_date",
         "capacity",
         "seats_taken",
         "status",
     ]
+    export_headings = {
+        "course.title": "培训项目",
+        "course.institution.name": "培训机构",
+        "region": "培训地点",
+    }
+    export_filename = "培训班"
     inspect_view_fields = [
         "code",
         "course",
@@ -400,11 +410,14 @@ class EnrolmentViewSet(ScopedModelViewSet):
         "attendance_hours",
         "result",
     ]
-    list_select_related = ["trainee", "training_class"]
+    list_select_related = ["trainee", "training_class__course"]
+    # The results list; filtered by class code it is the class's roster. Only the
+    # masked ID number: the plain one never leaves in a file.
     list_export = [
-        "trainee",
+        "trainee.name",
         "trainee.masked_id_number",
         "training_class.code",
+        "training_class.course.title",
         "status",
         "source",
         "attendance_hours",
@@ -412,9 +425,13 @@ class EnrolmentViewSet(ScopedModelViewSet):
         "result",
     ]
     export_headings = {
+        "trainee.name": "姓名",
         "trainee.masked_id_number": "身份证号码",
         "training_class.code": "班级编号",
+        "training_class.course.title": "培训项目",
+        "status": "报名状态",
     }
+    export_filename = "报名与考核结果"
     inspect_view_fields = [
         "trainee",
         "masked_id_number",

@@ -92,7 +92,13 @@ class TraineeViewSet(ScopedModelViewSet):
         "masked_phone",
         "education",
     ]
-    export_headings = {"masked_id_number": "身份证号码", "masked_phone": "手机号码"}
+    # Only the masked forms: plain ID numbers and phones never leave in a file.
+    export_headings = {
+        "masked_id_number": "身份证号码",
+        "masked_phone": "手机号码",
+        "household_region": "户籍地",
+    }
+    export_filename = "学员档案"
     inspect_view_fields = [
         "name",
         "masked_id_number",
