@@ -41,7 +41,8 @@ lint: $(STAMP) ## ruff, migrations up to date, system checks, deploy checks
 	DJANGO_SETTINGS_MODULE=training_platform.settings.test $(MANAGE) check --fail-level WARNING
 	$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
 
-bench: $(STAMP) ## run the benchmarks; results as JSON under bench/results/
+bench: $(STAMP) ## run the benchmarks (BENCH_ONLY=roster: one); JSON under bench/results/
+	$(BIN)/python -m pip install --quiet -r requirements-bench.lock
 	DJANGO_SETTINGS_MODULE=training_platform.settings.test $(BIN)/python -m bench.run
 
 lock: ## re-resolve pyproject.toml into requirements.lock (in a scratch venv)

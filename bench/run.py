@@ -148,7 +148,7 @@ def table(result):
     return "\n".join(lines)
 
 
-def main():
+def foundation():
     scale = int(os.environ.get("BENCH_SCALE", "100"))
     RESULTS.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -158,6 +158,25 @@ def main():
         json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     sys.stdout.write(table(result) + "\n")
+
+
+BENCHMARKS = ("foundation", "roster")
+
+
+def main():
+    """Every benchmark, or only those named in ``BENCH_ONLY`` (comma-separated)."""
+    only = os.environ.get("BENCH_ONLY", "")
+    selected = [b.strip() for b in only.split(",") if b.strip()] or list(BENCHMARKS)
+    unknown = set(selected) - set(BENCHMARKS)
+    if unknown:
+        raise SystemExit(f"BENCH_ONLY: unknown benchmark(s) {sorted(unknown)}")
+    if "foundation" in selected:
+        foundation()
+    if "roster" in selected:
+        # Runs its imports in child processes, each on its own database copy.
+        from bench import roster
+
+        roster.main()
 
 
 if __name__ == "__main__":
