@@ -567,18 +567,24 @@ def roster_import(
 # --- xlsx in and out -------------------------------------------------------------------
 
 
-def read_roster(fileobj, *, limits: xlsx.Limits = xlsx.DEFAULT_LIMITS):
-    """The roster rows of an xlsx file as ``(row number, {column key: text})``.
+def read_table(fileobj, columns, *, limits: xlsx.Limits = xlsx.DEFAULT_LIMITS):
+    """Rows of an xlsx file as ``(row number, {column key: text})`` for ``columns``.
 
     The file is checked (container, size, rows, columns) and the header found before the
     first row is yielded; a refused file raises ``XlsxRefused`` with a Chinese message.
+    The template's sample row, if the user left it in, is skipped.
     """
-    _header_row, columns, data = xlsx.find_header(
+    _header_row, found, data = xlsx.find_header(
         xlsx.iter_rows(fileobj, limits),
-        aliases={c.key: {c.header, *c.aliases} for c in COLUMNS},
-        required={c.key for c in COLUMNS if c.required},
+        aliases={c.key: {c.header, *c.aliases} for c in columns},
+        required={c.key for c in columns if c.required},
     )
-    return _rows(data, columns)
+    return _rows(data, found)
+
+
+def read_roster(fileobj, *, limits: xlsx.Limits = xlsx.DEFAULT_LIMITS):
+    """The roster rows of an xlsx file (see ``read_table``)."""
+    return read_table(fileobj, COLUMNS, limits=limits)
 
 
 def _rows(data, columns: dict[str, int]):
