@@ -171,21 +171,21 @@ def _summary(*, rows, created, matched, enrolled, already_enrolled, errors) -> d
     }
 
 
-def _chunks(items: list, size: int = IN_CHUNK) -> Iterator[list]:
+def chunks(items: list, size: int = IN_CHUNK) -> Iterator[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
-def _bare_name(name) -> str:
+def bare_name(name) -> str:
     """A name as compared: every kind of space removed (``张 三`` is ``张三``)."""
     return _SPACES.sub("", str(name or ""))
 
 
-def _message(exc: ValidationError) -> str:
+def error_message(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
-def _optional(value) -> str:
+def optional_text(value) -> str:
     text = normalize(value)
     return "" if text in _EMPTY_MARKS else text
 
@@ -239,7 +239,7 @@ def roster_plan(
     cls = TrainingClass.objects.get(pk=training_class.pk)
     plan = RosterPlan(training_class=cls)
     rows = [
-        (n, cells) for n, cells in rows if any(_bare_name(v) for v in cells.values())
+        (n, cells) for n, cells in rows if any(bare_name(v) for v in cells.values())
     ]
     plan.rows = len(rows)
     if cls.status not in ROSTER_CLASS_STATUSES:
@@ -280,13 +280,13 @@ def roster_plan(
 
     # People already on file, by blind index, for the whole file at once.
     existing: dict[str, Trainee] = {}
-    for chunk in _chunks([r.id_hash for r in valid]):
+    for chunk in chunks([r.id_hash for r in valid]):
         for trainee in Trainee.objects.filter(id_number_hash__in=chunk).only(
             "pk", "name", "id_number_hash"
         ):
             existing[trainee.id_number_hash] = trainee
     statuses: dict[int, str] = {}
-    for chunk in _chunks([t.pk for t in existing.values()]):
+    for chunk in chunks([t.pk for t in existing.values()]):
         statuses.update(
             Enrolment.objects.filter(
                 training_class=cls, trainee_id__in=chunk
@@ -299,7 +299,7 @@ def roster_plan(
             plan.created.append(row)
             plan.enrol.append(row)
             continue
-        if _bare_name(trainee.name) != row.name:
+        if bare_name(trainee.name) != row.name:
             # Never tell which name is on file.
             plan.errors.append(RowError(row.row, HEADERS["name"], NAME_MISMATCH))
             continue
@@ -333,7 +333,7 @@ def _check_row(
     def error(key: str, message: str) -> None:
         errors.append(RowError(number, HEADERS[key], message))
 
-    name = _bare_name(cells.get("name"))
+    name = bare_name(cells.get("name"))
     if not name:
         error("name", "请填写姓名。")
     elif len(name) > NAME_MAX_LENGTH:
@@ -343,16 +343,16 @@ def _check_row(
     try:
         info = parse_id_number(cells.get("id_number"))
     except ValidationError as exc:
-        error("id_number", _message(exc))
+        error("id_number", error_message(exc))
 
     phone = ""
     try:
         phone = normalize_mobile(cells.get("phone"))
     except ValidationError as exc:
-        error("phone", _message(exc))
+        error("phone", error_message(exc))
 
     region = None
-    if text := _optional(cells.get("household_region")):
+    if text := optional_text(cells.get("household_region")):
         region = _find_region(regions, text)
         if region is None:
             error(
@@ -362,7 +362,7 @@ def _check_row(
             )
 
     education = ""
-    if text := _optional(cells.get("education")):
+    if text := optional_text(cells.get("education")):
         education = educations.get(text, "")
         if not education:
             error(
@@ -373,7 +373,7 @@ def _check_row(
             )
 
     key_groups: list[KeyGroup] = []
-    if _optional(cells.get("key_groups")):
+    if optional_text(cells.get("key_groups")):
         unknown = []
         # Split before normalising: spaces separate groups here.
         for raw in _GROUP_SEPARATORS.split(str(cells["key_groups"])):
@@ -431,7 +431,7 @@ def _apply(plan: RosterPlan, *, actor, request) -> dict:
 
     # The plan may be stale: read this class's enrolments again under the lock.
     current: dict[int, tuple[int, str]] = {}
-    for chunk in _chunks([r.trainee_id for r in plan.matched]):
+    for chunk in chunks([r.trainee_id for r in plan.matched]):
         for trainee_id, pk, status in Enrolment.objects.filter(
             training_class=cls, trainee_id__in=chunk
         ).values_list("trainee_id", "pk", "status"):
@@ -467,7 +467,7 @@ def _apply(plan: RosterPlan, *, actor, request) -> dict:
         ],
         batch_size=BATCH_SIZE,
     )
-    for chunk in _chunks(reactivate):
+    for chunk in chunks(reactivate):
         Enrolment.objects.filter(pk__in=chunk).update(
             status=EnrolmentStatus.ENROLLED,
             source=EnrolmentSource.ROSTER,
@@ -513,7 +513,7 @@ def _create_trainees(rows: list[RosterRow]) -> dict[str, int]:
     Trainee.objects.bulk_create(trainees, batch_size=BATCH_SIZE)
     ids = {t.id_number_hash: t.pk for t in trainees if t.pk is not None}
     missing = [t.id_number_hash for t in trainees if t.pk is None]
-    for chunk in _chunks(missing):
+    for chunk in chunks(missing):
         ids.update(
             Trainee.objects.filter(id_number_hash__in=chunk).values_list(
                 "id_number_hash", "pk"
@@ -527,7 +527,7 @@ def _add_memberships(plan: RosterPlan, trainee_ids: dict[str, int]) -> None:
     today = timezone.localdate()
     held: set[tuple[int, str]] = set()
     matched = [r.trainee_id for r in plan.matched if r.key_groups]
-    for chunk in _chunks(matched):
+    for chunk in chunks(matched):
         held.update(
             KeyGroupMembership.objects.filter(trainee_id__in=chunk)
             .filter(Q(until__isnull=True) | Q(until__gte=today))
@@ -601,7 +601,7 @@ def _rows(data, columns: dict[str, int]):
 def _is_sample(row: dict) -> bool:
     return (
         normalize(row.get("id_number")) == SAMPLE_ROW["id_number"]
-        and _bare_name(row.get("name")) == SAMPLE_ROW["name"]
+        and bare_name(row.get("name")) == SAMPLE_ROW["name"]
     )
 
 

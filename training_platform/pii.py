@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import os
+from functools import lru_cache
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
@@ -37,11 +38,18 @@ def _key_ring() -> dict[str, bytes]:
     return ring
 
 
+@lru_cache(maxsize=32)
+def _cipher(key: bytes) -> AESGCM:
+    # Keyed by the key itself, so a changed key ring (rotation, tests) never hits a
+    # stale entry; AESGCM objects hold no per-message state.
+    return AESGCM(key)
+
+
 def encrypt(plain: str, *, purpose: str) -> str:
     ring = _key_ring()
     kid = settings.PII_ACTIVE_KEY_ID
     nonce = os.urandom(NONCE_BYTES)
-    sealed = AESGCM(ring[kid]).encrypt(nonce, plain.encode(), purpose.encode())
+    sealed = _cipher(ring[kid]).encrypt(nonce, plain.encode(), purpose.encode())
     return f"{kid}:{base64.b64encode(nonce + sealed).decode()}"
 
 
@@ -56,7 +64,7 @@ def decrypt(stored: str, *, purpose: str) -> str:
         raise DecryptionError(f"unknown PII key id {kid!r}")
     try:
         raw = base64.b64decode(body)
-        plain = AESGCM(key).decrypt(
+        plain = _cipher(key).decrypt(
             raw[:NONCE_BYTES], raw[NONCE_BYTES:], purpose.encode()
         )
     except Exception as exc:  # InvalidTag, binascii.Error, ...
