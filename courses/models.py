@@ -1,14 +1,18 @@
 """Courses (培训项目), classes (培训班) and enrolments, with attendance and assessment."""
 
+import io
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
 from bases.models import TrainingBase, TrainingInstitution
 from trainees.models import Trainee
+from training_platform import pii
 from training_platform.reference.models import Occupation, Region, SkillLevel
 
 
@@ -277,10 +281,14 @@ class RosterUploadStatus(models.TextChoices):
     FAILED = "failed", "导入失败"
 
 
+ROSTER_FILE_PURPOSE = "courses.rosterupload.file"
+
+
 class RosterUpload(models.Model):
     """花名册上传: one uploaded roster file, from preview to import.
 
-    Personal data (PIPL): ``file`` holds names, ID numbers and phones. It is deleted
+    Personal data (PIPL): ``file`` holds names, ID numbers and phones, stored encrypted
+    (``store_file`` / ``open_file``, AES-GCM under the PII key ring). It is deleted
     as soon as the import succeeds; files of uploads that never got that far are to be
     deleted after 7 days by a periodic cleanup (not built yet). ``summary`` holds only
     counts and row-numbered error messages, never an ID number or a name.
@@ -321,3 +329,15 @@ class RosterUpload(models.Model):
 
     def __str__(self):
         return f"{self.training_class.code} · {self.original_name}"
+
+    def store_file(self, fileobj) -> None:
+        """Keep the uploaded bytes encrypted at rest under a random name."""
+        sealed = pii.encrypt_bytes(fileobj.read(), purpose=ROSTER_FILE_PURPOSE)
+        self.file.save(f"{uuid.uuid4().hex}.bin", ContentFile(sealed), save=False)
+
+    def open_file(self) -> io.BytesIO:
+        """The uploaded xlsx, decrypted in memory."""
+        with self.file.open("rb") as stored:
+            return io.BytesIO(
+                pii.decrypt_bytes(stored.read(), purpose=ROSTER_FILE_PURPOSE)
+            )

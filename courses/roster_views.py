@@ -10,7 +10,6 @@ row numbers, counts and messages only. The error-rows download carries the rows 
 user uploaded them, to that institution's staff only.
 """
 
-import uuid
 from collections import defaultdict
 
 from django import forms
@@ -162,7 +161,7 @@ def _read_and_keep(request, training_class, form) -> RosterUpload | None:
     )
     file.seek(0)
     # Stored under a random name: the original one may carry a person's name.
-    upload.file.save(f"{uuid.uuid4().hex}.xlsx", file, save=False)
+    upload.store_file(file)
     upload.save()
     return upload
 
@@ -238,7 +237,7 @@ def roster_error_rows(request, pk, upload_id):
         by_row[error["row"]].append(text)
     whole_file = by_row.pop(0, [])  # e.g. the class no longer takes a roster
     try:
-        with upload.file.open("rb") as fileobj:
+        with upload.open_file() as fileobj:
             rows = _nonblank(read_roster(fileobj))
     except xlsx.XlsxRefused:
         raise Http404 from None

@@ -30,7 +30,7 @@ def run_roster_upload(upload: RosterUpload, *, request=None) -> RosterUpload:
     """
     status = RosterUploadStatus.FAILED
     try:
-        with upload.file.open("rb") as fileobj:
+        with upload.open_file() as fileobj:
             summary = roster_import(
                 training_class=upload.training_class,
                 rows=_counted(read_roster(fileobj), upload),

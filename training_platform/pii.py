@@ -53,6 +53,27 @@ def encrypt(plain: str, *, purpose: str) -> str:
     return f"{kid}:{base64.b64encode(nonce + sealed).decode()}"
 
 
+def encrypt_bytes(data: bytes, *, purpose: str) -> bytes:
+    """Encrypt a whole file (e.g. an uploaded roster) for storage: ``kid:`` + nonce + ct."""
+    kid = settings.PII_ACTIVE_KEY_ID
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = _cipher(_key_ring()[kid]).encrypt(nonce, data, purpose.encode())
+    return kid.encode() + b":" + nonce + sealed
+
+
+def decrypt_bytes(stored: bytes, *, purpose: str) -> bytes:
+    kid, sep, body = stored.partition(b":")
+    key = _key_ring().get(kid.decode(errors="replace"))
+    if not sep or key is None:
+        raise DecryptionError("unknown PII key id")
+    try:
+        return _cipher(key).decrypt(
+            body[:NONCE_BYTES], body[NONCE_BYTES:], purpose.encode()
+        )
+    except Exception as exc:
+        raise DecryptionError("PII file failed authentication") from exc
+
+
 def key_id_of(stored: str) -> str:
     return stored.partition(":")[0]
 

@@ -262,3 +262,15 @@ def test_result_page_refreshes_while_queued(client, world):
     body = client.get(upload_url("courses_roster_result", upload)).content.decode()
     assert 'http-equiv="refresh"' in body
     assert "<progress" in body
+
+
+def test_the_stored_upload_is_encrypted_at_rest(client, world):
+    rows = good_rows(1)
+    client.force_login(world["users"]["inst_a"])
+    upload_file(client, world["class_a"], fill_template(rows))
+    upload = RosterUpload.objects.get()
+    with upload.file.open("rb") as stored:
+        raw = stored.read()
+    assert not raw.startswith(b"PK")  # not an xlsx (zip) on disk
+    assert rows[0][1].encode() not in raw
+    assert upload.open_file().read().startswith(b"PK")
