@@ -44,6 +44,11 @@ def browser(live_server):
         )
         yield browser
         browser.close()
+        # Connections the test body opened in Playwright's context; left open, they
+        # keep PostgreSQL from dropping the test database at the end of the run.
+        from django.db import connections
+
+        connections.close_all()
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ class under "my classes" — in a real headless Chromium."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from courses.models import ClassStatus, Enrolment
 from tests.factories import (
@@ -45,15 +46,15 @@ def test_visitor_filters_signs_up_enrols_and_sees_my_classes(
     # The catalogue lists open classes only; filter to 贵阳市 and subsidised.
     page.goto(live_server.url + "/courses/")
     heading = page.get_by_role("heading", name="电工四级培训")
-    assert heading.is_visible()
-    assert page.get_by_role("heading", name="茶艺师五级培训").is_visible()
-    assert page.get_by_role("heading", name="草稿班").count() == 0
+    expect(heading).to_be_visible()
+    expect(page.get_by_role("heading", name="茶艺师五级培训")).to_be_visible()
+    expect(page.get_by_role("heading", name="草稿班")).to_have_count(0)
     page.get_by_label("培训地区").select_option("520100")
     page.get_by_label("只看补贴性培训").check()
     page.get_by_role("button", name="筛选").click()
     page.wait_for_url(re.compile(r".*/courses/\?.*region=520100"))
-    assert page.get_by_role("heading", name="电工四级培训").is_visible()
-    assert page.get_by_role("heading", name="茶艺师五级培训").count() == 0
+    expect(page.get_by_role("heading", name="电工四级培训")).to_be_visible()
+    expect(page.get_by_role("heading", name="茶艺师五级培训")).to_have_count(0)
 
     # 报名 asks an anonymous visitor to sign in; they register instead.
     page.get_by_role("link", name="报名 电工四级培训 E2E-GY-1").click()
@@ -73,9 +74,9 @@ def test_visitor_filters_signs_up_enrols_and_sees_my_classes(
     page.wait_for_url("**/classes/E2E-GY-1/enrol/")
     page.get_by_role("button", name="确认报名").click()
     page.wait_for_url("**/me/")
-    assert page.get_by_text("报名成功").is_visible()
-    assert page.get_by_text("E2E-GY-1").first.is_visible()
-    assert page.get_by_text("电工四级培训").first.is_visible()
+    expect(page.get_by_text("报名成功")).to_be_visible()
+    expect(page.get_by_text("E2E-GY-1").first).to_be_visible()
+    expect(page.get_by_text("电工四级培训").first).to_be_visible()
     # The ID number is never shown in full.
     assert number not in page.content()
 

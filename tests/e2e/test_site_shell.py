@@ -1,6 +1,7 @@
 """A visitor reaches the home page, switches language, and a trainee signs in."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import PASSWORD, TraineeFactory, UserFactory
 
@@ -17,11 +18,11 @@ def test_visitor_browses_home_switches_to_english_and_trainee_signs_in(
 
     page.goto(live_server.url + "/")
     assert "黔技通" in page.title()
-    assert page.get_by_role("link", name="培训课程").is_visible()
+    expect(page.get_by_role("link", name="培训课程")).to_be_visible()
 
     page.get_by_role("button", name="English").click()
     page.wait_for_load_state()
-    assert page.get_by_role("link", name="Courses").is_visible()
+    expect(page.get_by_role("link", name="Courses")).to_be_visible()
     page.get_by_role("button", name="中文").click()
     page.wait_for_load_state()
 
@@ -29,13 +30,13 @@ def test_visitor_browses_home_switches_to_english_and_trainee_signs_in(
     page.get_by_label("用户名").fill("xiaoming")
     page.get_by_label("密码").fill("wrong-password")
     page.get_by_role("button", name="登录").click()
-    assert page.get_by_text("用户名或密码不正确").is_visible()
+    expect(page.get_by_text("用户名或密码不正确")).to_be_visible()
 
     page.get_by_label("用户名").fill("xiaoming")
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(live_server.url + "/")
-    assert page.get_by_text("xiaoming").is_visible()
+    expect(page.get_by_text("xiaoming")).to_be_visible()
 
 
 def test_bureau_staff_signs_in_and_sees_masked_trainees_of_their_region(
