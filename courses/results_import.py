@@ -35,7 +35,7 @@ from courses.roster import (
     optional_text,
     read_table,
 )
-from courses.services import is_institution_staff
+from courses.services import attendance_threshold_hours, is_institution_staff
 from trainees.models import id_number_hash
 from training_platform import xlsx
 from training_platform.audit.services import audit_record
@@ -125,10 +125,6 @@ def _class_closed_message(cls: TrainingClass) -> str:
         f"培训班当前状态为“{cls.get_status_display()}”，不能导入出勤和考核结果"
         "（培训班开班后才能录入）。"
     )
-
-
-def _threshold_hours(cls: TrainingClass) -> Decimal:
-    return Decimal(str(settings.ATTENDANCE_THRESHOLD)) * cls.course.hours
 
 
 def _share_text() -> str:
@@ -291,7 +287,7 @@ def results_plan(
             parsed.append(checked)
 
     enrolments = _enrolments_by_hash(cls, [r.id_hash for r in parsed])
-    threshold = _threshold_hours(cls)
+    threshold = attendance_threshold_hours(cls)
     for row in parsed:
         current = enrolments.get(row.id_hash)
         if current is None:
@@ -345,7 +341,7 @@ def _apply(plan: ResultsPlan, *, actor, request) -> dict:
             .only("pk", "status", "attendance_hours", "score", "result", "assessed_at")
         ):
             enrolments[enrolment.pk] = enrolment
-    threshold = _threshold_hours(cls)
+    threshold = attendance_threshold_hours(cls)
     now = timezone.now()
     changed: list[Enrolment] = []
     for row in plan.valid:

@@ -1,6 +1,6 @@
 """Reads of courses, classes and enrolments, with their relations already fetched."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from courses.models import ClassStatus, Course, Enrolment, TrainingClass
 
@@ -33,3 +33,11 @@ def course_for_page(course_id: int) -> Course:
 def class_list_open_of_course(course_id: int) -> QuerySet:
     """A course's classes open for enrolment, soonest first."""
     return class_list_open().filter(course_id=course_id).order_by("start_date", "code")
+
+
+def class_by_ref(ref: str) -> TrainingClass | None:
+    """A class by its code (any case) or its id, as people type it on a command line."""
+    query = Q(code=ref.strip().upper())
+    if ref.strip().isdigit():
+        query |= Q(pk=int(ref))
+    return TrainingClass.objects.filter(query).first()

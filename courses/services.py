@@ -470,7 +470,8 @@ def meets_attendance(enrolment: Enrolment) -> bool:
     return attendance_share(enrolment) >= Decimal(str(settings.ATTENDANCE_THRESHOLD))
 
 
-def _threshold_hours(cls: TrainingClass) -> Decimal:
+def attendance_threshold_hours(cls: TrainingClass) -> Decimal:
+    """The hours a trainee must attend for a pass (the configured share of the course)."""
     return Decimal(str(settings.ATTENDANCE_THRESHOLD)) * cls.course.hours
 
 
@@ -497,11 +498,14 @@ def attendance_record(*, actor, enrolment: Enrolment, hours, request=None) -> En
             code="attendance_range",
             params={"max": cls.course.hours},
         )
-    if enrolment.result == AssessmentResult.PASSED and hours < _threshold_hours(cls):
+    if (
+        enrolment.result == AssessmentResult.PASSED
+        and hours < attendance_threshold_hours(cls)
+    ):
         raise ValidationError(
             "该学员已评为合格，出勤课时不能低于%(min)s；如需更正，请先修改考核结果。",
             code="attendance_below_pass",
-            params={"min": _threshold_hours(cls).normalize()},
+            params={"min": attendance_threshold_hours(cls).normalize()},
         )
     before = {"attendance_hours": str(enrolment.attendance_hours)}
     enrolment.attendance_hours = hours

@@ -10,10 +10,9 @@ import json
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Q
 
-from courses.models import TrainingClass
 from courses.results_import import read_results, results_import
+from courses.selectors import class_by_ref
 
 
 def _refused(messages) -> dict:
@@ -47,10 +46,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, class_ref, file, username, dry_run, **options):
-        query = Q(code=class_ref.strip().upper())
-        if class_ref.isdigit():
-            query |= Q(pk=int(class_ref))
-        training_class = TrainingClass.objects.filter(query).first()
+        training_class = class_by_ref(class_ref)
         if training_class is None:
             raise CommandError(f"找不到培训班：{class_ref}")
         user = get_user_model().objects.filter(username=username).first()

@@ -7,10 +7,9 @@ import json
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Q
 
-from courses.models import TrainingClass
 from courses.roster import read_roster, roster_import
+from courses.selectors import class_by_ref
 
 
 class Command(BaseCommand):
@@ -29,10 +28,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, class_ref, file, dry_run, **options):
-        query = Q(code=class_ref.strip().upper())
-        if class_ref.isdigit():
-            query |= Q(pk=int(class_ref))
-        training_class = TrainingClass.objects.filter(query).first()
+        training_class = class_by_ref(class_ref)
         if training_class is None:
             raise CommandError(f"找不到培训班：{class_ref}")
         try:
