@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class CertificatesConfig(AppConfig):
     name = "certificates"
     verbose_name = "证书"
+
+    def ready(self):
+        # Imported for what they register: access rules, the certificates record source.
+        from certificates import policies, records  # noqa: F401

@@ -48,7 +48,10 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     + _perms("reference", "keygroup", "view", "add", "change")
     + _perms("courses", "course", "view")
     + _perms("courses", "trainingclass", "view", "change")
-    + _perms("courses", "enrolment", "view"),
+    + _perms("courses", "enrolment", "view")
+    + _perms("certificates", "certificate", "view", "change")
+    + _perms("certificates", "verificationlog", "view")
+    + _perms("certificates", "issuebatch", "view"),
     Role.INSTITUTION: _ADMIN
     + _perms("bases", "traininginstitution", "view", "change")
     + _perms("bases", "trainingbase", "view")
@@ -58,14 +61,17 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     + _perms("reference", "occupation", "view")
     + _perms("courses", "course", "view", "add", "change")
     + _perms("courses", "trainingclass", "view", "add", "change")
-    + _perms("courses", "enrolment", "view", "change"),
+    + _perms("courses", "enrolment", "view", "change")
+    + _perms("certificates", "certificate", "view", "add", "change")
+    + _perms("certificates", "issuebatch", "view", "add"),
     Role.EVALUATOR: _ADMIN
     + _perms("bases", "traininginstitution", "view")
     + _perms("trainees", "trainee", "view")
     + _perms("reference", "occupation", "view")
     + _perms("courses", "course", "view")
     + _perms("courses", "trainingclass", "view")
-    + _perms("courses", "enrolment", "view"),
+    + _perms("courses", "enrolment", "view")
+    + _perms("certificates", "certificate", "view", "add", "change"),
     Role.AUDITOR: _ADMIN
     + _perms("bases", "traininginstitution", "view")
     + _perms("bases", "trainingbase", "view")
@@ -77,6 +83,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     + _perms("courses", "course", "view")
     + _perms("courses", "trainingclass", "view")
     + _perms("courses", "enrolment", "view")
+    + _perms("certificates", "certificate", "view")
+    + _perms("certificates", "verificationlog", "view")
+    + _perms("certificates", "issuebatch", "view")
     + _perms("audit", "auditevent", "view"),
     Role.TRAINEE: [],
 }

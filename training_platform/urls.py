@@ -5,6 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from certificates import views as certificate_views
 from courses import views as course_views
 from trainees import public_views as trainee_views
 from training_platform.accounts.forms import LoginForm
@@ -29,6 +30,34 @@ urlpatterns = [
     ),
     path("classes/<str:code>/enrol/", course_views.class_enrol, name="class_enrol"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Public verification (SPEC §6: these addresses are printed on certificates).
+    path("verify/", certificate_views.verify_query, name="certificate_query"),
+    path("verify/<str:token>/", certificate_views.verify, name="certificate_verify"),
+    path(
+        "api/v1/certificates/<str:token>",
+        certificate_views.api_certificate,
+        name="api_certificate",
+    ),
+    path(
+        ".well-known/certificate-keys.json",
+        certificate_views.public_keys,
+        name="certificate_keys",
+    ),
+    path(
+        "me/certificates/<str:token>/",
+        certificate_views.my_certificate,
+        name="my_certificate",
+    ),
+    path(
+        "me/certificates/<str:token>/certificate.pdf",
+        certificate_views.my_certificate_pdf,
+        name="my_certificate_pdf",
+    ),
+    path(
+        "me/certificates/<str:token>/qr.png",
+        certificate_views.my_certificate_qr,
+        name="my_certificate_qr",
+    ),
 ]
 
 if settings.DEBUG:

@@ -21,3 +21,24 @@ def audit_record(
         reason=reason,
         client_ip=client_ip(request),
     )
+
+
+def audit_record_many(
+    *, actor, action: str, objects, after=None, reason: str = "", request=None
+) -> list[AuditEvent]:
+    """One audit event per object in one INSERT (for set-based services)."""
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    ip = client_ip(request)
+    events = [
+        AuditEvent(
+            actor=actor,
+            action=action,
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            after=after(obj) if callable(after) else after,
+            reason=reason,
+            client_ip=ip,
+        )
+        for obj in objects
+    ]
+    return AuditEvent.objects.bulk_create(events, batch_size=500)

@@ -161,6 +161,11 @@ MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
 
 WAGTAIL_SITE_NAME = "黔技通"
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# The public address printed on certificates and encoded in their QR codes.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", WAGTAILADMIN_BASE_URL)
+# Public certificate verification per client: "requests/seconds"; "0" turns it off.
+CERTIFICATE_VERIFY_RATE = env("CERTIFICATE_VERIFY_RATE", "30/60")
+CERTIFICATE_KEYS_MAX_AGE = int(env("CERTIFICATE_KEYS_MAX_AGE", "3600"))
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "csv", "txt", "zip"]
 
@@ -183,6 +188,15 @@ def parse_key_ring(value):
 PII_ENCRYPTION_KEYS = parse_key_ring(env("PII_ENCRYPTION_KEYS"))
 PII_ACTIVE_KEY_ID = env("PII_ACTIVE_KEY_ID")
 PII_BLIND_INDEX_KEY = base64.b64decode(env("PII_BLIND_INDEX_KEY", ""))
+
+# --- certificate signing (certificates/signing.py) --------------------------------------
+# CERTIFICATE_SIGNING_KEYS: "kid:base64seed,kid2:base64seed" (Ed25519, 32-byte private seeds).
+# QR payloads are signed with CERTIFICATE_SIGNING_ACTIVE_KEY; the other keys still verify.
+# CERTIFICATE_RETIRED_PUBLIC_KEYS: "kid:base64pub,..." (32-byte public keys) of rotated-out keys
+# whose private part is destroyed: certificates printed under them must keep verifying.
+CERTIFICATE_SIGNING_KEYS = parse_key_ring(env("CERTIFICATE_SIGNING_KEYS"))
+CERTIFICATE_SIGNING_ACTIVE_KEY = env("CERTIFICATE_SIGNING_ACTIVE_KEY")
+CERTIFICATE_RETIRED_PUBLIC_KEYS = parse_key_ring(env("CERTIFICATE_RETIRED_PUBLIC_KEYS"))
 
 # Share of the class hours a trainee must attend for certificate and subsidy.
 ATTENDANCE_THRESHOLD = float(env("ATTENDANCE_THRESHOLD", "0.8"))

@@ -19,4 +19,9 @@ PII_ACTIVE_KEY_ID = env("PII_ACTIVE_KEY_ID", "dev1")
 PII_BLIND_INDEX_KEY = base64.b64decode(
     env("PII_BLIND_INDEX_KEY", base64.b64encode(b"dev-only-blind-index-key").decode())
 )
+_DEV_SIGNING_SEED = base64.b64encode(b"dev-only-cert-signing-seed-32by!").decode()
+CERTIFICATE_SIGNING_KEYS = parse_key_ring(
+    env("CERTIFICATE_SIGNING_KEYS", f"dev1:{_DEV_SIGNING_SEED}")
+)
+CERTIFICATE_SIGNING_ACTIVE_KEY = env("CERTIFICATE_SIGNING_ACTIVE_KEY", "dev1")
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"

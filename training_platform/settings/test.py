@@ -15,6 +15,12 @@ _K2 = base64.b64encode(b"test-pii-key-two-32-bytes-long!!").decode()
 PII_ENCRYPTION_KEYS = parse_key_ring(f"t1:{_K1},t2:{_K2}")
 PII_ACTIVE_KEY_ID = "t2"
 PII_BLIND_INDEX_KEY = b"test-blind-index-key"
+# Two signing keys so that rotation is testable; s2 signs, s1 still verifies.
+_S1 = base64.b64encode(b"test-cert-signing-seed-one-32by!").decode()
+_S2 = base64.b64encode(b"test-cert-signing-seed-two-32by!").decode()
+CERTIFICATE_SIGNING_KEYS = parse_key_ring(f"s1:{_S1},s2:{_S2}")
+CERTIFICATE_SIGNING_ACTIVE_KEY = "s2"
+CERTIFICATE_RETIRED_PUBLIC_KEYS = {}
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -29,3 +35,5 @@ LOGGING = {
     **LOGGING,  # noqa: F405
     "loggers": {**LOGGING["loggers"], "django_tasks": {"level": "WARNING"}},  # noqa: F405
 }
+# Tests that exercise the verification rate limit turn it on with override_settings.
+CERTIFICATE_VERIFY_RATE = "0"

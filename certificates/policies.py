@@ -1,0 +1,55 @@
+"""Who may see and change certificates (see training_platform/access.py).
+
+See: the issuing organisation, the institution whose class earned it, regional roles over
+the place of issue or of the class, and the holder. Change (revoke, reissue): the issuing
+organisation's staff and bureaus over the place of issue.
+"""
+
+from django.db.models import Q
+
+from certificates.models import Certificate, IssueBatch, VerificationLog
+from training_platform import access
+from training_platform.roles import Role
+
+
+def certificate_view(scope):
+    own = Q(trainee_id=scope.trainee_id) if scope.trainee_id else access.NOTHING
+    return access.any_of(
+        [
+            scope.institution_q("issuer_id"),
+            scope.institution_q("enrolment__training_class__course__institution_id"),
+            scope.region_q("region__code", "enrolment__training_class__region__code"),
+            own,
+        ]
+    )
+
+
+def certificate_change(scope):
+    return access.any_of(
+        [
+            scope.institution_q("issuer_id", role=Role.INSTITUTION),
+            scope.institution_q("issuer_id", role=Role.EVALUATOR),
+            scope.region_q("region__code", role=Role.BUREAU),
+        ]
+    )
+
+
+def verification_view(scope):
+    return access.any_of(
+        scope.region_q("certificate__region__code", role=role)
+        for role in (Role.AUDITOR, Role.BUREAU)
+    )
+
+
+def batch_view(scope):
+    return access.any_of(
+        [
+            scope.institution_q("training_class__course__institution_id"),
+            scope.region_q("training_class__region__code"),
+        ]
+    )
+
+
+access.register(Certificate, view=certificate_view, change=certificate_change)
+access.register(VerificationLog, view=verification_view)
+access.register(IssueBatch, view=batch_view)

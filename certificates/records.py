@@ -1,0 +1,32 @@
+"""The certificates part of a person's lifetime record (registered in ``CertificatesConfig``)."""
+
+from certificates.models import Certificate
+from trainees.records import RecordEntry, register_record_source
+
+
+def certificate_entries(trainee) -> list[RecordEntry]:
+    """Every certificate the person holds or held (revoked and replaced ones too), one query."""
+    rows = (
+        Certificate.objects.filter(trainee=trainee)
+        .select_related("occupation")
+        .order_by("-issued_on", "-id")
+    )
+    return [
+        RecordEntry(
+            date=certificate.issued_on,
+            title=f"{certificate.get_kind_display()} · {certificate.occupation.name}",
+            detail=certificate.issuer_name,
+            obj=certificate,
+            extra={"status": certificate.display_status()},
+        )
+        for certificate in rows
+    ]
+
+
+register_record_source(
+    "certificates",
+    "我的证书",
+    certificate_entries,
+    template="certificates/record_certificates.html",
+    order=20,
+)

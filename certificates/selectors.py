@@ -1,0 +1,223 @@
+"""Reads of certificates: verification lookups, the public view, QR and print data."""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from certificates.models import Certificate, DisplayStatus, VerificationLog
+from certificates.rendering import PrintedCertificate
+from certificates.signing import QRPayload, qr_text
+from trainees.models import id_number_hash
+from training_platform import access
+from training_platform.audit.models import AuditEvent
+from training_platform.reference.models import SkillLevel
+from training_platform.validators import normalize
+
+# new_token() makes 22 URL-safe characters; anything else is answered without a query.
+TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{22}$")
+NUMBER_SHAPE = re.compile(r"^[A-Z]{1,2}\d{14,21}$")
+
+# What the public verification needs, in one query (the reissue's token via a join).
+VERIFY_FIELDS = (
+    "number",
+    "token",
+    "kind",
+    "level",
+    "holder_name",
+    "holder_id_masked",
+    "issuer_name",
+    "issued_on",
+    "expires_on",
+    "status",
+    "revoked_at",
+    "revoked_reason",
+    "superseded_at",
+    "occupation__code",
+    "occupation__name",
+    "superseded_by__number",
+    "superseded_by__token",
+)
+
+
+def _verifiable() -> QuerySet:
+    return Certificate.objects.select_related("occupation", "superseded_by").only(
+        *VERIFY_FIELDS
+    )
+
+
+def certificate_by_token(token: str) -> Certificate | None:
+    """The certificate a verification token names (one query; none for a bad shape)."""
+    if not TOKEN_SHAPE.match(token or ""):
+        return None
+    return _verifiable().filter(token=token).first()
+
+
+def certificate_by_query(
+    *, number: str, name: str, id_number: str
+) -> Certificate | None:
+    """Number + full name + ID number, all three matching (like the national query)."""
+    number = normalize(number or "").upper()
+    name = "".join(unicodedata.normalize("NFKC", name or "").split())
+    id_number = normalize(id_number or "").upper()
+    if not (NUMBER_SHAPE.match(number) and name and id_number):
+        return None
+    return (
+        _verifiable()
+        .filter(
+            number=number, holder_name=name, holder_id_hash=id_number_hash(id_number)
+        )
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class PublicView:
+    """Everything the public may learn about a certificate — and nothing more."""
+
+    status: str
+    status_label: str
+    number: str
+    kind: str
+    kind_label: str
+    occupation_code: str
+    occupation_name: str
+    level: str
+    level_label: str
+    issuer: str
+    issued_on: str
+    expires_on: str | None
+    holder_name: str
+    holder_id: str
+    revoked_on: str | None = None
+    revoked_reason: str | None = None
+    superseded_by_number: str | None = None
+    superseded_by_url: str | None = None
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def public_view(certificate: Certificate) -> PublicView:
+    status = certificate.display_status()
+    successor = certificate.superseded_by if certificate.superseded_by_id else None
+    revoked = status == DisplayStatus.REVOKED
+    return PublicView(
+        status=status,
+        status_label=DisplayStatus(status).label,
+        number=certificate.number,
+        kind=certificate.kind,
+        kind_label=certificate.get_kind_display(),
+        occupation_code=certificate.occupation.code,
+        occupation_name=certificate.occupation.name,
+        level=certificate.level,
+        level_label=SkillLevel(certificate.level).label if certificate.level else "",
+        issuer=certificate.issuer_name,
+        issued_on=certificate.issued_on.isoformat(),
+        expires_on=certificate.expires_on.isoformat()
+        if certificate.expires_on
+        else None,
+        holder_name=certificate.masked_holder_name,
+        holder_id=certificate.holder_id_masked,
+        revoked_on=(
+            timezone.localtime(certificate.revoked_at).date().isoformat()
+            if revoked
+            else None
+        ),
+        revoked_reason=certificate.revoked_reason if revoked else None,
+        superseded_by_number=successor.number if successor else None,
+        superseded_by_url=verify_url(successor.token) if successor else None,
+    )
+
+
+def verify_url(token: str) -> str:
+    """The absolute public verification URL of a token (printed and in the QR)."""
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    return f"{base}{reverse('certificate_verify', args=[token])}"
+
+
+def qr_payload(certificate: Certificate) -> QRPayload:
+    return QRPayload(
+        token=certificate.token,
+        number=certificate.number,
+        kind=certificate.kind,
+        occupation_code=certificate.occupation_id,
+        level=certificate.level,
+        issued_on=certificate.issued_on,
+        expires_on=certificate.expires_on,
+        holder=certificate.masked_holder_name,
+    )
+
+
+def certificate_qr_text(certificate: Certificate) -> str:
+    """The text of the certificate's QR: its verification URL and the signed payload."""
+    return qr_text(qr_payload(certificate), verify_url=verify_url(certificate.token))
+
+
+def printed(certificate: Certificate) -> PrintedCertificate:
+    """What a printed certificate shows (needs occupation loaded)."""
+    return PrintedCertificate(
+        number=certificate.number,
+        kind_label=certificate.get_kind_display(),
+        holder_name=certificate.holder_name,
+        holder_id_masked=certificate.holder_id_masked,
+        occupation_code=certificate.occupation.code,
+        occupation_name=certificate.occupation.name,
+        level_label=certificate.get_level_display() if certificate.level else "",
+        issuer_name=certificate.issuer_name,
+        issued_on=certificate.issued_on,
+        expires_on=certificate.expires_on,
+        status_label=DisplayStatus(certificate.display_status()).label,
+        qr_text=certificate_qr_text(certificate),
+        verify_url=verify_url(certificate.token),
+    )
+
+
+def certificates_of_class(user, training_class) -> QuerySet:
+    """The current certificates of a class that ``user`` may see, for a batch PDF."""
+    return (
+        access.visible(user, Certificate.objects.all())
+        .filter(enrolment__training_class=training_class, status="valid")
+        .select_related("occupation")
+        .order_by("number")
+    )
+
+
+def certificate_for_staff(user, pk: int) -> Certificate:
+    """One certificate with everything behind it, scoped (404 outside scope)."""
+    return access.get_visible_or_404(
+        user,
+        Certificate.objects.select_related(
+            "occupation",
+            "issuer",
+            "region",
+            "issued_by",
+            "replaces",
+            "superseded_by",
+            "trainee",
+            "enrolment__training_class__course__institution",
+            "enrolment__training_class__region",
+        ),
+        pk=pk,
+    )
+
+
+def certificate_history(certificate: Certificate) -> QuerySet:
+    """The audit trail of a certificate and of the ones it replaced or was replaced by."""
+    chain = {certificate.pk}
+    if certificate.replaces_id:
+        chain.add(certificate.replaces_id)
+    if certificate.superseded_by_id:
+        chain.add(certificate.superseded_by_id)
+    return AuditEvent.objects.filter(
+        object_type=Certificate._meta.label_lower,
+        object_id__in=[str(pk) for pk in chain],
+    ).select_related("actor")
+
+
+def verifications_of(certificate: Certificate, limit: int = 50) -> QuerySet:
+    return VerificationLog.objects.filter(certificate=certificate)[:limit]

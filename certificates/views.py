@@ -1,0 +1,238 @@
+"""Public verification: the QR page, the number + name + ID query, the JSON API, keys.
+
+Every answer is built from :func:`selectors.public_view` (masked holder, nothing more);
+unknown and malformed tokens get the same answer shape; each verification is logged; the
+endpoints are rate-limited per client (429 with Retry-After). One SELECT and one INSERT
+per verification.
+"""
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from certificates import selectors
+from certificates.models import (
+    Certificate,
+    DisplayStatus,
+    VerificationChannel,
+    VerificationOutcome,
+)
+from certificates.rendering import certificate_pdf, qr_png, qr_svg
+from certificates.services import verification_record
+from certificates.signing import QR_PARAM, check_signed, public_keys_document
+from trainees.selectors import trainee_of
+from training_platform.audit.services import audit_record
+from training_platform.ratelimit import rate_limited, too_many
+from training_platform.validators import normalize
+
+RATE_SETTING = "CERTIFICATE_VERIFY_RATE"
+
+
+def _outcome(certificate, signature) -> str:
+    if signature is not None and not signature.genuine:
+        return VerificationOutcome.TAMPERED
+    if certificate is None:
+        return VerificationOutcome.NOT_FOUND
+    return certificate.display_status()
+
+
+def _verify(request, token: str, channel: str):
+    """(certificate, signature check or None, outcome) for a token, logged."""
+    certificate = selectors.certificate_by_token(token)
+    signed = request.GET.get(QR_PARAM)
+    signature = check_signed(token, signed) if signed else None
+    outcome = _outcome(certificate, signature)
+    verification_record(
+        channel=channel,
+        asked=token,
+        certificate=certificate,
+        outcome=outcome,
+        signature=None if signature is None else signature.genuine,
+        request=request,
+    )
+    return certificate, signature, outcome
+
+
+def _page(request, *, certificate, signature, outcome, template, extra=None):
+    found = certificate is not None and outcome != VerificationOutcome.TAMPERED
+    context = {
+        "view": selectors.public_view(certificate) if found else None,
+        "signature": signature,
+        "outcome": outcome,
+        "tampered": outcome == VerificationOutcome.TAMPERED,
+        **(extra or {}),
+    }
+    return render(request, template, context, status=200 if found else 404)
+
+
+def _html_429(retry_after: int):
+    return too_many(retry_after, "查询过于频繁，请稍后再试。")
+
+
+@never_cache
+@require_GET
+@rate_limited("verify", RATE_SETTING, response=_html_429)
+def verify(request, token: str):
+    """The page a certificate's QR opens."""
+    certificate, signature, outcome = _verify(request, token, VerificationChannel.PAGE)
+    return _page(
+        request,
+        certificate=certificate,
+        signature=signature,
+        outcome=outcome,
+        template="certificates/verify.html",
+    )
+
+
+class QueryForm(forms.Form):
+    number = forms.CharField(label="证书编号", max_length=40)
+    name = forms.CharField(label="姓名", max_length=40)
+    id_number = forms.CharField(
+        label="身份证号码",
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def clean_number(self):
+        return normalize(self.cleaned_data["number"])
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@rate_limited("verify", RATE_SETTING, methods={"POST"}, response=_html_429)
+def verify_query(request):
+    """Verify by certificate number + full name + ID number (like the national query)."""
+    if request.method != "POST":
+        return render(request, "certificates/verify_query.html", {"form": QueryForm()})
+    form = QueryForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request, "certificates/verify_query.html", {"form": form}, status=400
+        )
+    certificate = selectors.certificate_by_query(**form.cleaned_data)
+    outcome = _outcome(certificate, None)
+    verification_record(
+        channel=VerificationChannel.QUERY,
+        asked=form.cleaned_data["number"],
+        certificate=certificate,
+        outcome=outcome,
+        request=request,
+    )
+    # The ID number is never sent back into the page.
+    blank = QueryForm(initial={"number": form.cleaned_data["number"]})
+    return _page(
+        request,
+        certificate=certificate,
+        signature=None,
+        outcome=outcome,
+        template="certificates/verify_query.html",
+        extra={"form": blank, "asked": True},
+    )
+
+
+def _api_429(retry_after: int):
+    response = JsonResponse(
+        {"detail": "rate_limited", "message": "请求过于频繁，请稍后再试。"}, status=429
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+@never_cache
+@require_GET
+@rate_limited("verify", RATE_SETTING, response=_api_429)
+def api_certificate(request, token: str):
+    """GET /api/v1/certificates/<token>: the public view as JSON; 404 alike for all misses."""
+    certificate, signature, outcome = _verify(request, token, VerificationChannel.API)
+    body: dict = {}
+    if signature is not None:
+        body["signature"] = {"genuine": signature.genuine, "reason": signature.reason}
+    if outcome == VerificationOutcome.TAMPERED:
+        body.update(detail="tampered", message="二维码签名无效，内容可能被篡改。")
+        return JsonResponse(body, status=404)
+    if certificate is None:
+        body.update(detail="not_found", message="未找到该证书。")
+        return JsonResponse(body, status=404)
+    body.update(selectors.public_view(certificate).as_dict())
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+def public_keys(request):
+    """/.well-known/certificate-keys.json: the Ed25519 keys that sign certificate QRs."""
+    response = JsonResponse(public_keys_document(), json_dumps_params={"indent": 2})
+    response["Cache-Control"] = f"public, max-age={settings.CERTIFICATE_KEYS_MAX_AGE}"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+# --- the holder's own certificate files --------------------------------------------------
+
+
+def _own_certificate(request, token: str) -> Certificate:
+    trainee = trainee_of(request.user)
+    certificate = (
+        Certificate.objects.select_related("occupation")
+        .filter(token=token, trainee=trainee)
+        .first()
+        if trainee is not None
+        else None
+    )
+    if certificate is None:
+        raise Http404("未找到该证书。")
+    return certificate
+
+
+@login_required
+@require_GET
+def my_certificate_pdf(request, token: str):
+    certificate = _own_certificate(request, token)
+    if certificate.display_status() != DisplayStatus.VALID:
+        # A revoked or replaced certificate is not printed again; its page says why.
+        raise Http404("该证书已失效，不能下载。")
+    pdf = certificate_pdf([selectors.printed(certificate)])
+    audit_record(
+        actor=request.user, action="certificate.print", obj=certificate, request=request
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{certificate.number}.pdf"'
+    )
+    return response
+
+
+@login_required
+@require_GET
+def my_certificate_qr(request, token: str):
+    certificate = _own_certificate(request, token)
+    response = HttpResponse(
+        qr_png(selectors.certificate_qr_text(certificate)), content_type="image/png"
+    )
+    response["Content-Disposition"] = (
+        f'inline; filename="{certificate.number}-qr.png"'
+    )
+    return response
+
+
+@login_required
+@require_GET
+def my_certificate(request, token: str):
+    """The holder's own certificate: the printable page with its QR."""
+    certificate = _own_certificate(request, token)
+    data = selectors.printed(certificate)
+    return render(
+        request,
+        "certificates/my_certificate.html",
+        {
+            "certificate": certificate,
+            "printed": data,
+            "view": selectors.public_view(certificate),
+            # Our own generated SVG (no user text in it): safe to inline.
+            "qr_svg": mark_safe(qr_svg(data.qr_text)),  # noqa: S308
+        },
+    )
