@@ -43,7 +43,9 @@ from training_platform.roles import Role
 
 PROVINCE_REGION = "520000"
 # Kinds an evaluation organisation issues; training certificates come from institutions.
-EVALUATED_KINDS = frozenset({CertificateKind.SKILL_LEVEL, CertificateKind.SPECIAL_ABILITY})
+EVALUATED_KINDS = frozenset(
+    {CertificateKind.SKILL_LEVEL, CertificateKind.SPECIAL_ABILITY}
+)
 
 
 # --- who may act ---------------------------------------------------------------------
@@ -134,7 +136,10 @@ def _issue_many(
     Set-based: one query finds the facts already covered, one UPDATE reserves the
     serials, one INSERT writes the certificates and one their audit events.
     """
-    issued_on = issued_on or timezone.localdate()
+    today = timezone.localdate()
+    issued_on = issued_on or today
+    if issued_on > today:
+        raise ValidationError("发证日期不能晚于今天。", code="issued_in_future")
     if expires_on is not None and expires_on < issued_on:
         raise ValidationError("有效期不能早于发证日期。", code="expiry_before_issue")
     keys = [g.fact_key for g in grants]
@@ -224,13 +229,19 @@ def _enrolment_terms(actor, training_class: TrainingClass, kind: str, organisati
     course = training_class.course
     if kind == CertificateKind.TRAINING:
         if not is_institution_staff(actor, course.institution_id):
-            raise PermissionDenied("只有本机构的工作人员可以为本班学员申请培训合格证书。")
+            raise PermissionDenied(
+                "只有本机构的工作人员可以为本班学员申请培训合格证书。"
+            )
         return course.institution, ""
     if kind not in EVALUATED_KINDS:
-        raise ValidationError("培训考核只能取得培训合格、专项能力或技能等级证书。", code="kind")
+        raise ValidationError(
+            "培训考核只能取得培训合格、专项能力或技能等级证书。", code="kind"
+        )
     level = course.target_level if kind == CertificateKind.SKILL_LEVEL else ""
     if kind == CertificateKind.SKILL_LEVEL and not level:
-        raise ValidationError("该培训项目没有目标等级，不能签发技能等级证书。", code="no_level")
+        raise ValidationError(
+            "该培训项目没有目标等级，不能签发技能等级证书。", code="no_level"
+        )
     issuer = _evaluating_organisation(actor, organisation)
     _require_filing(issuer, course.occupation, level)
     return issuer, level
@@ -253,7 +264,9 @@ def certificate_issue_for_enrolment(
     """Issue the certificate a passed assessment earns (repeat-safe)."""
     enrolment = (
         Enrolment.objects.select_related(
-            "trainee", "training_class__course__institution", "training_class__course__occupation"
+            "trainee",
+            "training_class__course__institution",
+            "training_class__course__occupation",
         )
         .select_for_update(of=("self",))
         .get(pk=enrolment.pk)
@@ -291,7 +304,9 @@ def eligible_enrolments(training_class: TrainingClass) -> list[Enrolment]:
     """Active, passed enrolments of a class with enough attendance."""
     rows = (
         Enrolment.objects.filter(
-            training_class=training_class, status="enrolled", result=AssessmentResult.PASSED
+            training_class=training_class,
+            status="enrolled",
+            result=AssessmentResult.PASSED,
         )
         .select_related("trainee", "training_class__course")
         .order_by("pk")
@@ -315,9 +330,9 @@ def certificate_issue_for_class(
     ).get(pk=training_class.pk)
     issuer, level = _enrolment_terms(actor, training_class, kind, organisation)
     summary = ClassIssueSummary()
-    summary.not_qualified = (
-        Enrolment.objects.filter(training_class=training_class, status="enrolled").count()
-    )
+    summary.not_qualified = Enrolment.objects.filter(
+        training_class=training_class, status="enrolled"
+    ).count()
     eligible = eligible_enrolments(training_class)
     summary.eligible = len(eligible)
     summary.not_qualified -= summary.eligible
@@ -353,6 +368,7 @@ def certificate_issue_by_evaluation(
     reason: str,
     kind: str = CertificateKind.SKILL_LEVEL,
     organisation: TrainingInstitution | None = None,
+    issued_on: dt.date | None = None,
     expires_on: dt.date | None = None,
     request=None,
 ) -> Certificate:
@@ -377,6 +393,7 @@ def certificate_issue_by_evaluation(
         issuer_name=issuer.name,
         basis=IssueBasis.EVALUATION,
         note=reason,
+        issued_on=issued_on,
         expires_on=expires_on,
         request=request,
     )
@@ -499,7 +516,9 @@ def certificate_reissue(
     old.superseded_by = new
     old.superseded_at = timezone.now()
     old.reissue_reason = reason
-    old.save(update_fields=["status", "superseded_by", "superseded_at", "reissue_reason"])
+    old.save(
+        update_fields=["status", "superseded_by", "superseded_at", "reissue_reason"]
+    )
     audit_record(
         actor=actor,
         action="certificate.supersede",
@@ -513,7 +532,12 @@ def certificate_reissue(
         actor=actor,
         action="certificate.issue",
         obj=new,
-        after={"number": new.number, "kind": new.kind, "basis": new.basis, "replaces": old.number},
+        after={
+            "number": new.number,
+            "kind": new.kind,
+            "basis": new.basis,
+            "replaces": old.number,
+        },
         reason=reason,
         request=request,
     )

@@ -34,7 +34,9 @@ from bases.models import (
     TrainingInstitution,
 )
 from bases.services import membership_grant
+from certificates.models import Certificate
 from courses.models import Course, Enrolment, TrainingClass
+from demo.certificates import demo_certificates, seed_certificates
 from demo.courses import demo_classes, seed_courses
 from trainees.models import (
     Education,
@@ -687,6 +689,7 @@ def _counts() -> dict:
         "courses": Course.objects.count(),
         "classes": TrainingClass.objects.count(),
         "enrolments": Enrolment.objects.count(),
+        "certificates": Certificate.objects.count(),
     }
 
 
@@ -930,6 +933,7 @@ def demo_seed(*, scale: int = 1, stdout=None) -> dict:
     first = _seed_trainees(TRAINEES_PER_SCALE * scale, stdout)
     _seed_trainee_user(first, password)
     seed_courses(institutions)
+    seed_certificates()
     after = _counts()
     return {
         "scale": scale,
@@ -995,7 +999,7 @@ def demo_info() -> dict:
         "password": DEMO_PASSWORD,
         "users": entries,
         "classes": demo_classes(),
-        "certificates": [],
+        "certificates": demo_certificates(),
     }
 
 

@@ -17,6 +17,7 @@ from bases.models import (
     TrainingBase,
     TrainingInstitution,
 )
+from certificates.models import Certificate
 from demo.services import DEMO_PASSWORD, DEMO_USERNAMES, demo_info, demo_seed
 from trainees.models import KeyGroupMembership, Trainee
 from training_platform import access
@@ -88,7 +89,8 @@ def test_demo_info_reports_each_users_roles_scope_and_login(seeded):
     info = json.loads(run("demo_info"))
 
     assert info["password"] == DEMO_PASSWORD
-    assert info["certificates"] == []
+    states = {c["state"]: c for c in info["certificates"]}
+    assert list(states) == ["valid", "expired", "revoked", "superseded"]
     classes = {c["code"]: c for c in info["classes"]}
     assert {"DEMO-001", "DEMO-002"} <= set(classes)
     reported = {
@@ -341,3 +343,18 @@ def test_demo_classes_follow_the_contract(seeded):
 
     assert demo_1.approved_by.username == "bureau_gy"
     assert AuditEvent.objects.filter(action="class.approve").count() >= 8
+
+
+def test_demo_certificates_verify_as_their_state(seeded, client):
+    from certificates.signing import verify_qr_text
+
+    info = json.loads(run("demo_info"))
+    for entry in info["certificates"]:
+        assert entry["qr_text"].startswith(entry["verification_url"] + "?")
+        assert verify_qr_text(entry["qr_text"]).genuine
+        path = entry["verification_url"].split("://", 1)[1].split("/", 1)[1]
+        response = client.get("/" + path)
+        assert f'data-status="{entry["state"]}"' in response.content.decode()
+    # The demo trainee holds a valid certificate of their own.
+    mine = Certificate.objects.filter(trainee__user__username="trainee")
+    assert any(c.display_status() == "valid" for c in mine)
