@@ -6,6 +6,7 @@ import django_filters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
@@ -256,6 +257,13 @@ class ClassInspectView(ScopedInspectView):
         context["enrolments_url"] = (
             reverse("enrolment:index") + "?" + urlencode({"class_code": cls.code})
         )
+        # Higher apps (certificates, subsidies) add their links through this hook, so
+        # courses never imports them: fn(request, training_class) -> [(label, url)].
+        context["extra_links"] = [
+            link
+            for fn in hooks.get_hooks("courses_class_page_links")
+            for link in fn(self.request, cls)
+        ]
         return context
 
 

@@ -35,7 +35,9 @@ ID_NUMBER = "11010519491231002X"
 
 def make_certificate(trainee=None, n=1, **fields) -> Certificate:
     trainee = trainee or TraineeFactory(name=NAME, id_number=ID_NUMBER)
-    issuer = fields.pop("issuer", None) or InstitutionFactory(name="贵阳职业技能评价中心")
+    issuer = fields.pop("issuer", None) or InstitutionFactory(
+        name="贵阳职业技能评价中心"
+    )
     values = {
         "number": f"S00005200000126{4}{n:06d}",
         "kind": CertificateKind.SKILL_LEVEL,
@@ -275,7 +277,11 @@ def test_query_by_number_name_and_id(client):
     certificate = make_certificate()
     response = client.post(
         "/verify/",
-        {"number": certificate.number.lower(), "name": NAME, "id_number": ID_NUMBER.lower()},
+        {
+            "number": certificate.number.lower(),
+            "name": NAME,
+            "id_number": ID_NUMBER.lower(),
+        },
     )
     assert response.status_code == 200
     html = response.content.decode()
