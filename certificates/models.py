@@ -155,7 +155,8 @@ class Certificate(models.Model):
                 name="one_certificate_per_fact",
             ),
             models.CheckConstraint(
-                condition=Q(expires_on__isnull=True) | Q(expires_on__gte=models.F("issued_on")),
+                condition=Q(expires_on__isnull=True)
+                | Q(expires_on__gte=models.F("issued_on")),
                 name="certificate_expiry_after_issue",
             ),
             models.CheckConstraint(
@@ -220,7 +221,9 @@ class VerificationLog(models.Model):
     """One verification, for auditors. Never stores a name or an ID number."""
 
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
-    channel = models.CharField("方式", max_length=8, choices=VerificationChannel.choices)
+    channel = models.CharField(
+        "方式", max_length=8, choices=VerificationChannel.choices
+    )
     # What was asked: the token, or for a query the certificate number (truncated).
     asked = models.CharField("查询内容", max_length=64)
     certificate = models.ForeignKey(

@@ -55,7 +55,9 @@ def number_prefix(*, kind: str, issuer, level: str, year: int) -> str:
     yy = f"{year % 100:02d}"
     if kind == CertificateKind.SKILL_LEVEL:
         if issuer is None:
-            raise ValidationError("职业技能等级证书必须由评价机构签发。", code="no_issuer")
+            raise ValidationError(
+                "职业技能等级证书必须由评价机构签发。", code="no_issuer"
+            )
         if level not in NUMBERED_LEVELS:
             raise ValidationError(
                 "职业技能等级证书须为一至五级（%(level)s 的编号格式未定）。",

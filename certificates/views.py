@@ -200,9 +200,7 @@ def my_certificate_pdf(request, token: str):
         actor=request.user, action="certificate.print", obj=certificate, request=request
     )
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{certificate.number}.pdf"'
-    )
+    response["Content-Disposition"] = f'attachment; filename="{certificate.number}.pdf"'
     return response
 
 
@@ -213,9 +211,7 @@ def my_certificate_qr(request, token: str):
     response = HttpResponse(
         qr_png(selectors.certificate_qr_text(certificate)), content_type="image/png"
     )
-    response["Content-Disposition"] = (
-        f'inline; filename="{certificate.number}-qr.png"'
-    )
+    response["Content-Disposition"] = f'inline; filename="{certificate.number}-qr.png"'
     return response
 
 
