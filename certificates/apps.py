@@ -6,5 +6,5 @@ class CertificatesConfig(AppConfig):
     verbose_name = "证书"
 
     def ready(self):
-        # Imported for what they register: access rules, the certificates record source.
-        from certificates import policies, records  # noqa: F401
+        # Imported for what they register: access rules, the record source, key checks.
+        from certificates import policies, records, signing  # noqa: F401

@@ -88,9 +88,7 @@ def qr_svg(text: str, *, label: str = "证书验证二维码") -> str:
     size = len(matrix)
     path = "".join(f"M{x} {y}h{n}v1h-{n}z" for y, x, n in _dark_runs(matrix))
     # The label is ours, not user data, but escape it anyway: this goes into pages.
-    safe_label = (
-        label.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-    )
+    safe_label = label.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
         f'role="img" aria-label="{safe_label}" shape-rendering="crispEdges">'

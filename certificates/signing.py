@@ -58,7 +58,7 @@ GENUINE = "签名有效"
 TAMPERED = "签名无效：内容被篡改"
 UNKNOWN_KEY = "未知的签名密钥"
 MALFORMED = "格式错误"
-TOKEN_MISMATCH = "签名有效，但与网址中的证书不符"
+PATH_MISMATCH = "签名有效，但与网址中的证书不符"
 
 
 def qr_param_name() -> str:
@@ -123,7 +123,9 @@ def key_problems() -> list[str]:
     ):
         for kid, key in ring.items():
             if not KEY_ID_RE.fullmatch(kid):
-                problems.append(f"{name}: key id {kid!r} must be 1–32 of A-Z a-z 0-9 _ -.")
+                problems.append(
+                    f"{name}: key id {kid!r} must be 1–32 of A-Z a-z 0-9 _ -."
+                )
             if len(key) != KEY_BYTES:
                 problems.append(f"{name}: key {kid!r} must be {KEY_BYTES} bytes.")
     for kid in sorted(set(seeds) & set(retired)):
@@ -137,9 +139,7 @@ def key_problems() -> list[str]:
 @checks.register(checks.Tags.security)
 def check_signing_keys(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """System check: the certificate signing key ring is usable."""
-    return [
-        checks.Error(problem, id="certificates.E001") for problem in key_problems()
-    ]
+    return [checks.Error(problem, id="certificates.E001") for problem in key_problems()]
 
 
 def _validated() -> None:
@@ -290,7 +290,7 @@ def check_signed(token: str, signed: str) -> QRCheck:
         # Only a signing bug or a foreign format under our key gets here.
         return _refused(f"{MALFORMED}：签名有效但内容无法识别", kid)
     if payload.token != token:
-        return _refused(TOKEN_MISMATCH, kid)
+        return _refused(PATH_MISMATCH, kid)
     return QRCheck(genuine=True, reason=GENUINE, key_id=kid, payload=payload)
 
 

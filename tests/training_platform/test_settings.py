@@ -16,6 +16,8 @@ FULL_ENV = {
     "PII_ENCRYPTION_KEYS": "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
     "PII_ACTIVE_KEY_ID": "k1",
     "PII_BLIND_INDEX_KEY": "a2V5",
+    "CERTIFICATE_SIGNING_KEYS": "k1:bGludC1vbmx5LWNlcnQtc2lnbmluZy1zZWVkLTMyYiE=",
+    "CERTIFICATE_SIGNING_ACTIVE_KEY": "k1",
 }
 
 
@@ -24,7 +26,7 @@ def load_production(env):
         "import django; from django.conf import settings; django.setup(); "
         "print(settings.DEBUG, settings.SESSION_COOKIE_SECURE, settings.SECURE_SSL_REDIRECT)"
     )
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "PII"))}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "PII", "CERTIFICATE"))}
     clean.pop("DATABASE_URL", None)
     return subprocess.run(  # noqa: S603
         [sys.executable, "-c", code],
@@ -44,7 +46,14 @@ def test_production_settings_load_with_every_secret_set():
 
 @pytest.mark.parametrize(
     "missing",
-    ["DJANGO_SECRET_KEY", "DATABASE_URL", "PII_ENCRYPTION_KEYS", "PII_BLIND_INDEX_KEY"],
+    [
+        "DJANGO_SECRET_KEY",
+        "DATABASE_URL",
+        "PII_ENCRYPTION_KEYS",
+        "PII_BLIND_INDEX_KEY",
+        "CERTIFICATE_SIGNING_KEYS",
+        "CERTIFICATE_SIGNING_ACTIVE_KEY",
+    ],
 )
 def test_production_settings_refuse_to_start_without(missing):
     env = {k: v for k, v in FULL_ENV.items() if k != missing}
