@@ -38,8 +38,8 @@ PROVINCIAL_ORG_CODE = "0000"
 SERIAL_DIGITS = 6
 MAX_SERIAL = 10**SERIAL_DIGITS - 1
 
-SKILL_LEVEL_NUMBER = re.compile(r"^[YS]\d{21}$")
-OTHER_NUMBER = re.compile(r"^(PX|ZX|JS|ZG)52\d{14}$")
+SKILL_LEVEL_NUMBER = re.compile(r"[YS][0-9]{21}")
+OTHER_NUMBER = re.compile(r"(PX|ZX|JS|ZG)52[0-9]{14}")
 
 KIND_PREFIX = {
     CertificateKind.TRAINING: "PX",
@@ -50,9 +50,18 @@ KIND_PREFIX = {
 NUMBERED_LEVELS = {"1", "2", "3", "4", "5"}
 
 
+MAX_ISSUER_ID = 999_999
+
+
 def number_prefix(*, kind: str, issuer, level: str, year: int) -> str:
     """Everything of the number before the serial."""
     yy = f"{year % 100:02d}"
+    if issuer is not None and issuer.pk > MAX_ISSUER_ID:
+        # Six digits hold the site sequence; a longer id would break the format.
+        raise ValidationError(
+            "发证机构编号超出证书编号格式的范围，请联系管理员分配站点序列码。",
+            code="issuer_out_of_range",
+        )
     if kind == CertificateKind.SKILL_LEVEL:
         if issuer is None:
             raise ValidationError(
@@ -95,4 +104,4 @@ def format_number(prefix: str, serial: int) -> str:
 
 
 def is_valid_number(number: str) -> bool:
-    return bool(SKILL_LEVEL_NUMBER.match(number) or OTHER_NUMBER.match(number))
+    return bool(SKILL_LEVEL_NUMBER.fullmatch(number) or OTHER_NUMBER.fullmatch(number))

@@ -11,6 +11,8 @@ from certificates.models import Certificate, IssueBatch, VerificationLog
 from training_platform import access
 from training_platform.roles import Role
 
+PROVINCE_PREFIX = "52"
+
 
 def certificate_view(scope):
     own = Q(trainee_id=scope.trainee_id) if scope.trainee_id else access.NOTHING
@@ -35,15 +37,26 @@ def certificate_change(scope):
 
 
 def verification_view(scope):
-    return access.any_of(
+    rules = [
         scope.region_q("certificate__region__code", role=role)
         for role in (Role.AUDITOR, Role.BUREAU)
-    )
+    ]
+    # Look-ups that matched nothing (enumeration attempts) belong to no region: the
+    # province's auditors and bureau see them.
+    if any(
+        prefix == PROVINCE_PREFIX
+        for role in (Role.AUDITOR, Role.BUREAU)
+        for prefix in scope.region_prefixes(role)
+    ):
+        rules.append(Q(certificate__isnull=True))
+    return access.any_of(rules)
 
 
 def batch_view(scope):
+    mine = Q(requested_by_id=scope.user_id) if scope.user_id else access.NOTHING
     return access.any_of(
         [
+            mine,
             scope.institution_q("training_class__course__institution_id"),
             scope.region_q("training_class__region__code"),
         ]

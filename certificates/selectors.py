@@ -19,8 +19,8 @@ from training_platform.reference.models import SkillLevel
 from training_platform.validators import normalize
 
 # new_token() makes 22 URL-safe characters; anything else is answered without a query.
-TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{22}$")
-NUMBER_SHAPE = re.compile(r"^[A-Z]{1,2}\d{14,21}$")
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{22}")
+NUMBER_SHAPE = re.compile(r"[A-Z]{1,2}[0-9]{14,21}")
 
 # What the public verification needs, in one query (the reissue's token via a join).
 VERIFY_FIELDS = (
@@ -52,7 +52,7 @@ def _verifiable() -> QuerySet:
 
 def certificate_by_token(token: str) -> Certificate | None:
     """The certificate a verification token names (one query; none for a bad shape)."""
-    if not TOKEN_SHAPE.match(token or ""):
+    if not TOKEN_SHAPE.fullmatch(token or ""):
         return None
     return _verifiable().filter(token=token).first()
 
@@ -64,7 +64,7 @@ def certificate_by_query(
     number = normalize(number or "").upper()
     name = "".join(unicodedata.normalize("NFKC", name or "").split())
     id_number = normalize(id_number or "").upper()
-    if not (NUMBER_SHAPE.match(number) and name and id_number):
+    if not (NUMBER_SHAPE.fullmatch(number) and name and id_number):
         return None
     return (
         _verifiable()

@@ -16,10 +16,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from bases.models import InstitutionOccupation, TrainingInstitution
+from bases.models import (
+    InstitutionOccupation,
+    QualificationStatus,
+    TrainingInstitution,
+)
 from certificates.models import (
     Certificate,
     CertificateStatus,
+    DisplayStatus,
     IssueBasis,
     VerificationLog,
 )
@@ -212,7 +217,20 @@ def _issue_one(*, grant: Grant, **kwargs) -> Certificate:
         created = []
     if created:
         return created[0]
-    return Certificate.objects.get(fact_key=grant.fact_key, replaces__isnull=True)
+    current = current_for_fact(grant.fact_key)
+    if current is None:  # the insert failed for another reason (a number clash)
+        raise ValidationError("签发未完成，请重试。", code="issue_failed")
+    return current
+
+
+def current_for_fact(fact_key: str) -> Certificate | None:
+    """The certificate now standing for a fact: the end of its reissue chain."""
+    return (
+        Certificate.objects.filter(fact_key=fact_key)
+        .exclude(status=CertificateStatus.SUPERSEDED)
+        .order_by("-pk")
+        .first()
+    )
 
 
 def _check_qualifying(enrolment: Enrolment) -> None:
@@ -224,6 +242,15 @@ def _check_qualifying(enrolment: Enrolment) -> None:
         raise ValidationError("出勤不足，不能发证。", code="attendance_too_low")
 
 
+def _require_qualified(issuer: TrainingInstitution) -> None:
+    if issuer.status != QualificationStatus.APPROVED:
+        raise ValidationError(
+            "%(name)s 的机构资格为“%(status)s”，不能发证。",
+            code="issuer_not_qualified",
+            params={"name": issuer.name, "status": issuer.get_status_display()},
+        )
+
+
 def _enrolment_terms(actor, training_class: TrainingClass, kind: str, organisation):
     """(issuer, level) for certificates of ``kind`` from this class, or a refusal."""
     course = training_class.course
@@ -232,6 +259,7 @@ def _enrolment_terms(actor, training_class: TrainingClass, kind: str, organisati
             raise PermissionDenied(
                 "只有本机构的工作人员可以为本班学员申请培训合格证书。"
             )
+        _require_qualified(course.institution)
         return course.institution, ""
     if kind not in EVALUATED_KINDS:
         raise ValidationError(
@@ -243,6 +271,7 @@ def _enrolment_terms(actor, training_class: TrainingClass, kind: str, organisati
             "该培训项目没有目标等级，不能签发技能等级证书。", code="no_level"
         )
     issuer = _evaluating_organisation(actor, organisation)
+    _require_qualified(issuer)
     _require_filing(issuer, course.occupation, level)
     return issuer, level
 
@@ -339,6 +368,14 @@ def certificate_issue_for_class(
     for start in range(0, len(eligible), chunk):
         part = eligible[start : start + chunk]
         with transaction.atomic():
+            # Lock this chunk's enrolments (in id order, as single issues lock theirs)
+            # so a concurrent issuer waits instead of racing to the same facts.
+            list(
+                Enrolment.objects.filter(pk__in=[e.pk for e in part])
+                .order_by("pk")
+                .select_for_update()
+                .values_list("pk", flat=True)
+            )
             created, already = _issue_many(
                 actor=actor,
                 grants=[Grant(e.trainee, enrolment_fact(e, kind), e) for e in part],
@@ -381,7 +418,11 @@ def certificate_issue_by_evaluation(
     if kind == CertificateKind.SPECIAL_ABILITY:
         level = ""
     issuer = _evaluating_organisation(actor, organisation)
+    _require_qualified(issuer)
     _require_filing(issuer, occupation, level)
+    trainee = Trainee.objects.get(
+        pk=trainee.pk
+    )  # freeze what is stored, not a stale copy
     fact = f"evaluation:{issuer.pk}:{trainee.pk}:{occupation.pk}:{level}:{kind}"
     return _issue_one(
         actor=actor,
@@ -486,6 +527,10 @@ def certificate_reissue(
     """Replace a valid certificate by a new one (new number and token; holder re-read)."""
     reason = _required_reason(reason)
     old = _locked_for_change(actor, certificate)
+    if old.display_status() == DisplayStatus.EXPIRED:
+        raise ValidationError(
+            "该证书已过期，不能换发；请按规定重新评价或申领。", code="expired"
+        )
     trainee = Trainee.objects.get(pk=old.trainee_id)
     issued_on = timezone.localdate()
     prefix = number_prefix(
@@ -503,7 +548,7 @@ def certificate_reissue(
         issuer_name=old.issuer_name,
         region_id=old.region_id,
         issued_on=issued_on,
-        expires_on=max(old.expires_on, issued_on) if old.expires_on else None,
+        expires_on=old.expires_on,
         basis=IssueBasis.REISSUE,
         fact_key=old.fact_key,
         enrolment_id=old.enrolment_id,
@@ -511,6 +556,7 @@ def certificate_reissue(
         issued_by=actor if getattr(actor, "is_authenticated", False) else None,
         replaces=old,
     )
+    new.full_clean()
     new.save()
     old.status = CertificateStatus.SUPERSEDED
     old.superseded_by = new

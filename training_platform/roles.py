@@ -71,7 +71,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     + _perms("courses", "course", "view")
     + _perms("courses", "trainingclass", "view")
     + _perms("courses", "enrolment", "view")
-    + _perms("certificates", "certificate", "view", "add", "change"),
+    + _perms("certificates", "certificate", "view", "add", "change")
+    + _perms("certificates", "issuebatch", "view", "add"),
     Role.AUDITOR: _ADMIN
     + _perms("bases", "traininginstitution", "view")
     + _perms("bases", "trainingbase", "view")

@@ -205,3 +205,85 @@ class EnrolmentFactory(factory.django.DjangoModelFactory):
         )
         enrolment.training_class.refresh_from_db(fields=["seats_taken"])
         return enrolment
+
+
+# --- certificates ----------------------------------------------------------------------
+
+from bases.models import InstitutionOccupation  # noqa: E402
+from certificates.models import Certificate, IssueBasis  # noqa: E402
+from courses.models import AssessmentResult  # noqa: E402
+from training_platform.reference.models import CertificateKind  # noqa: E402
+
+
+class InstitutionOccupationFactory(factory.django.DjangoModelFactory):
+    """A filing (备案): by default, to evaluate 电工 up to 三级/高级工."""
+
+    class Meta:
+        model = InstitutionOccupation
+
+    institution = factory.SubFactory(
+        InstitutionFactory, kind=InstitutionKind.EVALUATION_ORG
+    )
+    occupation = factory.LazyFunction(lambda: Occupation.objects.get(code="6-31-01-03"))
+    max_level = SkillLevel.LEVEL_3
+    can_train = False
+    can_evaluate = True
+
+
+def evaluation_org(
+    *,
+    occupation: str = "6-31-01-03",
+    max_level: str = SkillLevel.LEVEL_3,
+    **institution_fields,
+) -> TrainingInstitution:
+    """An evaluation organisation filed to evaluate ``occupation`` up to ``max_level``."""
+    institution_fields.setdefault("kind", InstitutionKind.EVALUATION_ORG)
+    organisation = InstitutionFactory(**institution_fields)
+    InstitutionOccupationFactory(
+        institution=organisation,
+        occupation=Occupation.objects.get(code=occupation),
+        max_level=max_level,
+    )
+    return organisation
+
+
+def passed_enrolment(**fields) -> Enrolment:
+    """An enrolment with a pass and full attendance (fields set directly, not audited)."""
+    fields.setdefault("result", AssessmentResult.PASSED)
+    fields.setdefault("score", 90)
+    enrolment = EnrolmentFactory(**fields)
+    if "attendance_hours" not in fields:
+        hours = enrolment.training_class.course.hours
+        Enrolment.objects.filter(pk=enrolment.pk).update(attendance_hours=hours)
+        enrolment.attendance_hours = hours
+    return enrolment
+
+
+class CertificateFactory(factory.django.DjangoModelFactory):
+    """A certificate written directly (tests of issuance use the services).
+
+    Numbers use the issuer part 999999 so that they never meet a number the services
+    give out in the same test.
+    """
+
+    class Meta:
+        model = Certificate
+
+    number = factory.Sequence(
+        lambda n: f"PX52{dt.date.today():%y}999999{n % 10**6:06d}"
+    )
+    kind = CertificateKind.TRAINING
+    occupation = factory.LazyFunction(lambda: Occupation.objects.get(code="6-31-01-03"))
+    level = ""
+    trainee = factory.SubFactory(TraineeFactory)
+    holder_name = factory.SelfAttribute("trainee.name")
+    holder_id_masked = factory.LazyAttribute(lambda o: o.trainee.masked_id_number)
+    holder_id_hash = factory.LazyAttribute(lambda o: o.trainee.id_number_hash)
+    issuer = factory.SubFactory(InstitutionFactory)
+    issuer_name = factory.LazyAttribute(lambda o: o.issuer.name if o.issuer else "")
+    region = factory.LazyAttribute(
+        lambda o: o.issuer.region if o.issuer else region("520000")
+    )
+    issued_on = factory.LazyFunction(dt.date.today)
+    basis = IssueBasis.ASSESSMENT
+    fact_key = factory.Sequence(lambda n: f"test:{n}")
