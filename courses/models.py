@@ -279,19 +279,31 @@ class RosterUploadStatus(models.TextChoices):
     DONE = "done", "已导入"
     REFUSED = "refused", "未导入（有错误）"
     FAILED = "failed", "导入失败"
+    EXPIRED = "expired", "已过期（文件已删除）"
+
+
+class UploadKind(models.TextChoices):
+    ROSTER = "roster", "花名册"
+    RESULTS = "results", "出勤和考核结果"
+
+
+# Errors kept in ``RosterUpload.summary``; the total is kept beside them.
+SUMMARY_ERRORS_KEPT = 1000
 
 
 ROSTER_FILE_PURPOSE = "courses.rosterupload.file"
 
 
 class RosterUpload(models.Model):
-    """花名册上传: one uploaded roster file, from preview to import.
+    """One uploaded import file (花名册, or 出勤和考核结果 by ``kind``), from preview
+    to import.
 
     Personal data (PIPL): ``file`` holds names, ID numbers and phones, stored encrypted
     (``store_file`` / ``open_file``, AES-GCM under the PII key ring). It is deleted
-    as soon as the import succeeds; files of uploads that never got that far are to be
-    deleted after 7 days by a periodic cleanup (not built yet). ``summary`` holds only
-    counts and row-numbered error messages, never an ID number or a name.
+    as soon as the import succeeds; uploads that never got that far lose their file
+    after 7 days (``courses.tasks.upload_cleanup``, status ``expired``). ``summary``
+    holds only counts and row-numbered error messages, never an ID number or a name,
+    and at most ``SUMMARY_ERRORS_KEPT`` errors (``set_summary``).
     """
 
     training_class = models.ForeignKey(
@@ -306,6 +318,12 @@ class RosterUpload(models.Model):
         null=True,
         related_name="+",
         verbose_name="上传人",
+    )
+    kind = models.CharField(
+        "导入内容",
+        max_length=10,
+        choices=UploadKind.choices,
+        default=UploadKind.ROSTER,
     )
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
     file = models.FileField("文件", upload_to="rosters/%Y/%m/", blank=True)
@@ -323,12 +341,35 @@ class RosterUpload(models.Model):
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
     class Meta:
-        verbose_name = "花名册上传"
-        verbose_name_plural = "花名册上传"
+        verbose_name = "导入文件"
+        verbose_name_plural = "导入文件"
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # The cleanup looks for old uploads that never completed.
+            models.Index(fields=["created_at", "status"], name="rosterupload_age"),
+        ]
 
     def __str__(self):
         return f"{self.training_class.code} · {self.original_name}"
+
+    def set_summary(self, summary: dict) -> None:
+        """Keep ``summary`` with its first ``SUMMARY_ERRORS_KEPT`` errors and the total
+        (``error_count``), so a huge bad file cannot grow the row without bound."""
+        summary = dict(summary)
+        errors = summary.get("errors") or []
+        summary["error_count"] = summary.get("error_count", len(errors))
+        summary["errors"] = list(errors[:SUMMARY_ERRORS_KEPT])
+        self.summary = summary
+
+    @property
+    def error_count(self) -> int:
+        """Every error found, including those not kept in ``summary``."""
+        summary = self.summary or {}
+        return summary.get("error_count", len(summary.get("errors") or []))
+
+    @property
+    def errors_truncated(self) -> bool:
+        return self.error_count > len((self.summary or {}).get("errors") or [])
 
     def store_file(self, fileobj) -> None:
         """Keep the uploaded bytes encrypted at rest under a random name."""

@@ -1,16 +1,24 @@
-"""花名册导入 in the back-office: upload → preview → confirm, for institution staff.
+"""Imports in the back-office: upload → preview → confirm, for institution staff.
+
+One set of views serves both imports of a class, each described by an ``ImportScreen``:
+花名册 (``ROSTER_IMPORT``) and 出勤和考核结果 (``RESULTS_IMPORT``); ``import_urls`` gives
+each its URLs. Reading, checking and importing are ``courses.tasks.PIPELINES``.
 
 The class is found through ``access`` (404 outside the user's scope); only staff of the
 class's institution may upload, confirm or download error rows (403 for everyone else
 who can see the class). Files over ``SYNC_ROW_LIMIT`` data rows are imported by a
 background task; the result page refreshes itself while it runs.
 
-Personal data (PIPL): the stored file is deleted after a successful import; pages show
-row numbers, counts and messages only. The error-rows download carries the rows as the
-user uploaded them, to that institution's staff only.
+Personal data (PIPL): the stored file is deleted after a successful import, and after
+``UPLOAD_KEEP_DAYS`` when it never got there; pages show row numbers, counts and
+messages only. The error-rows download carries the rows as the user uploaded them, to
+that institution's staff only.
 """
 
+import logging
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
@@ -19,34 +27,124 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from courses.admin_views import inspect_url, is_class_staff
-from courses.models import RosterUpload, RosterUploadStatus, TrainingClass
-from courses.roster import (
-    COLUMNS,
-    ROSTER_CLASS_STATUSES,
-    read_roster,
-    roster_plan,
-    roster_template,
+from courses.models import RosterUpload, RosterUploadStatus, TrainingClass, UploadKind
+from courses.results_import import (
+    RESULT_COLUMNS,
+    RESULTS_CLASS_STATUSES,
+    results_template,
 )
-from courses.tasks import roster_import_task, run_roster_upload
+from courses.roster import COLUMNS, ROSTER_CLASS_STATUSES, roster_template
+from courses.tasks import (
+    PIPELINES,
+    UPLOAD_KEEP_DAYS,
+    run_upload,
+    upload_cleanup,
+    upload_import_task,
+)
 from training_platform import access, xlsx
+
+logger = logging.getLogger(__name__)
 
 # Files with more data rows than this are checked and imported in the background.
 SYNC_ROW_LIMIT = 2000
 # Errors listed on the preview and result pages (the download has them all).
 ERRORS_SHOWN = 50
+# Stale uploads expired, at most, each time a new one is stored (the command does all).
+CLEANUP_BATCH = 20
 ERROR_COLUMN = "错误说明"
 PENDING = frozenset({RosterUploadStatus.QUEUED, RosterUploadStatus.RUNNING})
 
 
-class RosterUploadForm(forms.Form):
+@dataclass(frozen=True)
+class ImportScreen:
+    """What differs between the imports of a class; the views are the same."""
+
+    kind: str  # UploadKind
+    prefix: str  # in URL paths and names, and in element ids
+    noun: str
+    class_statuses: frozenset
+    closed_note: str
+    template_label: str
+    intro: str  # after the template link
+    columns: tuple
+    text_keys: frozenset  # columns written as text in the error rows
+    template_suffix: str
+    template_staff_only: bool  # the template carries personal data
+    template: Callable  # (training_class, user) → xlsx bytes
+    counts: Callable  # (summary, done) → [(key, label, value)]
+
+    def url(self, step: str, upload: RosterUpload) -> str:
+        return reverse(
+            f"courses_{self.prefix}_{step}", args=[upload.training_class_id, upload.pk]
+        )
+
+    def class_url(self, step: str, training_class) -> str:
+        return reverse(f"courses_class_{self.prefix}_{step}", args=[training_class.pk])
+
+
+def _roster_counts(summary, done):
+    if "created_trainees" not in summary:  # a large file, not checked yet
+        return []
+    return [
+        ("created", "新建学员", summary["created_trainees"]),
+        ("matched", "已有学员", summary["matched_trainees"]),
+        ("enrolled", "本次报名" if done else "将报名", summary["enrolled"]),
+        ("already", "已在班中", summary["already_enrolled"]),
+    ]
+
+
+def _results_counts(summary, done):
+    if "updated" not in summary:
+        return []
+    return [
+        ("updated", "本次更新" if done else "将更新", summary["updated"]),
+        ("unchanged", "无需修改", summary["unchanged"]),
+    ]
+
+
+ROSTER_IMPORT = ImportScreen(
+    kind=UploadKind.ROSTER,
+    prefix="roster",
+    noun="花名册",
+    class_statuses=ROSTER_CLASS_STATUSES,
+    closed_note="只有已批准、报名中或培训中的培训班可以导入花名册。",
+    template_label="下载花名册模板",
+    intro="，按表头逐行填写后上传。",
+    columns=COLUMNS,
+    text_keys=frozenset({"id_number", "phone"}),
+    template_suffix="花名册模板",
+    template_staff_only=False,
+    template=lambda training_class, user: roster_template(training_class),
+    counts=_roster_counts,
+)
+RESULTS_IMPORT = ImportScreen(
+    kind=UploadKind.RESULTS,
+    prefix="results",
+    noun="出勤和考核结果",
+    class_statuses=RESULTS_CLASS_STATUSES,
+    closed_note="培训班开班后才能导入出勤和考核结果。",
+    template_label="下载本班的出勤和考核表",
+    intro=(
+        "（已列出在读学员和已录入的结果），填写出勤课时、考核成绩或考核结果后上传；"
+        "留空的单元格不作修改。"
+    ),
+    columns=RESULT_COLUMNS,
+    text_keys=frozenset({"id_number"}),
+    template_suffix="出勤和考核表",
+    template_staff_only=True,
+    template=lambda training_class, user: results_template(training_class, actor=user),
+    counts=_results_counts,
+)
+
+
+class UploadForm(forms.Form):
     file = forms.FileField(
-        label="花名册文件（.xlsx）",
-        help_text="请使用下载的花名册模板填写。",
+        help_text="请使用下载的模板填写。",
         widget=forms.ClearableFileInput(
             attrs={
                 "accept": ".xlsx,application/vnd.openxmlformats-officedocument"
@@ -54,6 +152,10 @@ class RosterUploadForm(forms.Form):
             }
         ),
     )
+
+    def __init__(self, *args, screen: ImportScreen, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].label = f"{screen.noun}文件（.xlsx）"
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -74,25 +176,23 @@ def _class(request, pk) -> TrainingClass:
     )
 
 
-def _staff_class(request, pk) -> TrainingClass:
+def _staff_class(request, pk, screen: ImportScreen) -> TrainingClass:
     """The class, if visible (else 404), and only for its institution's staff (else 403)."""
     training_class = _class(request, pk)
     if not is_class_staff(request.user, training_class):
-        raise PermissionDenied("只有本机构的工作人员可以导入花名册。")
+        raise PermissionDenied(f"只有本机构的工作人员可以导入{screen.noun}。")
     return training_class
 
 
-def _upload(training_class, upload_id, *, lock=False) -> RosterUpload:
-    queryset = RosterUpload.objects.filter(training_class=training_class)
+def _upload(training_class, upload_id, screen: ImportScreen, *, lock=False):
+    queryset = RosterUpload.objects.filter(
+        training_class=training_class, kind=screen.kind
+    )
     if lock:
         queryset = queryset.select_for_update()
     upload = get_object_or_404(queryset, pk=upload_id)
     upload.training_class = training_class
     return upload
-
-
-def _url(name, upload) -> str:
-    return reverse(name, args=[upload.training_class_id, upload.pk])
 
 
 def _nonblank(rows):
@@ -103,175 +203,251 @@ def _nonblank(rows):
 
 
 @require_GET
-def roster_template_download(request, pk):
-    """下载花名册模板 (no personal data: anyone who can see the class)."""
-    training_class = _class(request, pk)
+def template_download(request, pk, *, screen: ImportScreen):
+    """下载模板 (the roster's has no personal data: anyone who can see the class)."""
+    if screen.template_staff_only:
+        training_class = _staff_class(request, pk, screen)
+    else:
+        training_class = _class(request, pk)
     return xlsx.xlsx_response(
-        roster_template(training_class), f"{training_class.code}-花名册模板.xlsx"
+        screen.template(training_class, request.user),
+        f"{training_class.code}-{screen.template_suffix}.xlsx",
     )
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def roster_upload(request, pk):
-    """导入花名册: read and check the file, keep it, show the preview."""
-    training_class = _staff_class(request, pk)
-    form = RosterUploadForm(request.POST or None, request.FILES or None)
+def upload_view(request, pk, *, screen: ImportScreen):
+    """导入: read and check the file, keep it, show the preview."""
+    training_class = _staff_class(request, pk, screen)
+    form = UploadForm(request.POST or None, request.FILES or None, screen=screen)
     if request.method == "POST" and form.is_valid():
-        upload = _read_and_keep(request, training_class, form)
+        upload = _read_and_keep(request, training_class, form, screen)
         if upload is not None:
-            return redirect(_url("courses_roster_preview", upload))
+            return redirect(screen.url("preview", upload))
     return TemplateResponse(
         request,
-        "courses/admin/roster_upload.html",
+        "courses/admin/import_upload.html",
         {
+            "screen": screen,
             "training_class": training_class,
             "form": form,
-            "accepts_roster": training_class.status in ROSTER_CLASS_STATUSES,
+            "accepts_upload": training_class.status in screen.class_statuses,
             "inspect_url": inspect_url(training_class),
-            "template_url": reverse(
-                "courses_class_roster_template", args=[training_class.pk]
-            ),
+            "template_url": screen.class_url("template", training_class),
             "sync_row_limit": SYNC_ROW_LIMIT,
         },
     )
 
 
-def _read_and_keep(request, training_class, form) -> RosterUpload | None:
+def _read_and_keep(request, training_class, form, screen) -> RosterUpload | None:
     """The saved upload with its dry-run summary, or ``None`` with the form's error."""
+    pipeline = PIPELINES[screen.kind]
     file = form.cleaned_data["file"]
     try:
-        rows = _nonblank(read_roster(file))
+        rows = _nonblank(pipeline.read(file))
     except xlsx.XlsxRefused as exc:
         form.add_error("file", exc.messages)
         return None
     if not rows:
-        form.add_error("file", "花名册中没有学员数据，请在表头下方逐行填写后再上传。")
+        form.add_error("file", "文件中没有学员数据，请在表头下方逐行填写后再上传。")
         return None
     if len(rows) <= SYNC_ROW_LIMIT:
-        summary = roster_plan(training_class=training_class, rows=rows).summary()
+        summary = pipeline.check(training_class=training_class, rows=rows)
     else:  # checked by the background task on confirm
         summary = {"rows": len(rows), "errors": []}
     upload = RosterUpload(
         training_class=training_class,
+        kind=screen.kind,
         uploaded_by=request.user,
         original_name=(file.name or "")[:255],
         row_count=len(rows),
-        summary=summary,
     )
+    upload.set_summary(summary)
     file.seek(0)
     # Stored under a random name: the original one may carry a person's name.
     upload.store_file(file)
     upload.save()
+    _cleanup_some()
     return upload
+
+
+def _cleanup_some() -> None:
+    """Expire a few stale uploads; never let that get in the way of the new one."""
+    try:
+        upload_cleanup(limit=CLEANUP_BATCH)
+    except Exception:
+        logger.exception("Expiring stale uploads failed")
 
 
 @never_cache
 @require_GET
-def roster_preview(request, pk, upload_id):
+def preview_view(request, pk, upload_id, *, screen: ImportScreen):
     """预览: counts and the first errors; confirm only when there is no error."""
-    training_class = _staff_class(request, pk)
-    upload = _upload(training_class, upload_id)
+    training_class = _staff_class(request, pk, screen)
+    upload = _upload(training_class, upload_id, screen)
     if upload.status != RosterUploadStatus.PREVIEWED:
-        return redirect(_url("courses_roster_result", upload))
+        return redirect(screen.url("result", upload))
     return TemplateResponse(
         request,
-        "courses/admin/roster_preview.html",
-        _page_context(upload) | {"background": upload.row_count > SYNC_ROW_LIMIT},
+        "courses/admin/import_preview.html",
+        _page_context(upload, screen)
+        | {"background": upload.row_count > SYNC_ROW_LIMIT},
     )
 
 
 @require_POST
-def roster_confirm(request, pk, upload_id):
+def confirm_view(request, pk, upload_id, *, screen: ImportScreen):
     """确认导入: import now, or queue a large file; confirming again changes nothing."""
-    training_class = _staff_class(request, pk)
+    training_class = _staff_class(request, pk, screen)
     enqueue = False
     with transaction.atomic():
-        upload = _upload(training_class, upload_id, lock=True)
+        upload = _upload(training_class, upload_id, screen, lock=True)
         if upload.status != RosterUploadStatus.PREVIEWED:
-            return redirect(_url("courses_roster_result", upload))
-        if upload.summary.get("errors"):
-            messages.error(request, "花名册有错误，请改正后重新上传。")
-            return redirect(_url("courses_roster_preview", upload))
+            return redirect(screen.url("result", upload))
+        if upload.error_count:
+            messages.error(request, "文件有错误，请改正后重新上传。")
+            return redirect(screen.url("preview", upload))
         if upload.row_count > SYNC_ROW_LIMIT:
             upload.status = RosterUploadStatus.QUEUED
             upload.save(update_fields=["status"])
             enqueue = True
         else:
             upload.status = RosterUploadStatus.RUNNING
-            run_roster_upload(upload, request=request)
+            run_upload(upload, request=request)
     if enqueue:
-        result = roster_import_task.enqueue(upload.pk)
+        result = upload_import_task.enqueue(upload.pk)
         RosterUpload.objects.filter(pk=upload.pk).update(task_id=str(result.id))
-    return redirect(_url("courses_roster_result", upload))
+    return redirect(screen.url("result", upload))
 
 
 @never_cache
 @require_GET
-def roster_result(request, pk, upload_id):
+def result_view(request, pk, upload_id, *, screen: ImportScreen):
     """导入结果: a progress bar that refreshes while the task runs, then the counts."""
-    training_class = _staff_class(request, pk)
-    upload = _upload(training_class, upload_id)
+    training_class = _staff_class(request, pk, screen)
+    upload = _upload(training_class, upload_id, screen)
     if upload.status == RosterUploadStatus.PREVIEWED:
-        return redirect(_url("courses_roster_preview", upload))
+        return redirect(screen.url("preview", upload))
     return TemplateResponse(
         request,
-        "courses/admin/roster_result.html",
-        _page_context(upload) | {"pending": upload.status in PENDING},
+        "courses/admin/import_result.html",
+        _page_context(upload, screen) | {"pending": upload.status in PENDING},
     )
 
 
 @require_GET
-def roster_error_rows(request, pk, upload_id):
-    """下载错误行: the rows with errors as uploaded, plus an 错误说明 column."""
-    training_class = _staff_class(request, pk)
-    upload = _upload(training_class, upload_id)
-    errors = upload.summary.get("errors") or []
-    if not errors or not upload.file:
+def error_rows_view(request, pk, upload_id, *, screen: ImportScreen):
+    """下载错误行: every row with an error as uploaded, plus an 错误说明 column.
+
+    The summary keeps only the first errors of a huge file; then the stored file is
+    checked again here, so the download still has every bad row.
+    """
+    training_class = _staff_class(request, pk, screen)
+    upload = _upload(training_class, upload_id, screen)
+    if not upload.error_count or not upload.file:
         raise Http404
+    pipeline = PIPELINES[screen.kind]
+    try:
+        with upload.open_file() as fileobj:
+            rows = _nonblank(pipeline.read(fileobj))
+    except xlsx.XlsxRefused:
+        raise Http404 from None
+    errors = upload.summary.get("errors") or []
+    if upload.errors_truncated:
+        errors = pipeline.check(training_class=training_class, rows=rows)["errors"]
     by_row: dict[int, list[str]] = defaultdict(list)
     for error in errors:
         text = error["message"]
         if error.get("column"):
             text = f"{error['column']}：{text}"
         by_row[error["row"]].append(text)
-    whole_file = by_row.pop(0, [])  # e.g. the class no longer takes a roster
-    try:
-        with upload.open_file() as fileobj:
-            rows = _nonblank(read_roster(fileobj))
-    except xlsx.XlsxRefused:
-        raise Http404 from None
+    whole_file = by_row.pop(0, [])  # e.g. the class no longer takes this import
+    columns = screen.columns
     out = [
-        [cells.get(c.key, "") for c in COLUMNS]
+        [cells.get(c.key, "") for c in columns]
         + ["；".join([*whole_file, *by_row.get(number, [])])]
         for number, cells in rows
         if whole_file or number in by_row
     ]
-    index = {c.key: i for i, c in enumerate(COLUMNS)}
     content = xlsx.write_xlsx(
-        [c.header for c in COLUMNS] + [ERROR_COLUMN],
+        [c.header for c in columns] + [ERROR_COLUMN],
         out,
         sheet_title="错误行",
-        text_columns={index["id_number"], index["phone"]},
+        text_columns={i for i, c in enumerate(columns) if c.key in screen.text_keys},
     )
-    return xlsx.xlsx_response(content, f"{training_class.code}-花名册错误行.xlsx")
+    return xlsx.xlsx_response(
+        content, f"{training_class.code}-{screen.noun}错误行.xlsx"
+    )
 
 
-def _page_context(upload) -> dict:
+def _page_context(upload, screen: ImportScreen) -> dict:
     summary = upload.summary or {}
     errors = summary.get("errors") or []
+    error_count = upload.error_count
     cls = upload.training_class
+    done = upload.status == RosterUploadStatus.DONE
     return {
+        "screen": screen,
         "training_class": cls,
         "upload": upload,
         "summary": summary,
+        "counts": [
+            {"id": f"{screen.prefix}-{key}", "label": label, "value": value}
+            for key, label, value in screen.counts(summary, done)
+        ],
         "errors": errors[:ERRORS_SHOWN],
-        "error_count": len(errors),
-        "more_errors": len(errors) > ERRORS_SHOWN,
+        "error_count": error_count,
+        "more_errors": error_count > ERRORS_SHOWN,
+        "keep_days": UPLOAD_KEEP_DAYS,
         "inspect_url": inspect_url(cls),
-        "upload_url": reverse("courses_class_roster_upload", args=[cls.pk]),
-        "confirm_url": _url("courses_roster_confirm", upload),
-        "errors_url": _url("courses_roster_errors", upload)
-        if errors and upload.file
+        "upload_url": screen.class_url("upload", cls),
+        "confirm_url": screen.url("confirm", upload),
+        "errors_url": screen.url("errors", upload)
+        if error_count and upload.file
         else "",
     }
+
+
+def import_urls(screen: ImportScreen) -> list:
+    """The admin URLs of one import (registered by ``wagtail_hooks``)."""
+    base = f"courses/class/<int:pk>/{screen.prefix}"
+    kwargs = {"screen": screen}
+    return [
+        path(
+            f"{base}/template/",
+            template_download,
+            kwargs,
+            name=f"courses_class_{screen.prefix}_template",
+        ),
+        path(
+            f"{base}/upload/",
+            upload_view,
+            kwargs,
+            name=f"courses_class_{screen.prefix}_upload",
+        ),
+        path(
+            f"{base}/<int:upload_id>/",
+            preview_view,
+            kwargs,
+            name=f"courses_{screen.prefix}_preview",
+        ),
+        path(
+            f"{base}/<int:upload_id>/confirm/",
+            confirm_view,
+            kwargs,
+            name=f"courses_{screen.prefix}_confirm",
+        ),
+        path(
+            f"{base}/<int:upload_id>/result/",
+            result_view,
+            kwargs,
+            name=f"courses_{screen.prefix}_result",
+        ),
+        path(
+            f"{base}/<int:upload_id>/errors/",
+            error_rows_view,
+            kwargs,
+            name=f"courses_{screen.prefix}_errors",
+        ),
+    ]

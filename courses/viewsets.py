@@ -254,6 +254,12 @@ class ClassInspectView(ScopedInspectView):
             )
             context["reject_form"] = RejectForm()
         context["results_url"] = reverse("courses_class_results", args=[cls.pk])
+        context["can_import_results"] = cls.status in (
+            ClassStatus.RUNNING,
+            ClassStatus.FINISHED,
+        ) and services.is_institution_staff(
+            self.request.user, cls.course.institution_id
+        )
         context["enrolments_url"] = (
             reverse("enrolment:index") + "?" + urlencode({"class_code": cls.code})
         )

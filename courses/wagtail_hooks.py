@@ -2,14 +2,7 @@ from django.urls import path
 from wagtail import hooks
 
 from courses.admin_views import class_results, class_transition
-from courses.roster_views import (
-    roster_confirm,
-    roster_error_rows,
-    roster_preview,
-    roster_result,
-    roster_template_download,
-    roster_upload,
-)
+from courses.roster_views import RESULTS_IMPORT, ROSTER_IMPORT, import_urls
 from courses.viewsets import CoursesGroup, pending_classes_menu_item
 
 
@@ -36,34 +29,6 @@ def register_admin_urls():
             class_transition,
             name="courses_class_transition",
         ),
-        path(
-            "courses/class/<int:pk>/roster/template/",
-            roster_template_download,
-            name="courses_class_roster_template",
-        ),
-        path(
-            "courses/class/<int:pk>/roster/upload/",
-            roster_upload,
-            name="courses_class_roster_upload",
-        ),
-        path(
-            "courses/class/<int:pk>/roster/<int:upload_id>/",
-            roster_preview,
-            name="courses_roster_preview",
-        ),
-        path(
-            "courses/class/<int:pk>/roster/<int:upload_id>/confirm/",
-            roster_confirm,
-            name="courses_roster_confirm",
-        ),
-        path(
-            "courses/class/<int:pk>/roster/<int:upload_id>/result/",
-            roster_result,
-            name="courses_roster_result",
-        ),
-        path(
-            "courses/class/<int:pk>/roster/<int:upload_id>/errors/",
-            roster_error_rows,
-            name="courses_roster_errors",
-        ),
+        *import_urls(ROSTER_IMPORT),
+        *import_urls(RESULTS_IMPORT),
     ]

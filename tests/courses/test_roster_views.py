@@ -1,22 +1,32 @@
 """花名册导入 in the back-office: template, upload → preview → confirm, error rows,
 scoping, and the background path for large files."""
 
+import datetime as dt
 import io
+import json
 
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from courses import models as course_models
 from courses import roster_views
 from courses.models import (
+    SUMMARY_ERRORS_KEPT,
     ClassStatus,
     Enrolment,
     EnrolmentStatus,
     RosterUpload,
     RosterUploadStatus,
+    UploadKind,
 )
 from courses.roster import COLUMNS, roster_template
+from courses.tasks import UNFINISHED, run_upload, upload_cleanup, upload_import_task
 from tests.courses.test_admin_courses import make_world
 from tests.factories import make_id_number
 
@@ -274,3 +284,241 @@ def test_the_stored_upload_is_encrypted_at_rest(client, world):
     assert not raw.startswith(b"PK")  # not an xlsx (zip) on disk
     assert rows[0][1].encode() not in raw
     assert upload.open_file().read().startswith(b"PK")
+
+
+def test_a_results_upload_is_not_found_under_the_roster_urls(client, world):
+    cls = world["class_a"]
+    client.force_login(world["users"]["inst_a"])
+    upload_file(client, cls, fill_template(good_rows(1)))
+    upload = RosterUpload.objects.get()
+    RosterUpload.objects.filter(pk=upload.pk).update(kind=UploadKind.RESULTS)
+    for name in ("courses_roster_preview", "courses_roster_result"):
+        assert client.get(upload_url(name, upload)).status_code == 404
+    assert client.post(upload_url("courses_roster_confirm", upload)).status_code == 404
+    assert RosterUpload.objects.get().status == RosterUploadStatus.PREVIEWED
+
+
+# --- summary capping ------------------------------------------------------------------
+
+
+def bad_rows(n):
+    """Rows with one error each: no name."""
+    return [
+        ["", make_id_number("520102", seq=300 + i), f"1380000{i:04d}", "", "", ""]
+        for i in range(n)
+    ]
+
+
+def test_set_summary_keeps_the_first_thousand_errors_and_the_total():
+    errors = [
+        {"row": n, "column": "姓名", "message": "请填写姓名。"} for n in range(2500)
+    ]
+    upload = RosterUpload()
+    upload.set_summary({"rows": 2500, "errors": errors})
+    assert SUMMARY_ERRORS_KEPT == 1000
+    assert upload.summary["errors"] == errors[:1000]
+    assert upload.summary["error_count"] == upload.error_count == 2500
+    assert upload.errors_truncated
+    upload.set_summary(upload.summary)  # capping again keeps the total
+    assert upload.error_count == 2500
+    upload.set_summary({"rows": 1, "errors": errors[:3]})
+    assert upload.error_count == 3 and not upload.errors_truncated
+
+
+def test_capped_summary_still_downloads_every_bad_row(client, world, monkeypatch):
+    monkeypatch.setattr(course_models, "SUMMARY_ERRORS_KEPT", 2)
+    cls = world["class_a"]
+    client.force_login(world["users"]["inst_a"])
+    body = upload_file(
+        client, cls, fill_template(good_rows(1) + bad_rows(4))
+    ).content.decode()
+    upload = RosterUpload.objects.get()
+    assert len(upload.summary["errors"]) == 2
+    assert upload.error_count == 4
+    assert "花名册" in body and 'id="roster-errors">4<' in body
+    response = client.get(upload_url("courses_roster_errors", upload))
+    values = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)
+    assert len(values) == 5  # the header and all four bad rows
+    assert all("姓名：请填写姓名。" in v[-1] for v in values[1:])
+
+
+def test_background_refusal_stores_a_capped_summary(client, world, monkeypatch):
+    monkeypatch.setattr(roster_views, "SYNC_ROW_LIMIT", 1)
+    monkeypatch.setattr(course_models, "SUMMARY_ERRORS_KEPT", 2)
+    cls = world["class_a"]
+    client.force_login(world["users"]["inst_a"])
+    upload_file(client, cls, fill_template(good_rows(1) + bad_rows(3)))
+    upload = RosterUpload.objects.get()
+    client.post(upload_url("courses_roster_confirm", upload))
+    upload.refresh_from_db()
+    assert upload.status == RosterUploadStatus.REFUSED
+    assert len(upload.summary["errors"]) == 2
+    assert upload.error_count == 3
+    response = client.get(upload_url("courses_roster_errors", upload))
+    values = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)
+    assert len(values) == 4
+
+
+# --- cleanup of uploads never imported ------------------------------------------------
+
+
+def stored(world, *, status=RosterUploadStatus.PREVIEWED, days=0):
+    """An upload of class A with its file stored, ``days`` old (made directly, so that
+    no upload screen expires anything on the way)."""
+    upload = RosterUpload(
+        training_class=world["class_a"],
+        uploaded_by=world["users"]["inst_a"],
+        original_name="花名册.xlsx",
+        row_count=1,
+        status=status,
+    )
+    upload.set_summary({"rows": 1, "errors": []})
+    upload.store_file(fill_template(good_rows(1)))
+    upload.save()
+    age(upload, days)
+    return upload
+
+
+def age(upload, days):
+    RosterUpload.objects.filter(pk=upload.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=days)
+    )
+
+
+def file_exists(name):
+    return RosterUpload._meta.get_field("file").storage.exists(name)
+
+
+def test_cleanup_expires_old_unfinished_uploads_and_keeps_the_rest(client, world):
+    old = [stored(world, status=status, days=8) for status in UNFINISHED]
+    recent = stored(world, days=6)
+    done = stored(world, days=30)
+    run_upload(done)
+    done.refresh_from_db()
+    assert done.status == RosterUploadStatus.DONE
+    names = {u.pk: u.file.name for u in [*old, recent]}
+    assert all(file_exists(name) for name in names.values())
+
+    out = io.StringIO()
+    call_command("cleanup_uploads", stdout=out)
+    assert json.loads(out.getvalue()) == {"days": 7, "expired": len(old)}
+    for upload in old:
+        upload.refresh_from_db()
+        assert upload.status == RosterUploadStatus.EXPIRED
+        assert not upload.file
+        assert upload.finished_at is not None
+        assert not file_exists(names[upload.pk])
+    recent.refresh_from_db()
+    assert recent.status == RosterUploadStatus.PREVIEWED
+    assert file_exists(recent.file.name)
+    done.refresh_from_db()
+    assert done.status == RosterUploadStatus.DONE
+
+    out = io.StringIO()
+    call_command("cleanup_uploads", stdout=out)  # again: nothing left to do
+    assert json.loads(out.getvalue())["expired"] == 0
+    call_command("cleanup_uploads", "--days", "5", stdout=out)
+    recent.refresh_from_db()
+    assert recent.status == RosterUploadStatus.EXPIRED
+    assert not file_exists(names[recent.pk])
+
+
+def test_a_new_upload_expires_a_few_stale_ones(client, world, monkeypatch):
+    monkeypatch.setattr(roster_views, "CLEANUP_BATCH", 2)
+    stale = [stored(world, days=8 + i) for i in range(3)]
+    recent = stored(world, days=1)
+    client.force_login(world["users"]["inst_a"])
+    upload_file(client, world["class_a"], fill_template(good_rows(1)))
+    statuses = [RosterUpload.objects.get(pk=u.pk).status for u in stale]
+    # The two oldest go first.
+    assert statuses == [
+        RosterUploadStatus.PREVIEWED,
+        RosterUploadStatus.EXPIRED,
+        RosterUploadStatus.EXPIRED,
+    ]
+    upload_file(client, world["class_a"], fill_template(good_rows(1)))
+    assert not RosterUpload.objects.filter(
+        pk__in=[u.pk for u in stale], status=RosterUploadStatus.PREVIEWED
+    ).exists()
+    assert RosterUpload.objects.get(pk=recent.pk).file
+    latest = RosterUpload.objects.latest("pk")
+    assert latest.status == RosterUploadStatus.PREVIEWED and latest.file
+
+
+def test_the_cost_of_expiring_on_upload_does_not_grow(client, world, monkeypatch):
+    monkeypatch.setattr(roster_views, "CLEANUP_BATCH", 2)
+    cls = world["class_a"]
+
+    def upload_queries():
+        file = fill_template(good_rows(1))
+        with CaptureQueriesContext(connection) as ctx:
+            upload_file(client, cls, file)
+        return len(ctx.captured_queries)
+
+    client.force_login(world["users"]["inst_a"])
+    upload_queries()  # warm caches up
+    quiet = upload_queries()
+    for _ in range(2):
+        stored(world, days=8)
+    with_two = upload_queries()
+    for _ in range(6):
+        stored(world, days=8)
+    with_six = upload_queries()  # still two expired per upload
+    assert with_two == with_six > quiet
+    expired = RosterUpload.objects.filter(status=RosterUploadStatus.EXPIRED)
+    assert expired.count() == 4
+
+
+def test_an_expired_upload_can_no_longer_be_confirmed(client, world):
+    cls = world["class_a"]
+    before = active_count(cls)
+    upload = stored(world, days=8)
+    client.force_login(world["users"]["inst_a"])
+    call_command("cleanup_uploads", stdout=io.StringIO())
+    preview = client.get(upload_url("courses_roster_preview", upload))
+    assert preview.headers["Location"] == upload_url("courses_roster_result", upload)
+    body = client.post(
+        upload_url("courses_roster_confirm", upload), follow=True
+    ).content.decode()
+    assert 'data-status="expired"' in body
+    assert "已按规定删除" in body
+    assert active_count(cls) == before
+    assert client.get(upload_url("courses_roster_errors", upload)).status_code == 404
+
+
+def test_a_queued_upload_expired_before_the_worker_ran_is_skipped(client, world):
+    upload = stored(world, status=RosterUploadStatus.QUEUED, days=8)
+    assert upload_cleanup() == 1
+    assert upload_import_task.call(upload.pk) == "skipped"
+    assert RosterUpload.objects.get(pk=upload.pk).status == RosterUploadStatus.EXPIRED
+
+
+def test_cleanup_rejects_negative_days():
+    with pytest.raises(CommandError):
+        call_command("cleanup_uploads", "--days", "-1")
+
+
+# --- query counts ---------------------------------------------------------------------
+
+
+def test_preview_and_error_rows_queries_do_not_grow_with_the_rows(client, world):
+    cls = world["class_a"]
+    cls.capacity = 500
+    cls.save(update_fields=["capacity"])
+    client.force_login(world["users"]["inst_a"])
+
+    def queries(rows):
+        counts = []
+        file = fill_template(rows)
+        with CaptureQueriesContext(connection) as ctx:
+            upload_file(client, cls, file)
+        counts.append(len(ctx.captured_queries))
+        upload = RosterUpload.objects.latest("pk")
+        for name in ("courses_roster_preview", "courses_roster_errors"):
+            with CaptureQueriesContext(connection) as ctx:
+                client.get(upload_url(name, upload))
+            counts.append(len(ctx.captured_queries))
+        return counts
+
+    queries(good_rows(2) + bad_rows(1))  # warm caches up
+    assert queries(good_rows(3) + bad_rows(2)) == queries(good_rows(60) + bad_rows(30))
