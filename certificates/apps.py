@@ -7,4 +7,4 @@ class CertificatesConfig(AppConfig):
 
     def ready(self):
         # Imported for what they register: access rules, the record source, key checks.
-        from certificates import policies, records, signing  # noqa: F401
+        from certificates import api_schema, policies, records, signing  # noqa: F401

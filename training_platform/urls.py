@@ -8,6 +8,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from certificates import views as certificate_views
 from courses import views as course_views
 from trainees import public_views as trainee_views
+from training_platform import openapi
 from training_platform.accounts.forms import LoginForm
 
 urlpatterns = [
@@ -33,6 +34,7 @@ urlpatterns = [
     # Public verification (SPEC §6: these addresses are printed on certificates).
     path("verify/", certificate_views.verify_query, name="certificate_query"),
     path("verify/<str:token>/", certificate_views.verify, name="certificate_verify"),
+    path("api/v1/openapi.json", openapi.openapi_json, name="openapi"),
     path(
         "api/v1/certificates/<str:token>",
         certificate_views.api_certificate,

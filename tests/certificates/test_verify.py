@@ -341,3 +341,16 @@ def test_public_keys_document(client):
     text = json.dumps(body)
     assert "s1" in text and "s2" in text
     assert "max-age" in response["Cache-Control"]
+
+
+def test_openapi_document_describes_the_verification_endpoint(client):
+    body = client.get("/api/v1/openapi.json").json()
+    assert body["openapi"].startswith("3.")
+    operation = body["paths"]["/certificates/{token}"]["get"]
+    assert set(operation["responses"]) == {"200", "404", "429"}
+    schema = body["components"]["schemas"]["CertificateVerification"]
+    # The document and the API agree on the fields.
+    certificate = make_certificate()
+    answer = client.get(f"/api/v1/certificates/{certificate.token}").json()
+    assert set(answer) <= set(schema["properties"])
+    assert set(schema["required"]) <= set(answer)
