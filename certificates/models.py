@@ -220,6 +220,10 @@ class VerificationOutcome(models.TextChoices):
 class VerificationLog(models.Model):
     """One verification, for auditors. Never stores a name or an ID number."""
 
+    # Written on every public verification: keep Wagtail's reference index (queries
+    # on each save) out of that hot path; nothing refers to a log row.
+    wagtail_reference_index_ignore = True
+
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     channel = models.CharField(
         "方式", max_length=8, choices=VerificationChannel.choices

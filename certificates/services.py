@@ -606,7 +606,8 @@ def verification_record(
     """Log one verification (time, what was asked, outcome, client) for auditors."""
     return VerificationLog.objects.create(
         channel=channel,
-        asked=(asked or "")[:64],
+        # Printable characters only: a NUL byte is refused by PostgreSQL text columns.
+        asked="".join(ch for ch in (asked or "")[:64] if ch.isprintable()),
         certificate=certificate,
         outcome=outcome,
         signature=signature,

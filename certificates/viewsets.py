@@ -1,0 +1,271 @@
+"""Back-office screens for certificates (证书): the scoped list and the certificate page.
+
+Certificates change only through ``certificates.services`` (issue, revoke, reissue):
+the viewset offers no add, edit or delete form. The list shows the holder's masked ID
+only; the certificate page is the auditor's view of the full record behind it.
+"""
+
+import django_filters
+from django.db.models import Q
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.viewsets.model import ViewSetGroup
+
+from certificates import selectors, services
+from certificates.admin_views import certificate_page_context
+from certificates.models import (
+    Certificate,
+    CertificateStatus,
+    DisplayStatus,
+    VerificationChannel,
+    VerificationLog,
+    VerificationOutcome,
+)
+from training_platform.filters import RegionFilter
+from training_platform.reference.models import CertificateKind
+from training_platform.viewsets import (
+    ScopedIndexView,
+    ScopedInspectView,
+    ScopedModelViewSet,
+    ScopedPermissionPolicy,
+)
+
+
+class ReadOnlyCertificatePolicy(ScopedPermissionPolicy):
+    """View and inspect only: revocation and reissue have their own screens."""
+
+    def user_has_permission(self, user, action):
+        return action in ("view", "inspect") and super().user_has_permission(
+            user, action
+        )
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+
+def _display_status_q(value: str) -> Q:
+    today = timezone.localdate()
+    not_expired = Q(expires_on__isnull=True) | Q(expires_on__gte=today)
+    return {
+        DisplayStatus.VALID: Q(status=CertificateStatus.VALID) & not_expired,
+        DisplayStatus.EXPIRED: Q(status=CertificateStatus.VALID, expires_on__lt=today),
+        DisplayStatus.REVOKED: Q(status=CertificateStatus.REVOKED),
+        DisplayStatus.SUPERSEDED: Q(status=CertificateStatus.SUPERSEDED),
+    }[value]
+
+
+class CertificateFilterSet(WagtailFilterSet):
+    number = django_filters.CharFilter(label="证书编号", method="filter_number")
+    kind = django_filters.ChoiceFilter(
+        label="证书类型", choices=CertificateKind.choices
+    )
+    status = django_filters.ChoiceFilter(
+        label="状态", choices=DisplayStatus.choices, method="filter_status"
+    )
+    issued_on = django_filters.DateFromToRangeFilter(
+        label="发证日期", widget=DateRangePickerWidget
+    )
+    occupation = django_filters.CharFilter(
+        label="职业（工种）", method="filter_occupation", help_text="编码或名称"
+    )
+    class_code = django_filters.CharFilter(
+        label="班级编号",
+        field_name="enrolment__training_class__code",
+        lookup_expr="iexact",
+    )
+    region = RegionFilter(label="发证地区", field_names=("region__code",))
+
+    class Meta:
+        model = Certificate
+        fields = []
+
+    def filter_number(self, queryset, name, value):
+        value = "".join(value.split()).upper()
+        return queryset.filter(number__startswith=value) if value else queryset
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(_display_status_q(value)) if value else queryset
+
+    def filter_occupation(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(occupation__code__startswith=value) | Q(occupation__name__contains=value)
+        )
+
+
+class DisplayStatusColumn(Column):
+    """有效 / 已过期 / 已撤销 / 已换发新证, read from the status and the dates."""
+
+    def get_value(self, instance):
+        return DisplayStatus(instance.display_status()).label
+
+
+class CertificateIndexView(ScopedIndexView):
+    def to_row_dict(self, item):
+        row = super().to_row_dict(item)
+        if "display_status" in row:
+            row["display_status"] = DisplayStatus(item.display_status()).label
+        return row
+
+
+class CertificateInspectView(ScopedInspectView):
+    """证书详情: the certificate and the full record behind it (see admin_views)."""
+
+    template_name = "certificates/admin/certificate_inspect.html"
+
+    def get_object(self, queryset=None):
+        self.kwargs.setdefault("pk", self.pk)
+        pk = self._scoped_pk()
+        if not pk.isdigit():
+            raise Http404
+        return selectors.certificate_for_staff(self.request.user, int(pk))
+
+    def get_fields_context(self):
+        return []  # the template lays the page out itself
+
+    def get_page_subtitle(self):
+        return self.object.number
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(certificate_page_context(self.request, self.object))
+        return context
+
+
+class CertificateViewSet(ScopedModelViewSet):
+    model = Certificate
+    icon = "doc-full-inverse"
+    menu_label = "证书列表"
+    menu_order = 10
+    index_view_class = CertificateIndexView
+    inspect_view_class = CertificateInspectView
+    filterset_class = CertificateFilterSet
+    search_fields = ["number", "holder_name"]
+    list_display = [
+        "number",
+        "holder_name",
+        "holder_id_masked",
+        "kind",
+        Column("occupation", label="职业（工种）", accessor="occupation.name"),
+        "level",
+        "issuer_name",
+        "issued_on",
+        DisplayStatusColumn("display_status", label="状态"),
+    ]
+    list_select_related = ["occupation", "enrolment__training_class"]
+    # Only the masked ID number leaves in a file.
+    list_export = [
+        "number",
+        "kind",
+        "occupation.code",
+        "occupation.name",
+        "level",
+        "holder_name",
+        "holder_id_masked",
+        "issuer_name",
+        "issued_on",
+        "expires_on",
+        "display_status",
+        "basis",
+        "enrolment.training_class.code",
+    ]
+    export_headings = {
+        "occupation.code": "职业编码",
+        "occupation.name": "职业（工种）",
+        "display_status": "状态",
+        "enrolment.training_class.code": "班级编号",
+    }
+    export_filename = "证书"
+    form_fields = []  # no form: see ReadOnlyCertificatePolicy
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(
+            permission_policy=ReadOnlyCertificatePolicy(Certificate), **kwargs
+        )
+
+
+class EvaluationMenuItem(MenuItem):
+    """认定发证: for staff of an evaluation organisation."""
+
+    def is_shown(self, request):
+        return bool(services.evaluator_organisations(request.user))
+
+
+def evaluation_menu_item():
+    return EvaluationMenuItem(
+        "认定发证",
+        reverse("certificates_evaluate"),
+        name="certificates-evaluate",
+        icon_name="form",
+        order=20,
+    )
+
+
+class VerificationLogFilterSet(WagtailFilterSet):
+    at = django_filters.DateFromToRangeFilter(
+        label="时间", widget=DateRangePickerWidget
+    )
+    outcome = django_filters.ChoiceFilter(
+        label="结果", choices=VerificationOutcome.choices
+    )
+    channel = django_filters.ChoiceFilter(
+        label="方式", choices=VerificationChannel.choices
+    )
+    client_ip = django_filters.CharFilter(label="客户端", lookup_expr="startswith")
+
+    class Meta:
+        model = VerificationLog
+        fields = []
+
+
+class VerificationLogViewSet(ScopedModelViewSet):
+    """核验记录: every public verification, for auditors (read-only)."""
+
+    model = VerificationLog
+    icon = "history"
+    menu_label = "核验记录"
+    menu_order = 30
+    filterset_class = VerificationLogFilterSet
+    search_fields = ["asked"]
+    inspect_view_enabled = False
+    list_display = [
+        "at",
+        "channel",
+        "asked",
+        Column("certificate", label="证书", accessor="certificate.number"),
+        "outcome",
+        "signature",
+        "client_ip",
+    ]
+    list_select_related = ["certificate"]
+    list_export = [
+        "at",
+        "channel",
+        "asked",
+        "certificate.number",
+        "outcome",
+        "client_ip",
+    ]
+    export_headings = {"certificate.number": "证书编号"}
+    export_filename = "核验记录"
+    form_fields = []
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(
+            permission_policy=ReadOnlyCertificatePolicy(VerificationLog), **kwargs
+        )
+
+
+class CertificatesGroup(ViewSetGroup):
+    menu_label = "证书"
+    menu_icon = "doc-full-inverse"
+    menu_order = 216
+    items = (CertificateViewSet, VerificationLogViewSet)
+    # Other screens of this app add themselves to the submenu.
+    submenu_hook = "register_certificates_menu_item"
