@@ -284,7 +284,7 @@ def _peer_resource():
             self.lookup = roster._region_lookup()
 
         def clean(self, value, row=None, **kwargs):
-            text = roster._optional(value)
+            text = roster.optional_text(value)
             if not text:
                 return None
             region = roster._find_region(self.lookup, text)
@@ -298,7 +298,7 @@ def _peer_resource():
             self.lookup = roster._education_lookup()
 
         def clean(self, value, row=None, **kwargs):
-            text = roster._optional(value)
+            text = roster.optional_text(value)
             if not text:
                 return ""
             if text not in self.lookup:
@@ -311,7 +311,7 @@ def _peer_resource():
 
     class NameWidget(widgets.CharWidget):
         def clean(self, value, row=None, **kwargs):
-            return roster._bare_name(value)
+            return roster.bare_name(value)
 
     class TraineeResource(resources.ModelResource):
         name = fields.Field("name", headers["name"], widget=NameWidget())
@@ -363,7 +363,7 @@ def _peer_resource():
             for key in derived:
                 dataset.append_col([info[key] for info in infos], header=key)
             hashes = [info["id_number_hash"] for info in infos if info["id_number"]]
-            for chunk in roster._chunks(hashes):
+            for chunk in roster.chunks(hashes):
                 for trainee in Trainee.objects.filter(id_number_hash__in=chunk):
                     self.existing[trainee.id_number_hash] = trainee
 
@@ -381,7 +381,7 @@ def _peer_resource():
             )
             ids = {h: t.pk for h, t in self.instances.items()}
             enrolled = set()
-            for chunk in roster._chunks(list(ids.values())):
+            for chunk in roster.chunks(list(ids.values())):
                 enrolled.update(
                     Enrolment.objects.filter(
                         training_class=cls,

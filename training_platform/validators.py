@@ -8,6 +8,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 
@@ -18,7 +19,13 @@ def normalize(value) -> str:
     """Full-width to half-width (NFKC), drop every kind of space, upper-case letters."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFKC", str(value))
+    text = value if value.__class__ is str else str(value)
+    if text.isascii():
+        # NFKC leaves ASCII as it is; str.split() drops exactly what ``\s`` matches.
+        if not text.isalnum():
+            text = "".join(text.split())
+        return text.upper()
+    text = unicodedata.normalize("NFKC", text)
     return _WHITESPACE.sub("", text).replace("\u200b", "").upper()
 
 
@@ -31,6 +38,10 @@ _SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d+$")
 
 
 def id_check_char(first17: str) -> str:
+    if len(first17) == 17 and first17.isascii() and first17.isdigit():
+        # The weights are 2**(18-i) mod 11 and 13 is 2 mod 11, so the weighted sum
+        # is twice the digits read in base 13, mod 11 (one C call, not 17 steps).
+        return ID_CHECK_CHARS[int(first17, 13) * 2 % 11]
     total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True))
     return ID_CHECK_CHARS[total % 11]
 
@@ -41,6 +52,33 @@ class IdNumberInfo:
     region_code: str
     birth_date: dt.date
     sex: str  # "M" or "F"
+
+
+@lru_cache(maxsize=50_000)
+def _birth_date(digits: str) -> dt.date | None:
+    """``YYYYMMDD`` (ASCII digits) as a date, or ``None`` if there is no such day."""
+    try:
+        return dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        return None
+
+
+def id_number_quick(value, *, today: dt.date) -> tuple[str, dt.date] | None:
+    """The normalised number and birth date of a valid ID number, else ``None``.
+
+    The fast path of ``parse_id_number`` for importers: ``None`` says nothing about
+    why (it may even be valid in a form this skips); ask ``parse_id_number`` then.
+    """
+    number = normalize(value)
+    if len(number) != 18 or not number.isascii():
+        return None
+    first17 = number[:17]
+    if not first17.isdigit() or number[17] != ID_CHECK_CHARS[int(first17, 13) * 2 % 11]:
+        return None
+    birth = _birth_date(number[6:14])
+    if birth is None or birth > today or birth.year < 1900:
+        return None
+    return number, birth
 
 
 def parse_id_number(value, *, today: dt.date | None = None) -> IdNumberInfo:
@@ -166,6 +204,15 @@ _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 def normalize_mobile(value) -> str:
     """Normalise a mainland mobile number (drops +86/0086 and separators); return 11 digits."""
+    if (
+        value.__class__ is str
+        and len(value) == 11
+        and value.isascii()
+        and value.isdigit()
+        and value[0] == "1"
+        and value[1] in "3456789"
+    ):
+        return value  # already what the rules below would make of it
     number = normalize(value).replace("-", "")
     for prefix in ("+86", "0086"):
         if number.startswith(prefix):

@@ -28,6 +28,7 @@ import struct
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import python_calamine
@@ -153,7 +154,8 @@ def _contains(file, needle: bytes) -> bool:
     return False
 
 
-def _check_open(file, limits: Limits) -> zipfile.ZipFile:
+def _open_checked(file, limits: Limits) -> zipfile.ZipFile:
+    """The zip archive, its size, entries and declared sizes checked (nothing inflated)."""
     size = _size(file)
     if size > limits.max_bytes:
         raise _refuse(
@@ -205,22 +207,41 @@ def _check_open(file, limits: Limits) -> zipfile.ZipFile:
     names = {info.filename.lower() for info in infos}
     if "[content_types].xml" not in names or "xl/workbook.xml" not in names:
         raise _not_xlsx()
-    # Inflate every entry once, bounded by its declared size (zipfile stops there and
-    # checks the CRC), so the sizes checked above are the sizes the parser will see.
-    for info in infos:
-        if info.is_dir():
-            continue
-        try:
-            with archive.open(info) as entry:
-                while entry.read(_CHUNK):
-                    pass
-        except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError):
-            raise _not_xlsx() from None
-        except RuntimeError:  # "File is encrypted"
-            raise _refuse(
-                "encrypted", "文件设置了密码保护，请取消密码后另存为 .xlsx 再上传。"
-            ) from None
     return archive
+
+
+def _check_open(file, limits: Limits) -> zipfile.ZipFile:
+    archive = _open_checked(file, limits)
+    _inflate_all(archive)
+    return archive
+
+
+@contextmanager
+def _inflating():
+    """Errors met while inflating an entry, as refusals."""
+    try:
+        yield
+    except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError):
+        raise _not_xlsx() from None
+    except RuntimeError:  # "File is encrypted"
+        raise _refuse(
+            "encrypted", "文件设置了密码保护，请取消密码后另存为 .xlsx 再上传。"
+        ) from None
+
+
+def _inflate_all(archive: zipfile.ZipFile, skip: str | None = None) -> None:
+    """Inflate every entry once, bounded by its declared size.
+
+    zipfile stops at the declared size and checks the CRC, so the sizes checked when
+    opening are the sizes the parser will see. ``skip`` is an entry the caller reads
+    through to its end itself (the sheet ``_scan_sheet`` scans).
+    """
+    for info in archive.infolist():
+        if info.is_dir() or info.filename == skip:
+            continue
+        with _inflating(), archive.open(info) as entry:
+            while entry.read(_CHUNK):
+                pass
 
 
 def check_container(fileobj_or_path, limits: Limits = DEFAULT_LIMITS) -> None:
@@ -313,8 +334,84 @@ def _sheet_path(archive: zipfile.ZipFile, sheet: int | str) -> tuple[str, int]:
     return names[path].filename, index
 
 
+# Every cell tag as nearly every producer writes it (Excel, WPS, LibreOffice, openpyxl):
+# ``<c r="B12" ...>``, its reference first. A chunk whose cell tags all look like this
+# is checked with a few regex scans instead of a Python step per tag.
+_ODD_CELL = re.compile(rb'<c(?! r="[A-Z]{1,3}\d+")(?!\w)')
+_PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:c\b")
+_DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\b([^>]*)>")
+
+
+def _letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _far_cells(limits: Limits) -> re.Pattern:
+    """Non-empty ``<c r=...>`` tags that may lie past the caps (a superset of those that do).
+
+    Any column past ``max_cols`` has at least as many letters as the first one past it,
+    any row past the cap at least as many digits: what does not look that long is in.
+    """
+    letters = len(_letters(limits.max_cols + 1))
+    digits = len(str(limits.max_rows + HEADER_ROOM + 1))
+    return re.compile(
+        rb'<c r="(?=[A-Z]{%d}|[A-Z]{1,3}\d{%d})([A-Z]{1,3})(\d+)"[^>]*(?<!/)>'
+        % (letters, digits)
+    )
+
+
 def _scan_sheet(archive: zipfile.ZipFile, path: str, limits: Limits) -> None:
     """Refuse a sheet whose claimed or real extent passes the caps, reading its XML once.
+
+    The common case (every cell tag written ``<c r="B12" ...>``) is checked chunk by
+    chunk with regex scans that only surface cells that may be too far out; anything
+    else (a tag without its reference, a namespace prefix, a cell or claim that may be
+    past the caps) sends the whole sheet to ``_scan_sheet_exact``, which gives the
+    verdict, so both paths refuse exactly the same files.
+    """
+    far = _far_cells(limits)
+    max_row = limits.max_rows + HEADER_ROOM
+    pending = b""
+    with archive.open(path) as stream:
+        while chunk := stream.read(_CHUNK):
+            buffer = pending + chunk
+            end = buffer.rfind(b">") + 1
+            buffer, pending = buffer[:end], buffer[end:]
+            if (
+                len(pending) > _CHUNK
+                or _ODD_CELL.search(buffer)
+                or (b":c" in buffer and _PREFIXED_CELL.search(buffer))
+            ):
+                return _scan_sheet_exact(archive, path, limits)
+            if b"dimension" in buffer:
+                for attrs in _DIMENSION.findall(buffer):
+                    try:
+                        _check_dimension(attrs, limits)
+                    except XlsxRefused:
+                        return _scan_sheet_exact(archive, path, limits)
+            for letters, digits in far.findall(buffer):
+                if (
+                    int(digits) > max_row
+                    or _column_number(letters.decode()) > limits.max_cols
+                ):
+                    return _scan_sheet_exact(archive, path, limits)
+    return None
+
+
+def _check_dimension(attrs: bytes, limits: Limits) -> None:
+    ref = _REF_ATTR.search(attrs)
+    last = ref.group(1).decode("ascii", "replace").split(":")[-1] if ref else ""
+    match = _CELL_REF.match(last)
+    if match:
+        _check_extent(int(match.group(2)), _column_number(match.group(1)), limits)
+
+
+def _scan_sheet_exact(archive: zipfile.ZipFile, path: str, limits: Limits) -> None:
+    """``_scan_sheet`` for any shape of sheet XML, one Python step per row and cell tag.
 
     The ``<dimension>`` claim comes first in the file, so a sheet claiming a million
     rows or columns is refused after the first chunk. Cells that hold a value (calamine
@@ -346,17 +443,7 @@ def _scan_sheet(archive: zipfile.ZipFile, path: str, limits: Limits) -> None:
                     row = int(ref.group(2)) if ref and ref.group(2) else row + 1
                     col = 0
                 else:
-                    ref = _REF_ATTR.search(attrs)
-                    last = (
-                        ref.group(1).decode("ascii", "replace").split(":")[-1]
-                        if ref
-                        else ""
-                    )
-                    match = _CELL_REF.match(last)
-                    if match:
-                        _check_extent(
-                            int(match.group(2)), _column_number(match.group(1)), limits
-                        )
+                    _check_dimension(attrs, limits)
 
 
 # --- reading -----------------------------------------------------------------------
@@ -372,9 +459,11 @@ def iter_rows(
     checked before the first row is yielded; refusals are ``XlsxRefused``.
     """
     with _Source(fileobj_or_path) as file:
-        with _check_open(file, limits) as archive:
+        with _open_checked(file, limits) as archive:
             path, index = _sheet_path(archive, sheet)
-            _scan_sheet(archive, path, limits)
+            _inflate_all(archive, skip=path)
+            with _inflating():  # the scan reads the sheet through: inflated too
+                _scan_sheet(archive, path, limits)
         file.seek(0)
         try:
             workbook = python_calamine.CalamineWorkbook.from_filelike(file)
@@ -398,9 +487,12 @@ def iter_rows(
             # calamine's rows begin at row 1 but at the first used column.
             _check_extent(end[0] + 1, end[1] + 1, limits)
             padding = [""] * start[1]
+            max_row = limits.max_rows + HEADER_ROOM
+            max_width = limits.max_cols - len(padding)
             for number, values in enumerate(worksheet.iter_rows(), start=1):
-                _check_extent(number, len(padding) + len(values), limits)
-                yield number, padding + values
+                if number > max_row or len(values) > max_width:
+                    _check_extent(number, len(padding) + len(values), limits)
+                yield number, (padding + values if padding else values)
 
 
 def cell_text(value) -> str:
@@ -411,6 +503,10 @@ def cell_text(value) -> str:
     notation (``5.20102199001011E+17``) so ``validators.parse_id_number`` refuses it
     instead of accepting the wrong digits.
     """
+    if value.__class__ is str:  # most cells: text, or "" when empty
+        if value.isascii():  # NFKC leaves ASCII as it is
+            return value.strip()
+        return unicodedata.normalize("NFKC", value).strip()
     if value is None:
         return ""
     if isinstance(value, bool):

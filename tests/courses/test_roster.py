@@ -453,16 +453,23 @@ def test_importing_the_same_roster_twice_changes_nothing_the_second_time(cls):
     ("failure", "raised"),
     [(IntegrityError, ValidationError), (RuntimeError, RuntimeError)],
 )
-def test_a_failure_midway_leaves_nothing_written(cls, monkeypatch, failure, raised):
-    def boom(*args, **kwargs):
-        raise failure("simulated failure")
+def test_a_failure_midway_leaves_nothing_written(cls, failure, raised):
+    table = Enrolment._meta.db_table
+    seen = []
 
-    monkeypatch.setattr(Enrolment.objects, "bulk_create", boom)
+    def boom(execute, sql, params, many, context):
+        # People and key groups are written by then; the enrolments fail.
+        if sql.startswith("INSERT") and table in sql:
+            raise failure("simulated failure")
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
     plan = roster.roster_plan(
         training_class=cls, rows=numbered(person(1), person(2), person(3))
     )
-    with pytest.raises(raised):
+    with connection.execute_wrapper(boom), pytest.raises(raised):
         roster.roster_import_apply(plan=plan)
+    assert any(Trainee._meta.db_table in sql for sql in seen if "INSERT" in sql)
     assert counts() == (0, 0, 0)
     cls.refresh_from_db()
     assert cls.seats_taken == 0
@@ -554,3 +561,192 @@ def test_queries_grow_per_batch_not_per_row():
     assert large < 60, (small, large)
     if connection.vendor == "postgresql":
         assert large < 2 * small, (small, large)
+
+
+# --- the bulk writer -------------------------------------------------------------------
+
+
+def test_people_written_in_bulk_are_what_the_orm_would_write(cls):
+    """Prepared tuples through executemany: every column as the model defines it."""
+    from trainees.models import Education, Sex
+
+    row = person(1, household_region="贵阳市南明区", education="本科")
+    before = dt.datetime.now(dt.UTC)
+    roster.roster_import(training_class=cls, rows=numbered(row))
+    trainee = Trainee.objects.get()
+    assert trainee.name == "学员1"
+    assert trainee.id_number == row["id_number"]  # decrypts: stored encrypted
+    assert trainee.id_number_hash == id_number_hash(row["id_number"])
+    assert trainee.birth_date == dt.date(1970, 1, 2)
+    assert trainee.sex == (Sex.MALE if int(row["id_number"][16]) % 2 else Sex.FEMALE)
+    assert trainee.id_region_code == "520102"
+    assert trainee.household_region_id == trainee.residence_region_id == "520102"
+    assert trainee.education == Education.BACHELOR
+    assert trainee.phone == "13900000001"
+    assert trainee.bank_account == ""
+    assert trainee.user is None
+    assert trainee.created_at >= before - dt.timedelta(seconds=1)
+    assert trainee.updated_at == trainee.created_at
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id_number FROM {Trainee._meta.db_table}"  # noqa: S608
+        )
+        (stored,) = cursor.fetchone()
+    assert row["id_number"] not in stored
+    enrolment = Enrolment.objects.get()
+    assert (enrolment.trainee, enrolment.training_class) == (trainee, cls)
+    assert enrolment.status == EnrolmentStatus.ENROLLED
+    assert enrolment.source == EnrolmentSource.ROSTER
+    assert enrolment.enrolled_at >= before - dt.timedelta(seconds=1)
+    assert enrolment.withdrawn_at is None
+    assert enrolment.attendance_hours == 0
+    assert enrolment.score is None and enrolment.result == ""
+    membership = KeyGroupMembership.objects.get()
+    assert (membership.trainee, membership.group_id) == (trainee, "poverty_alleviated")
+    assert membership.since == dt.date.today()
+    assert membership.until is None and membership.evidence == ""
+
+
+@pytest.mark.parametrize("size", [3, 4, 5])
+def test_batch_boundaries_change_nothing(monkeypatch, size):
+    """Batches of 4 over 3, 4 and 5 rows of every kind: the same outcome as one batch."""
+    monkeypatch.setattr(roster, "ROW_BATCH", 4)
+    monkeypatch.setattr(roster, "IN_CHUNK", 4)
+    cls = TrainingClassFactory(capacity=30)
+    rows = [person(i, key_groups="脱贫劳动力、退役军人") for i in range(size * 3)]
+    # Every third person is on file: enrolled, withdrawn, or not in this class.
+    for i, cells in enumerate(rows):
+        if i % 3:
+            continue
+        trainee = TraineeFactory(name=cells["name"], id_number=cells["id_number"])
+        KeyGroupMembershipFactory(trainee=trainee, group_id="poverty_alleviated")
+        kind = (i // 3) % 3
+        if kind < 2:
+            enrolment = EnrolmentFactory(training_class=cls, trainee=trainee)
+            if kind == 1:
+                Enrolment.objects.filter(pk=enrolment.pk).update(
+                    status=EnrolmentStatus.WITHDRAWN
+                )
+    TrainingClass.objects.filter(pk=cls.pk).update(
+        seats_taken=Enrolment.objects.filter(status=EnrolmentStatus.ENROLLED).count()
+    )
+    on_file = len(rows[::3])
+    already = len(rows[::9])
+    summary = roster.roster_import(training_class=cls, rows=numbered(*rows))
+    assert summary == {
+        "rows": size * 3,
+        "created_trainees": size * 3 - on_file,
+        "matched_trainees": on_file,
+        "enrolled": size * 3 - already,
+        "already_enrolled": already,
+        "errors": [],
+    }
+    assert Trainee.objects.count() == size * 3
+    assert (
+        Enrolment.objects.filter(
+            training_class=cls, status=EnrolmentStatus.ENROLLED
+        ).count()
+        == size * 3
+    )
+    held = set(KeyGroupMembership.objects.values_list("trainee__name", "group_id"))
+    assert held == {
+        (cells["name"], group)
+        for cells in rows
+        for group in ("poverty_alleviated", "veteran")
+    }
+    assert KeyGroupMembership.objects.count() == len(held)  # none twice
+    for trainee in Trainee.objects.all():
+        assert trainee.id_number_hash == id_number_hash(trainee.id_number)
+    cls.refresh_from_db()
+    assert cls.seats_taken == size * 3
+    again = roster.roster_import(training_class=cls, rows=numbered(*rows))
+    assert again["already_enrolled"] == size * 3 and again["enrolled"] == 0
+
+
+def test_rows_are_checked_in_batches_as_they_are_read(cls, monkeypatch):
+    """The plan looks people up per batch while reading, not after the whole file."""
+    monkeypatch.setattr(roster, "ROW_BATCH", 5)
+    read = 0
+
+    def rows():
+        nonlocal read
+        for number, cells in numbered(*(person(i) for i in range(12))):
+            read += 1
+            yield number, cells
+
+    read_at_lookup = []
+    table = Trainee._meta.db_table
+
+    def watch(execute, sql, params, many, context):
+        if sql.startswith("SELECT") and table in sql and "IN (" in sql:
+            read_at_lookup.append(read)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        plan = roster.roster_plan(training_class=cls, rows=rows())
+    assert len(plan.created) == 12
+    assert read_at_lookup == [5, 10, 12]
+
+
+def test_rows_are_read_before_the_write_transaction(cls):
+    """A caller's progress updates while the rows are read must not wait for the commit."""
+    in_transaction = []
+
+    def rows():
+        for number, cells in numbered(person(1), person(2)):
+            in_transaction.append(len(connection.atomic_blocks))
+            yield number, cells
+
+    outer = len(connection.atomic_blocks)  # pytest-django's test transaction
+    summary = roster.roster_import(training_class=cls, rows=rows())
+    assert summary["enrolled"] == 2
+    assert in_transaction == [outer, outer]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite page cache")
+def test_a_large_write_gives_the_sqlite_cache_back(cls, monkeypatch):
+    monkeypatch.setattr(roster, "_SQLITE_CACHE_FROM_ROWS", 1)
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (before,) = cursor.fetchone()
+        sizes = []
+
+        def watch(execute, sql, params, many, context):
+            if sql.startswith("INSERT"):
+                cursor.execute("PRAGMA cache_size")
+                sizes.append(cursor.fetchone()[0])
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(watch):
+            roster.roster_import(training_class=cls, rows=numbered(person(1)))
+        cursor.execute("PRAGMA cache_size")
+        assert cursor.fetchone() == (before,)
+    assert -roster.SQLITE_CACHE_KIB in sizes
+
+
+def test_odd_cells_take_the_full_check_with_the_same_outcome(cls):
+    """Full-width, spaced, lower-case and numeric cells: the slow path accepts them."""
+    number = make_id_number("520102", dt.date(1990, 1, 1), seq=12)
+    while not number.endswith("X"):
+        number = make_id_number("520102", dt.date(1990, 1, 1))
+    full_width = number[:17].translate(
+        str.maketrans("0123456789", "０１２３４５６７８９")
+    )
+    plan = roster.roster_plan(
+        training_class=cls,
+        rows=numbered(
+            person(1, id_number=full_width + "ｘ", phone="+86 139-0000-0001"),
+            person(2, name=" 学 员 2 ", phone=13900000002, key_groups=" 无 "),
+            person(3, household_region=None, education=None, key_groups=None),
+        ),
+    )
+    assert plan.errors == []
+    first, second, third = plan.created
+    assert (first.id_number, first.phone) == (number, "13900000001")
+    assert first.id_hash == id_number_hash(number)
+    assert (second.name, second.phone, second.key_groups) == (
+        "学员2",
+        "13900000002",
+        (),
+    )
+    assert (third.household_region, third.education) == (None, "")

@@ -164,3 +164,19 @@ def test_command_refuses_a_closed_class(tmp_path):
 def test_unknown_class_is_a_clear_error(tmp_path):
     with pytest.raises(CommandError, match="找不到培训班"):
         call_command("import_roster", "--class", "NOPE", str(tmp_path / "x.xlsx"))
+
+
+def test_the_sample_row_is_skipped_however_it_was_retyped():
+    """Spaces in the name and a lower-case x still make it the template's example."""
+    from courses.roster import SAMPLE_ROW
+
+    sample = SAMPLE_ROW["id_number"]
+    data = fill_template(
+        [
+            ["张 三", sample.lower(), "13800000000"],
+            ["张三丰", sample, "13800000000"],  # another name: a real row
+        ],
+        keep_sample=False,
+    )
+    rows = list(read_roster(data))
+    assert [cells["name"] for _number, cells in rows] == ["张三丰"]

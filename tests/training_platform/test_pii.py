@@ -325,3 +325,23 @@ def test_trainee_masked_properties(reference):
     assert trainee.masked_id_number == "5201**********123X"
     assert trainee.masked_phone == "138****5678"
     assert trainee.masked_bank_account == "*" * 15 + "0123"
+
+
+def test_encrypt_many_is_encrypt_for_each_value():
+    values = [ID_NUMBER, "11010519491231002X", ID_NUMBER]
+    sealed = pii.encrypt_many(values, purpose=PURPOSE)
+    assert [decrypt(s, purpose=PURPOSE) for s in sealed] == values
+    assert all(key_id_of(s) == key_id_of(encrypt("x", purpose=PURPOSE)) for s in sealed)
+    assert len(set(sealed)) == 3  # a fresh nonce each, equal values too
+    nonces = {base64.b64decode(s.partition(":")[2])[: pii.NONCE_BYTES] for s in sealed}
+    assert len(nonces) == 3
+    with pytest.raises(DecryptionError):
+        decrypt(sealed[0], purpose="trainee.bank_account")
+    assert pii.encrypt_many([], purpose=PURPOSE) == []
+
+
+def test_blind_indexer_is_blind_index():
+    index = pii.blind_indexer(purpose=PURPOSE)
+    for value in (ID_NUMBER, "", "张三"):
+        assert index(value) == blind_index(value, purpose=PURPOSE)
+    assert index(ID_NUMBER) != pii.blind_indexer(purpose="other")(ID_NUMBER)

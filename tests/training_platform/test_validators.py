@@ -10,10 +10,12 @@ from hypothesis import strategies as st
 
 from training_platform.validators import (
     CREDIT_CHARSET,
+    ID_WEIGHTS,
     complete_credit_code,
     complete_id_number,
     credit_code_check_char,
     id_check_char,
+    id_number_quick,
     normalize,
     normalize_credit_code,
     normalize_mobile,
@@ -460,3 +462,80 @@ def test_every_mainland_mobile_survives_formatting(second, rest):
     assert normalize_mobile(number) == number
     assert normalize_mobile(f"+86 {number[:3]}-{number[3:7]}-{number[7:]}") == number
     assert normalize_mobile(to_full_width(f"0086{number}")) == number
+
+
+# --- the fast paths agree with the rules -------------------------------------------------
+
+
+@given(st.text(alphabet=DIGITS, min_size=17, max_size=17))
+def test_id_check_char_is_the_weighted_sum(first17):
+    total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True))
+    assert id_check_char(first17) == "10X98765432"[total % 11]
+
+
+_SPACE_RE = re.compile(r"\s+")
+
+
+def _normalize_by_the_rule(value):
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", str(value))
+    return _SPACE_RE.sub("", text).replace("\u200b", "").upper()
+
+
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            [chr(c) for c in range(128)] + list("\u3000\u200b\xa0\x85ｘ１张")
+        ),
+        max_size=12,
+    )
+)
+@example("\x1c1\x1f")  # ASCII separators str.split() drops, as \s does
+def test_normalize_fast_path_is_the_rule(text):
+    assert normalize(text) == _normalize_by_the_rule(text)
+
+
+@given(
+    st.one_of(
+        id_numbers(),
+        id_numbers().map(str.lower),
+        id_numbers().map(to_full_width),
+        id_numbers().map(lambda n: n[:17] + ("0" if n[17] != "0" else "1")),
+        st.text(alphabet=DIGITS + "X ", min_size=16, max_size=20),
+        st.builds(
+            lambda r, y, m, d, s: complete_id_number(f"{r}{y:04d}{m:02d}{d:02d}{s}"),
+            region_codes,
+            st.integers(1880, 2100),
+            st.integers(0, 13),
+            st.integers(0, 32),
+            st.just("123"),
+        ),
+    )
+)
+def test_id_number_quick_accepts_exactly_what_parse_accepts_as_ascii(value):
+    today = dt.date.today()
+    quick = id_number_quick(value, today=today)
+    try:
+        info = parse_id_number(value, today=today)
+    except ValidationError:
+        assert quick is None
+    else:
+        if normalize(value).isascii():
+            assert quick == (info.number, info.birth_date)
+        else:
+            assert quick is None
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "13800001111",
+        13800001111,
+        "138 0000 1111",
+        "+8613800001111",
+        "１３８００００１１１１",
+    ],
+)
+def test_normalize_mobile_fast_and_slow_paths_agree(typed):
+    assert normalize_mobile(typed) == "13800001111"

@@ -452,3 +452,125 @@ def test_xlsx_response_has_type_and_chinese_filename():
     disposition = response["Content-Disposition"]
     assert disposition.startswith("attachment;")
     assert "filename*=utf-8''%E8%8A%B1%E5%90%8D%E5%86%8C%202024.xlsx" in disposition
+
+
+# --- the sheet scan: fast path and exact path agree --------------------------------------
+
+
+def _sheet_with(cells_xml: str, dimension: str = "") -> bytes:
+    """A one-sheet xlsx whose sheetData is ``cells_xml`` (a row of two cells first)."""
+    data = _xlsx_bytes([["姓名", "身份证号"]])
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    start = xml.index("<sheetData>") + len("<sheetData>")
+    end = xml.index("</sheetData>")
+    head = xml[:start]
+    if dimension:
+        head = head.replace(
+            "<sheetViews>", f'<dimension ref="{dimension}"/><sheetViews>'
+        )
+    return (head + cells_xml + xml[end:]).encode()
+
+
+SCAN_CASES = [
+    # (sheetData, dimension, refused with)
+    ('<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>', "", None),
+    ('<row r="1"><c r="BH1"><v>1</v></c></row>', "", None),  # column 60: in
+    ('<row r="1"><c r="BI1"><v>1</v></c></row>', "", "too_many_columns"),
+    ('<row r="1"><c r="ZZ1" s="1"/></row>', "", None),  # empty styled cell: skipped
+    ('<row r="200010"><c r="A200010"><v>1</v></c></row>', "", None),
+    ('<row r="200011"><c r="A200011"><v>1</v></c></row>', "", "too_many_rows"),
+    ('<row r="1"><c r="A0000001"><v>1</v></c></row>', "", None),  # zeros: row 1
+    ('<row r="1"><c r="A1"><v>1</v></c></row>', "A1:XFD1", "too_many_columns"),
+    ('<row r="1"><c r="A1"><v>1</v></c></row>', "A1:B9", None),
+    # Shapes only the exact scan reads: no reference, namespace, lower case, r later.
+    ('<row r="3"><c><v>1</v></c><c><v>2</v></c></row>', "", None),
+    ('<row r="3">' + "<c><v>1</v></c>" * 61 + "</row>", "", "too_many_columns"),
+    ('<row r="200011"><c><v>1</v></c></row>', "", "too_many_rows"),
+    ('<x:row r="1"><x:c r="CA1"><x:v>1</x:v></x:c></x:row>', "", "too_many_columns"),
+    ('<row r="1"><c r="ca1"><v>1</v></c></row>', "", "too_many_columns"),
+    ('<row r="1"><c s="0" r="CA1"><v>1</v></c></row>', "", "too_many_columns"),
+    ('<row r="1"><c r="CA"><v>1</v></c></row>', "", "too_many_columns"),
+]
+
+
+@pytest.mark.parametrize(("cells", "dimension", "code"), SCAN_CASES)
+def test_fast_and_exact_scans_refuse_the_same_sheets(cells, dimension, code):
+    from training_platform import xlsx
+
+    xml = _sheet_with(cells, dimension)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("sheet.xml", xml)
+    outcomes = []
+    with zipfile.ZipFile(buffer) as archive:
+        for scan in (xlsx._scan_sheet, xlsx._scan_sheet_exact):
+            try:
+                scan(archive, "sheet.xml", Limits())
+                outcomes.append(None)
+            except XlsxRefused as exc:
+                outcomes.append(exc.code)
+    assert outcomes == [code, code]
+
+
+def test_a_regular_sheet_is_scanned_without_the_exact_path(tmp_path, monkeypatch):
+    from training_platform import xlsx
+
+    def exact(*args):
+        raise AssertionError("exact scan used")
+
+    monkeypatch.setattr(xlsx, "_scan_sheet_exact", exact)
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(
+        _xlsx_bytes(
+            [["姓名", "身份证号"]] + [[f"人{n}", ID_NUMBER] for n in range(3000)]
+        )
+    )
+    assert len(list(iter_rows(path))) == 3001
+
+
+def test_a_regular_sheet_with_a_far_cell_in_a_later_chunk_is_refused(tmp_path):
+    """The fast path looks at every chunk, not only the first."""
+    rows = "".join(
+        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>{"x" * 200}</t></is></c></row>'
+        for n in range(1, 8000)
+    )
+    far = '<row r="8000"><c r="CA8000"><v>1</v></c></row>'
+    data = _xlsx_bytes([["姓名"]])
+    path = _rewrite(
+        data,
+        tmp_path / "a.xlsx",
+        {"xl/worksheets/sheet1.xml": _sheet_with(rows + far)},
+    )
+    assert len(_sheet_with(rows)) > 2 * 1024 * 1024
+    with pytest.raises(XlsxRefused) as excinfo:
+        next(iter_rows(path))
+    assert _code(excinfo) == "too_many_columns"
+
+
+def test_a_corrupt_sheet_entry_is_refused_when_scanned(tmp_path):
+    """The sheet is inflated (and its CRC checked) by the scan, not twice."""
+    data = bytearray(_xlsx_bytes([["姓名"], ["张三"]]))
+    name = b"xl/worksheets/sheet1.xml"
+    local = data.find(b"PK\x03\x04")
+    while data[local + 30 : local + 30 + len(name)] != name:
+        local = data.find(b"PK\x03\x04", local + 4)
+    data[local + 14 : local + 18] = b"\0\0\0\0"  # the CRC in the local header
+    cd = data.find(b"PK\x01\x02")
+    while data[cd + 46 : cd + 46 + len(name)] != name:
+        cd = data.find(b"PK\x01\x02", cd + 4)
+    data[cd + 16 : cd + 20] = b"\0\0\0\0"  # and in the central directory
+    path = tmp_path / "crc.xlsx"
+    path.write_bytes(bytes(data))
+    with pytest.raises(XlsxRefused) as excinfo:
+        next(iter_rows(path))
+    assert _code(excinfo) == "not_xlsx"
+
+
+@pytest.mark.parametrize(
+    "value", ["abc", "  a b ", "", "ＡＢ", " 张三 ", "１３８", "x\u3000", "\u200b1"]
+)
+def test_cell_text_of_text_is_nfkc_and_stripped(value):
+    import unicodedata
+
+    assert cell_text(value) == unicodedata.normalize("NFKC", value).strip()
