@@ -104,10 +104,7 @@ class Trainee(models.Model):
         verbose_name_plural = "学员"
         ordering = ["-created_at", "-id"]
         permissions = [("reveal_pii", "可查看完整身份证号码和银行账号（记录审计）")]
-        indexes = [
-            models.Index(fields=["household_region"]),
-            models.Index(fields=["residence_region"]),
-        ]
+        # household_region and residence_region are indexed as foreign keys already.
 
     def __str__(self):
         return self.name
