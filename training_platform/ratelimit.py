@@ -16,7 +16,7 @@ from training_platform.audit.services import client_ip
 
 
 def parse_rate(value: str) -> tuple[int, int]:
-    """"60/60" → (60 requests, 60 seconds); "0" or "" disables the limit."""
+    """ "60/60" → (60 requests, 60 seconds); "0" or "" disables the limit."""
     value = (value or "").strip()
     if value in ("", "0"):
         return 0, 0
@@ -45,7 +45,9 @@ def check(bucket: str, client: str, rate: str) -> int:
 
 
 def too_many(retry_after: int, message: str = "请求过于频繁，请稍后再试。"):
-    response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(
+        message, status=429, content_type="text/plain; charset=utf-8"
+    )
     response["Retry-After"] = str(retry_after)
     return response
 

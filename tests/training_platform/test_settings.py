@@ -26,7 +26,11 @@ def load_production(env):
         "import django; from django.conf import settings; django.setup(); "
         "print(settings.DEBUG, settings.SESSION_COOKIE_SECURE, settings.SECURE_SSL_REDIRECT)"
     )
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "PII", "CERTIFICATE"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO", "PII", "CERTIFICATE"))
+    }
     clean.pop("DATABASE_URL", None)
     return subprocess.run(  # noqa: S603
         [sys.executable, "-c", code],
