@@ -160,7 +160,7 @@ def foundation():
     sys.stdout.write(table(result) + "\n")
 
 
-BENCHMARKS = ("foundation", "roster")
+BENCHMARKS = ("foundation", "roster", "verify")
 
 
 def main():
@@ -177,6 +177,11 @@ def main():
         from bench import roster
 
         roster.main()
+    if "verify" in selected:
+        # Seeds its own database in a child process and serves it with gunicorn.
+        from bench import verify
+
+        verify.main()
 
 
 if __name__ == "__main__":

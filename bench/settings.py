@@ -1,0 +1,29 @@
+"""Settings for the verification load test (bench/verify.py): production-like serving.
+
+The test settings (fixed keys, no external services) with what matters for a load test
+as production has it: ``DEBUG = False``, the project's middleware unchanged, persistent
+database connections, SQLite in WAL mode as ``base.py`` configures it. Only for the
+bench: the database is the seeded file named by ``BENCH_DATABASE``, the verification
+rate limit is off, and the URLconf adds a trivial view to compare against.
+"""
+
+from training_platform.settings.base import env
+from training_platform.settings.test import *  # noqa: F403
+
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": env("BENCH_DATABASE", "bench-verify.sqlite3"),
+        # As training_platform.settings.base configures SQLite (DJANGO_CONN_MAX_AGE).
+        "CONN_MAX_AGE": int(env("DJANGO_CONN_MAX_AGE", "60")),
+        "OPTIONS": {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+    }
+}
+CERTIFICATE_VERIFY_RATE = "0"
+ROOT_URLCONF = "bench.urls"
