@@ -46,6 +46,19 @@ class DisplayStatus(models.TextChoices):
     SUPERSEDED = "superseded", "已换发新证"
 
 
+def display_status_of(
+    status: str, expires_on: dt.date | None, today: dt.date | None = None
+) -> str:
+    """What a verifier is told for a stored status and expiry date."""
+    if status == CertificateStatus.REVOKED:
+        return DisplayStatus.REVOKED
+    if status == CertificateStatus.SUPERSEDED:
+        return DisplayStatus.SUPERSEDED
+    if expires_on is not None and expires_on < (today or timezone.localdate()):
+        return DisplayStatus.EXPIRED
+    return DisplayStatus.VALID
+
+
 class IssueBasis(models.TextChoices):
     ASSESSMENT = "assessment", "培训考核合格"
     AWARD = "award", "竞赛获奖"
@@ -174,14 +187,7 @@ class Certificate(models.Model):
         return f"{self.number} {self.get_kind_display()}"
 
     def display_status(self, today: dt.date | None = None) -> str:
-        if self.status == CertificateStatus.REVOKED:
-            return DisplayStatus.REVOKED
-        if self.status == CertificateStatus.SUPERSEDED:
-            return DisplayStatus.SUPERSEDED
-        today = today or timezone.localdate()
-        if self.expires_on is not None and self.expires_on < today:
-            return DisplayStatus.EXPIRED
-        return DisplayStatus.VALID
+        return display_status_of(self.status, self.expires_on, today)
 
     @property
     def masked_holder_name(self) -> str:

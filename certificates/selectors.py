@@ -1,29 +1,40 @@
 """Reads of certificates: verification lookups, the public view, QR and print data."""
 
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from certificates.models import Certificate, DisplayStatus, VerificationLog
+from certificates.models import (
+    Certificate,
+    DisplayStatus,
+    VerificationLog,
+    display_status_of,
+)
 from certificates.rendering import PrintedCertificate
 from certificates.signing import QRPayload, qr_text
 from trainees.models import id_number_hash
-from training_platform import access
+from training_platform import access, pii
 from training_platform.audit.models import AuditEvent
-from training_platform.reference.models import SkillLevel
+from training_platform.reference.models import CertificateKind, Occupation, SkillLevel
 from training_platform.validators import normalize
 
 # new_token() makes 22 URL-safe characters; anything else is answered without a query.
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{22}")
 NUMBER_SHAPE = re.compile(r"[A-Z]{1,2}[0-9]{14,21}")
 
-# What the public verification needs, in one query (the reissue's token via a join).
-VERIFY_FIELDS = (
+# The public verification reads these columns in one statement (the occupation and the
+# reissue's number and token by joins). The SQL is built once per database vendor from
+# the models' metadata: building it through the ORM on every request cost ten times
+# the query itself.
+VERIFY_COLUMNS = (
+    "id",
     "number",
     "token",
     "kind",
@@ -36,42 +47,105 @@ VERIFY_FIELDS = (
     "status",
     "revoked_at",
     "revoked_reason",
-    "superseded_at",
-    "occupation__code",
-    "occupation__name",
-    "superseded_by__number",
-    "superseded_by__token",
 )
 
 
-def _verifiable() -> QuerySet:
-    return Certificate.objects.select_related("occupation", "superseded_by").only(
-        *VERIFY_FIELDS
-    )
+@dataclass(frozen=True, slots=True)
+class Verified:
+    """A certificate as the public verification sees it (no model instance)."""
+
+    id: int
+    number: str
+    token: str
+    kind: str
+    level: str
+    holder_name: str
+    holder_id_masked: str
+    issuer_name: str
+    issued_on: dt.date
+    expires_on: dt.date | None
+    status: str
+    revoked_at: dt.datetime | None
+    revoked_reason: str
+    occupation_code: str
+    occupation_name: str
+    successor_number: str | None
+    successor_token: str | None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def display_status(self, today: dt.date | None = None) -> str:
+        return display_status_of(self.status, self.expires_on, today)
 
 
-def certificate_by_token(token: str) -> Certificate | None:
+_sql_cache: dict[tuple, str] = {}
+
+
+def _verify_sql(where: tuple[str, ...]) -> str:
+    key = (connection.vendor, where)
+    if key not in _sql_cache:
+        qn = connection.ops.quote_name
+        meta, occupation = Certificate._meta, Occupation._meta
+
+        def col(alias, opts, name):
+            return f"{alias}.{qn(opts.get_field(name).column)}"
+
+        columns = [col("c", meta, name) for name in VERIFY_COLUMNS] + [
+            col("o", occupation, "code"),
+            col("o", occupation, "name"),
+            col("s", meta, "number"),
+            col("s", meta, "token"),
+        ]
+        # Identifiers only, from the models' metadata; values are always parameters.
+        _sql_cache[key] = "SELECT {} FROM {} c {} WHERE {}".format(  # noqa: S608
+            ", ".join(columns),
+            qn(meta.db_table),
+            f"INNER JOIN {qn(occupation.db_table)} o"
+            f" ON o.{qn(occupation.pk.column)} = {col('c', meta, 'occupation')}"
+            f" LEFT OUTER JOIN {qn(meta.db_table)} s"
+            f" ON s.{qn(meta.pk.column)} = {col('c', meta, 'superseded_by')}",
+            " AND ".join(f"{col('c', meta, name)} = %s" for name in where),
+        )
+    return _sql_cache[key]
+
+
+def _aware(value):
+    # SQLite hands back naive UTC datetimes from a raw cursor; PostgreSQL aware ones.
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value, dt.UTC)
+    return value
+
+
+def _verified(where: tuple[str, ...], params: list) -> Verified | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_verify_sql(where), params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    values[11] = _aware(values[11])  # revoked_at
+    return Verified(*values)
+
+
+def certificate_by_token(token: str) -> Verified | None:
     """The certificate a verification token names (one query; none for a bad shape)."""
     if not TOKEN_SHAPE.fullmatch(token or ""):
         return None
-    return _verifiable().filter(token=token).first()
+    return _verified(("token",), [token])
 
 
-def certificate_by_query(
-    *, number: str, name: str, id_number: str
-) -> Certificate | None:
+def certificate_by_query(*, number: str, name: str, id_number: str) -> Verified | None:
     """Number + full name + ID number, all three matching (like the national query)."""
     number = normalize(number or "").upper()
     name = "".join(unicodedata.normalize("NFKC", name or "").split())
     id_number = normalize(id_number or "").upper()
     if not (NUMBER_SHAPE.fullmatch(number) and name and id_number):
         return None
-    return (
-        _verifiable()
-        .filter(
-            number=number, holder_name=name, holder_id_hash=id_number_hash(id_number)
-        )
-        .first()
+    return _verified(
+        ("number", "holder_name", "holder_id_hash"),
+        [number, name, id_number_hash(id_number)],
     )
 
 
@@ -102,18 +176,18 @@ class PublicView:
         return dict(self.__dict__)
 
 
-def public_view(certificate: Certificate) -> PublicView:
+def public_view(certificate: Verified) -> PublicView:
     status = certificate.display_status()
-    successor = certificate.superseded_by if certificate.superseded_by_id else None
     revoked = status == DisplayStatus.REVOKED
+    successor = certificate.successor_token
     return PublicView(
         status=status,
         status_label=DisplayStatus(status).label,
         number=certificate.number,
         kind=certificate.kind,
-        kind_label=certificate.get_kind_display(),
-        occupation_code=certificate.occupation.code,
-        occupation_name=certificate.occupation.name,
+        kind_label=CertificateKind(certificate.kind).label,
+        occupation_code=certificate.occupation_code,
+        occupation_name=certificate.occupation_name,
         level=certificate.level,
         level_label=SkillLevel(certificate.level).label if certificate.level else "",
         issuer=certificate.issuer_name,
@@ -121,7 +195,7 @@ def public_view(certificate: Certificate) -> PublicView:
         expires_on=certificate.expires_on.isoformat()
         if certificate.expires_on
         else None,
-        holder_name=certificate.masked_holder_name,
+        holder_name=pii.mask_name(certificate.holder_name),
         holder_id=certificate.holder_id_masked,
         revoked_on=(
             timezone.localtime(certificate.revoked_at).date().isoformat()
@@ -129,8 +203,8 @@ def public_view(certificate: Certificate) -> PublicView:
             else None
         ),
         revoked_reason=certificate.revoked_reason if revoked else None,
-        superseded_by_number=successor.number if successor else None,
-        superseded_by_url=verify_url(successor.token) if successor else None,
+        superseded_by_number=certificate.successor_number if successor else None,
+        superseded_by_url=verify_url(successor) if successor else None,
     )
 
 

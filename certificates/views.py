@@ -227,7 +227,9 @@ def my_certificate(request, token: str):
         {
             "certificate": certificate,
             "printed": data,
-            "view": selectors.public_view(certificate),
+            "view": selectors.public_view(
+                selectors.certificate_by_token(certificate.token)
+            ),
             # Our own generated SVG (no user text in it): safe to inline.
             "qr_svg": mark_safe(qr_svg(data.qr_text)),  # noqa: S308
         },

@@ -166,6 +166,11 @@ PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", WAGTAILADMIN_BASE_URL)
 # Public certificate verification per client: "requests/seconds"; "0" turns it off.
 CERTIFICATE_VERIFY_RATE = env("CERTIFICATE_VERIFY_RATE", "30/60")
 CERTIFICATE_KEYS_MAX_AGE = int(env("CERTIFICATE_KEYS_MAX_AGE", "3600"))
+# Verification log rows are written in batches this often (seconds); 0 writes each one
+# before answering. A crash can lose the rows of the last interval.
+CERTIFICATE_VERIFY_LOG_FLUSH_SECONDS = float(
+    env("CERTIFICATE_VERIFY_LOG_FLUSH_SECONDS", "0.5")
+)
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "csv", "txt", "zip"]
 

@@ -37,3 +37,5 @@ LOGGING = {
 }
 # Tests that exercise the verification rate limit turn it on with override_settings.
 CERTIFICATE_VERIFY_RATE = "0"
+# Tests read the verification log right after a request.
+CERTIFICATE_VERIFY_LOG_FLUSH_SECONDS = 0
