@@ -36,7 +36,7 @@ def test_batched_rows_wait_for_the_flush(client, settings, monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_writer_thread_flushes_and_stops(client, settings):
+def test_the_writer_thread_flushes_and_stops(client, settings, reference):
     settings.CERTIFICATE_VERIFY_LOG_FLUSH_SECONDS = 0.05
     certificate = make_certificate()
     assert verify(client, certificate).status_code == 200
