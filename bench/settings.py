@@ -26,4 +26,8 @@ DATABASES = {
     }
 }
 CERTIFICATE_VERIFY_RATE = "0"
+# As base.py has it (the test settings write each log row at once).
+CERTIFICATE_VERIFY_LOG_FLUSH_SECONDS = float(
+    env("CERTIFICATE_VERIFY_LOG_FLUSH_SECONDS", "0.5")
+)
 ROOT_URLCONF = "bench.urls"
