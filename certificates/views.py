@@ -6,6 +6,8 @@ endpoints are rate-limited per client (429 with Retry-After). One SELECT and one
 per verification.
 """
 
+from dataclasses import replace
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -28,6 +30,7 @@ from certificates.signing import QR_PARAM, check_signed, public_keys_document
 from trainees.selectors import trainee_of
 from training_platform.audit.services import audit_record
 from training_platform.ratelimit import rate_limited, too_many
+from training_platform.skeleton import Skeleton, marker
 from training_platform.validators import normalize
 
 RATE_SETTING = "CERTIFICATE_VERIFY_RATE"
@@ -70,6 +73,45 @@ def _page(request, *, certificate, signature, outcome, template, extra=None):
     return render(request, template, context, status=200 if found else 404)
 
 
+# The QR landing page is the public endpoint under load: rendered once per shape (which
+# facts are present, the status, the signature verdict) and filled in per request.
+VERIFY_PAGE = Skeleton("certificates/verify.html")
+
+
+def _verify_page(request, *, certificate, signature, outcome):
+    found = certificate is not None and outcome != VerificationOutcome.TAMPERED
+    tampered = outcome == VerificationOutcome.TAMPERED
+    values: dict = {}
+    marked_view = None
+    if found:
+        view = selectors.public_view(certificate)
+        values = {k: v for k, v in view.as_dict().items() if v not in (None, "")}
+        # status is printed as an attribute and compared: it stays real (a known word).
+        values.pop("status")
+        marked_view = replace(view, **{k: marker(k) for k in values})
+    marked_signature = None
+    if signature is not None:
+        values["signature_reason"] = signature.reason
+        marked_signature = replace(signature, reason=marker("signature_reason"))
+    shape = (
+        outcome,
+        signature.genuine if signature is not None else None,
+        tuple(sorted(values)),
+    )
+    html = VERIFY_PAGE.render(
+        request,
+        shape=shape,
+        marked_context={
+            "view": marked_view,
+            "signature": marked_signature,
+            "outcome": outcome,
+            "tampered": tampered,
+        },
+        values=values,
+    )
+    return HttpResponse(html, status=200 if found else 404)
+
+
 def _html_429(retry_after: int):
     return too_many(retry_after, "查询过于频繁，请稍后再试。")
 
@@ -80,12 +122,8 @@ def _html_429(retry_after: int):
 def verify(request, token: str):
     """The page a certificate's QR opens."""
     certificate, signature, outcome = _verify(request, token, VerificationChannel.PAGE)
-    return _page(
-        request,
-        certificate=certificate,
-        signature=signature,
-        outcome=outcome,
-        template="certificates/verify.html",
+    return _verify_page(
+        request, certificate=certificate, signature=signature, outcome=outcome
     )
 
 

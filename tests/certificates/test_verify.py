@@ -354,3 +354,89 @@ def test_openapi_document_describes_the_verification_endpoint(client):
     answer = client.get(f"/api/v1/certificates/{certificate.token}").json()
     assert set(answer) <= set(schema["properties"])
     assert set(schema["required"]) <= set(answer)
+
+
+# --- the page's rendering shortcut (training_platform/skeleton.py) -------------------------
+
+
+def _plain_render(request, certificate, signature, outcome):
+    from django.template.loader import render_to_string
+
+    found = certificate is not None and outcome != "tampered"
+    return render_to_string(
+        "certificates/verify.html",
+        {
+            "view": selectors.public_view(certificate) if found else None,
+            "signature": signature,
+            "outcome": outcome,
+            "tampered": outcome == "tampered",
+        },
+        request,
+    )
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_page_is_exactly_what_the_template_renders_in_every_state(client, language):
+    from certificates.signing import check_signed
+
+    trainee = TraineeFactory(name=NAME, id_number=ID_NUMBER)
+    issuer = InstitutionFactory(name='评价中心 <b>"&</b>')  # escaping must match too
+    successor = make_certificate(trainee=trainee, n=9, issuer=issuer)
+    cases = [
+        make_certificate(trainee=trainee, n=1, issuer=issuer),
+        make_certificate(
+            trainee=trainee,
+            n=2,
+            issuer=issuer,
+            level="",
+            expires_on=dt.date(2026, 3, 2),
+        ),
+        make_certificate(
+            trainee=trainee,
+            n=3,
+            issuer=issuer,
+            status=CertificateStatus.REVOKED,
+            revoked_at=timezone.now(),
+            revoked_reason="<script>alert(1)</script>",
+        ),
+        make_certificate(
+            trainee=trainee,
+            n=4,
+            issuer=issuer,
+            status=CertificateStatus.SUPERSEDED,
+            superseded_by=successor,
+            superseded_at=timezone.now(),
+        ),
+    ]
+    client.cookies["django_language"] = language
+    for certificate in cases:
+        signed = parse_qs(urlsplit(selectors.certificate_qr_text(certificate)).query)[
+            QR_PARAM
+        ][0]
+        for params in ({}, {QR_PARAM: signed}, {QR_PARAM: signed[:-2] + "AA"}):
+            for _ in range(2):  # the second answer comes from the cached pieces
+                response = client.get(verify_path(certificate), params)
+                verified = selectors.certificate_by_token(certificate.token)
+                signature = (
+                    check_signed(certificate.token, params[QR_PARAM])
+                    if params
+                    else None
+                )
+                outcome = (
+                    "tampered"
+                    if signature is not None and not signature.genuine
+                    else verified.display_status()
+                )
+                expected = _plain_render(
+                    response.wsgi_request, verified, signature, outcome
+                )
+                assert response.content.decode() == expected
+        assert (
+            "<script>alert(1)</script>"
+            not in client.get(verify_path(cases[2])).content.decode()
+        )
+    for token in (new_token(), "bad"):
+        response = client.get(f"/verify/{token}/")
+        assert response.content.decode() == _plain_render(
+            response.wsgi_request, None, None, "not_found"
+        )
