@@ -2,8 +2,9 @@
 
 Every answer is built from :func:`selectors.public_view` (masked holder, nothing more);
 unknown and malformed tokens get the same answer shape; each verification is logged; the
-endpoints are rate-limited per client (429 with Retry-After). One SELECT and one INSERT
-per verification.
+endpoints are rate-limited per client (429 with Retry-After). One SELECT per
+verification, plus its log row (written at once, or batched: see
+``services.VerificationLogWriter``).
 """
 
 from dataclasses import replace
