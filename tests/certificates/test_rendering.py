@@ -66,7 +66,8 @@ def make_certificate(signed_text, **changes) -> PrintedCertificate:
 
 
 def decode_qr(image: np.ndarray) -> str:
-    data, _points, _straight = cv2.QRCodeDetector().detectAndDecode(image)
+    # ArUco-based finder: more robust than the classic QRCodeDetector on valid symbols.
+    data, _points, _straight = cv2.QRCodeDetectorAruco().detectAndDecode(image)
     return data
 
 
