@@ -440,3 +440,16 @@ def test_page_is_exactly_what_the_template_renders_in_every_state(client, langua
         assert response.content.decode() == _plain_render(
             response.wsgi_request, None, None, "not_found"
         )
+
+
+def test_the_page_speaks_english_when_asked(client):
+    certificate = make_certificate(
+        status=CertificateStatus.REVOKED,
+        revoked_at=timezone.make_aware(dt.datetime(2026, 5, 4, 10, 0)),
+        revoked_reason="材料不实",
+    )
+    client.cookies["django_language"] = "en"
+    html = client.get(verify_path(certificate)).content.decode()
+    assert "Certificate status" in html
+    assert "Revoked on 2026-05-04. Reason: 材料不实" in html
+    assert "证书状态" not in html
