@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from certificates.models import (
     Certificate,
+    CertificateStatus,
     DisplayStatus,
     VerificationLog,
     display_status_of,
@@ -248,6 +249,15 @@ def printed(certificate: Certificate) -> PrintedCertificate:
         status_label=DisplayStatus(certificate.display_status()).label,
         qr_text=certificate_qr_text(certificate),
         verify_url=verify_url(certificate.token),
+    )
+
+
+def enrolments_with_valid_certificate(enrolment_ids: list[int]) -> set[int]:
+    """The enrolments among these that a valid certificate stands on (one query)."""
+    return set(
+        Certificate.objects.filter(
+            enrolment_id__in=enrolment_ids, status=CertificateStatus.VALID
+        ).values_list("enrolment_id", flat=True)
     )
 
 

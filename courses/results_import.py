@@ -35,7 +35,12 @@ from courses.roster import (
     optional_text,
     read_table,
 )
-from courses.services import attendance_threshold_hours, is_institution_staff
+from courses.services import (
+    RESULTS_SETTLED,
+    attendance_threshold_hours,
+    is_institution_staff,
+    results_settled,
+)
 from trainees.models import id_number_hash
 from training_platform import xlsx
 from training_platform.audit.services import audit_record
@@ -307,6 +312,13 @@ def results_plan(
             plan.unchanged += 1
         else:
             plan.changes[current["pk"]] = outcome
+    # Results a valid certificate stands on are settled (one query per batch).
+    settled = set().union(*(results_settled(c) for c in chunks(list(plan.changes))))
+    if settled:
+        for row in [r for r in plan.valid if r.enrolment_id in settled]:
+            plan.errors.append(RowError(row.row, HEADERS["result"], RESULTS_SETTLED))
+            plan.valid.remove(row)
+            del plan.changes[row.enrolment_id]
     plan.errors.sort(key=lambda e: e.row)
     return plan
 

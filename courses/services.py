@@ -5,6 +5,7 @@ screen can show as it is. Class transitions and enrolment changes are audited.
 """
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.conf import settings
@@ -29,6 +30,27 @@ from training_platform.reference.models import Region
 from training_platform.roles import Role
 
 MINIMUM_AGE = 16  # 劳动法: the minimum working age
+
+RESULTS_SETTLED = (
+    "已凭此成绩签发有效证书，出勤和考核结果不能再修改；如需更正，请先撤销证书。"
+)
+
+# Higher apps tell which enrolments' results something now stands on (a valid
+# certificate): fn(enrolment ids) -> the settled ones. courses never imports them.
+_result_locks: list[Callable[[list[int]], set[int]]] = []
+
+
+def register_result_lock(fn: Callable[[list[int]], set[int]]) -> None:
+    if fn not in _result_locks:
+        _result_locks.append(fn)
+
+
+def results_settled(enrolment_ids: list[int]) -> set[int]:
+    """The enrolments among ``enrolment_ids`` whose results may no longer change."""
+    settled: set[int] = set()
+    for fn in _result_locks:
+        settled |= fn(list(enrolment_ids))
+    return settled
 
 
 # --- who may act ---------------------------------------------------------------------
@@ -487,6 +509,11 @@ def _recordable(actor, enrolment: Enrolment) -> TrainingClass:
     return cls
 
 
+def _require_unsettled(enrolment: Enrolment, changed: bool) -> None:
+    if changed and results_settled([enrolment.pk]):
+        raise ValidationError(RESULTS_SETTLED, code="results_settled")
+
+
 @transaction.atomic
 def attendance_record(*, actor, enrolment: Enrolment, hours, request=None) -> Enrolment:
     """Record the hours a trainee attended (at most the course's hours)."""
@@ -507,6 +534,7 @@ def attendance_record(*, actor, enrolment: Enrolment, hours, request=None) -> En
             code="attendance_below_pass",
             params={"min": attendance_threshold_hours(cls).normalize()},
         )
+    _require_unsettled(enrolment, hours != enrolment.attendance_hours)
     before = {"attendance_hours": str(enrolment.attendance_hours)}
     enrolment.attendance_hours = hours
     enrolment.save(update_fields=["attendance_hours"])
@@ -538,6 +566,9 @@ def assessment_record(
             code="attendance_too_low",
             params={"share": round(settings.ATTENDANCE_THRESHOLD * 100)},
         )
+    _require_unsettled(
+        enrolment, result != enrolment.result or score != enrolment.score
+    )
     before = {"result": enrolment.result, "score": str(enrolment.score)}
     enrolment.result = result
     enrolment.score = score
