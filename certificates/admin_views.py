@@ -36,9 +36,11 @@ from certificates.models import (
 )
 from certificates.rendering import certificate_pdf, qr_png
 from certificates.tasks import issue_batch_task
+from courses.admin_views import error_text
 from courses.models import TrainingClass
 from courses.services import attendance_threshold_hours, is_institution_staff
-from trainees.models import Trainee, id_number_hash
+from trainees.models import Trainee
+from trainees.selectors import trainee_find_by_id_number
 from training_platform import access
 from training_platform.audit.services import audit_record, audit_record_many
 from training_platform.reference.models import CertificateKind
@@ -46,14 +48,6 @@ from training_platform.reference.models import CertificateKind
 #: the Wagtail hook other apps use to add sections to the certificate page
 RECORD_SECTIONS_HOOK = "certificates_record_sections"
 PENDING = frozenset({IssueBatchStatus.QUEUED, IssueBatchStatus.RUNNING})
-EVALUATED_KINDS = (CertificateKind.SKILL_LEVEL, CertificateKind.SPECIAL_ABILITY)
-
-
-def error_text(exc) -> str:
-    """The message a service refused with, ready to show."""
-    if isinstance(exc, ValidationError):
-        return "；".join(exc.messages)
-    return str(exc) or "您没有权限执行此操作。"
 
 
 def certificate_url(certificate) -> str:
@@ -269,7 +263,7 @@ def issue_options(user, training_class) -> IssueOptions:
         kinds.append(CertificateKind.TRAINING)
     org_ids = services.evaluator_organisations(user)
     organisations = list(TrainingInstitution.objects.filter(pk__in=org_ids))
-    for kind in EVALUATED_KINDS:
+    for kind in services.EVALUATED_KINDS:
         level = course.target_level if kind == CertificateKind.SKILL_LEVEL else ""
         if kind == CertificateKind.SKILL_LEVEL and not level:
             continue
@@ -427,7 +421,7 @@ def batch_view(request, pk):
 
 def _trainee_by_id_and_name(id_number: str, name: str) -> Trainee | None:
     """The trainee with this ID number (blind index) and exactly this name."""
-    trainee = Trainee.objects.filter(id_number_hash=id_number_hash(id_number)).first()
+    trainee = trainee_find_by_id_number(id_number)
     if trainee is None or "".join(trainee.name.split()) != name:
         return None
     return trainee

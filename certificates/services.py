@@ -34,7 +34,7 @@ from certificates.models import (
     VerificationLog,
 )
 from certificates.numbering import format_number, number_prefix, reserve_serials
-from courses.models import AssessmentResult, Enrolment, TrainingClass
+from courses.models import AssessmentResult, Enrolment, EnrolmentStatus, TrainingClass
 from courses.services import is_institution_staff, meets_attendance
 from trainees.models import Trainee
 from training_platform import access
@@ -56,10 +56,9 @@ logger = logging.getLogger(__name__)
 PROVINCE_REGION = "520000"
 # Verification log rows held in memory at most while the database refuses them.
 MAX_QUEUED_LOG_ROWS = 100_000
-# Kinds an evaluation organisation issues; training certificates come from institutions.
-EVALUATED_KINDS = frozenset(
-    {CertificateKind.SKILL_LEVEL, CertificateKind.SPECIAL_ABILITY}
-)
+# Kinds an evaluation organisation issues (in the order screens offer them); training
+# certificates come from institutions.
+EVALUATED_KINDS = (CertificateKind.SKILL_LEVEL, CertificateKind.SPECIAL_ABILITY)
 
 
 # --- who may act ---------------------------------------------------------------------
@@ -197,14 +196,6 @@ def _issue_many(
         raise ValidationError(
             "其中有证书刚刚由他人签发，请刷新后重试。", code="issued_concurrently"
         ) from None
-    if certificates and certificates[0].pk is None:  # backends without RETURNING
-        by_fact = dict(
-            Certificate.objects.filter(
-                fact_key__in=[c.fact_key for c in certificates], replaces__isnull=True
-            ).values_list("fact_key", "pk")
-        )
-        for certificate in certificates:
-            certificate.pk = by_fact[certificate.fact_key]
     audit_record_many(
         actor=actor,
         action="certificate.issue",
@@ -343,7 +334,7 @@ def eligible_enrolments(training_class: TrainingClass) -> list[Enrolment]:
     rows = (
         Enrolment.objects.filter(
             training_class=training_class,
-            status="enrolled",
+            status=EnrolmentStatus.ENROLLED,
             result=AssessmentResult.PASSED,
         )
         .select_related("trainee", "training_class__course")
@@ -369,7 +360,7 @@ def certificate_issue_for_class(
     issuer, level = _enrolment_terms(actor, training_class, kind, organisation)
     summary = ClassIssueSummary()
     summary.not_qualified = Enrolment.objects.filter(
-        training_class=training_class, status="enrolled"
+        training_class=training_class, status=EnrolmentStatus.ENROLLED
     ).count()
     eligible = eligible_enrolments(training_class)
     summary.eligible = len(eligible)

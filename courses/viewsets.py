@@ -257,9 +257,7 @@ class ClassInspectView(ScopedInspectView):
         context["can_import_results"] = cls.status in (
             ClassStatus.RUNNING,
             ClassStatus.FINISHED,
-        ) and services.is_institution_staff(
-            self.request.user, cls.course.institution_id
-        )
+        ) and is_class_staff(self.request.user, cls)
         context["enrolments_url"] = (
             reverse("enrolment:index") + "?" + urlencode({"class_code": cls.code})
         )

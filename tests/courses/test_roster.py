@@ -703,7 +703,10 @@ def test_rows_are_read_before_the_write_transaction(cls):
     assert in_transaction == [outer, outer]
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite page cache")
+@pytest.mark.skipif(
+    connection.vendor != "sqlite",
+    reason="the page-cache tuning exists only for SQLite (PRAGMA cache_size)",
+)
 def test_a_large_write_gives_the_sqlite_cache_back(cls, monkeypatch):
     monkeypatch.setattr(roster, "_SQLITE_CACHE_FROM_ROWS", 1)
     with connection.cursor() as cursor:
