@@ -59,6 +59,18 @@ def display_status_of(
     return DisplayStatus.VALID
 
 
+def display_status_q(value: str) -> Q:
+    """The rows :func:`display_status_of` gives ``value`` for, as a query."""
+    today = timezone.localdate()
+    not_expired = Q(expires_on__isnull=True) | Q(expires_on__gte=today)
+    return {
+        DisplayStatus.VALID: Q(status=CertificateStatus.VALID) & not_expired,
+        DisplayStatus.EXPIRED: Q(status=CertificateStatus.VALID, expires_on__lt=today),
+        DisplayStatus.REVOKED: Q(status=CertificateStatus.REVOKED),
+        DisplayStatus.SUPERSEDED: Q(status=CertificateStatus.SUPERSEDED),
+    }[value]
+
+
 class IssueBasis(models.TextChoices):
     ASSESSMENT = "assessment", "培训考核合格"
     AWARD = "award", "竞赛获奖"

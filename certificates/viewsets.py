@@ -9,7 +9,6 @@ import django_filters
 from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
@@ -19,11 +18,11 @@ from certificates import selectors, services
 from certificates.admin_views import certificate_page_context
 from certificates.models import (
     Certificate,
-    CertificateStatus,
     DisplayStatus,
     VerificationChannel,
     VerificationLog,
     VerificationOutcome,
+    display_status_q,
 )
 from training_platform.filters import RegionFilter
 from training_platform.reference.models import CertificateKind
@@ -45,17 +44,6 @@ class ReadOnlyCertificatePolicy(ScopedPermissionPolicy):
 
     def user_has_any_permission(self, user, actions):
         return any(self.user_has_permission(user, action) for action in actions)
-
-
-def _display_status_q(value: str) -> Q:
-    today = timezone.localdate()
-    not_expired = Q(expires_on__isnull=True) | Q(expires_on__gte=today)
-    return {
-        DisplayStatus.VALID: Q(status=CertificateStatus.VALID) & not_expired,
-        DisplayStatus.EXPIRED: Q(status=CertificateStatus.VALID, expires_on__lt=today),
-        DisplayStatus.REVOKED: Q(status=CertificateStatus.REVOKED),
-        DisplayStatus.SUPERSEDED: Q(status=CertificateStatus.SUPERSEDED),
-    }[value]
 
 
 class CertificateFilterSet(WagtailFilterSet):
@@ -88,7 +76,7 @@ class CertificateFilterSet(WagtailFilterSet):
         return queryset.filter(number__startswith=value) if value else queryset
 
     def filter_status(self, queryset, name, value):
-        return queryset.filter(_display_status_q(value)) if value else queryset
+        return queryset.filter(display_status_q(value)) if value else queryset
 
     def filter_occupation(self, queryset, name, value):
         value = value.strip()
