@@ -267,3 +267,106 @@ class StaffMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.get_role_display()} · {self.institution or self.region}"
+
+
+class ChangeRequestStatus(models.TextChoices):
+    PENDING = "pending", "待审核"
+    APPROVED = "approved", "已批准"
+    REJECTED = "rejected", "已退回"
+
+
+class InstitutionChangeRequest(ClusterableModel):
+    """A change of an institution's identity (name, credit code, kind, region, filings)
+    asked for by its staff and waiting for the bureau.
+
+    The institution row keeps the last *approved* values, which is what certificates
+    print; the values asked for live here until the bureau approves them.
+    """
+
+    institution = models.ForeignKey(
+        TrainingInstitution,
+        on_delete=models.CASCADE,
+        related_name="change_requests",
+        verbose_name="机构",
+    )
+    name = models.CharField("机构名称", max_length=100)
+    credit_code = models.CharField(
+        "统一社会信用代码", max_length=18, validators=[validate_credit_code]
+    )
+    kind = models.CharField("机构类型", max_length=24, choices=InstitutionKind.choices)
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", verbose_name="所在地"
+    )
+    note = models.TextField("变更说明", blank=True)
+    #: the approved values when the request was filed: what the reviewer compares with
+    before = models.JSONField("变更前", default=dict, editable=False)
+    status = models.CharField(
+        "状态",
+        max_length=10,
+        choices=ChangeRequestStatus.choices,
+        default=ChangeRequestStatus.PENDING,
+        editable=False,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="申请人",
+        editable=False,
+    )
+    requested_at = models.DateTimeField("申请时间", auto_now_add=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="审核人",
+        editable=False,
+    )
+    reviewed_at = models.DateTimeField(
+        "审核时间", null=True, blank=True, editable=False
+    )
+    review_note = models.TextField("审核意见", blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "机构变更申请"
+        verbose_name_plural = "机构变更申请"
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution"],
+                condition=Q(status="pending"),
+                name="one_pending_change_per_institution",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.before.get('name') or self.name} · {self.get_status_display()}"
+
+    def clean(self):
+        if self.credit_code:
+            self.credit_code = normalize_credit_code(self.credit_code)
+
+
+class ChangeRequestFiling(models.Model):
+    """A filing as the change request asks for it (the whole list replaces the old one)."""
+
+    request = ParentalKey(
+        InstitutionChangeRequest, on_delete=models.CASCADE, related_name="filings"
+    )
+    occupation = models.ForeignKey(
+        Occupation, on_delete=models.PROTECT, related_name="+", verbose_name="职业"
+    )
+    max_level = models.CharField("最高等级", max_length=1, choices=SkillLevel.choices)
+    can_train = models.BooleanField("可培训", default=True)
+    can_evaluate = models.BooleanField("可评价", default=False)
+    filing_no = models.CharField("备案文号", max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = "申请备案职业"
+        verbose_name_plural = "申请备案职业"
+
+    def __str__(self):
+        return f"{self.occupation_id} ≤ {self.get_max_level_display()}"
