@@ -4,6 +4,7 @@ from django.db.models import Q
 
 from bases.models import (
     BaseKind,
+    InstitutionChangeRequest,
     SkillMasterStudio,
     StaffMembership,
     TrainingBase,
@@ -72,6 +73,21 @@ def _bureau_only(scope, path):
     return scope.region_q(path, role=Role.BUREAU)
 
 
+def change_request_view(scope):
+    return access.any_of(
+        [
+            scope.region_q("institution__region__code"),
+            scope.institution_q("institution_id"),
+        ]
+    )
+
+
+def change_request_review(scope):
+    # The bureau of the institution's region (or the province) decides; the services
+    # check the same rule (bases.services.may_review).
+    return _bureau_only(scope, "institution__region__code")
+
+
 def membership_view(scope):
     return scope.region_q("region__code", "institution__region__code")
 
@@ -80,6 +96,9 @@ access.register_scope_resolver(resolve_scope)
 access.register(TrainingInstitution, view=institution_view, change=institution_change)
 access.register(TrainingBase, view=base_view, change=hosted_change)
 access.register(SkillMasterStudio, view=hosted_view, change=hosted_change)
+access.register(
+    InstitutionChangeRequest, view=change_request_view, change=change_request_review
+)
 access.register(
     StaffMembership, view=membership_view, change=lambda scope: access.NOTHING
 )

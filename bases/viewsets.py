@@ -1,22 +1,80 @@
 """Back-office screens for institutions, training bases, studios and staff memberships."""
 
+import functools
+from urllib.parse import urlencode
+
 import django_filters
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+)
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ViewSetGroup
+from wagtail.permissions import policy_registry, register_permission_policy
 
+from bases import services
 from bases.models import (
+    ChangeRequestFiling,
+    ChangeRequestStatus,
+    InstitutionChangeRequest,
+    InstitutionKind,
     SkillMasterStudio,
     StaffMembership,
     TrainingBase,
     TrainingInstitution,
 )
 from bases.services import membership_grant
+from training_platform import access
 from training_platform.filters import RegionFilter
-from training_platform.viewsets import ScopedCreateView, ScopedModelViewSet
+from training_platform.reference.models import Occupation, Region, SkillLevel
+from training_platform.roles import Role
+from training_platform.viewsets import (
+    ScopedCreateView,
+    ScopedEditView,
+    ScopedIndexView,
+    ScopedInspectView,
+    ScopedModelViewSet,
+    ScopedPermissionPolicy,
+)
 
-APPROVE = "bases.approve_traininginstitution"
+
+def error_text(exc) -> str:
+    """The message a service refused with, ready to show."""
+    if isinstance(exc, ValidationError):
+        return "；".join(exc.messages)
+    return str(exc) or "您没有权限执行此操作。"
+
+
+class ServiceErrorsMixin:
+    """Show a service's refusal on the form instead of failing the request."""
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for name, errors in exc.error_dict.items():
+                    field = name if name in form.fields else None
+                    form.add_error(field, ValidationError(errors))
+            else:
+                form.add_error(None, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, error_text(exc))
+        self.produced_error_message = self.get_error_message()
+        return self.form_invalid(form)
 
 
 class InstitutionFilterSet(WagtailFilterSet):
@@ -27,10 +85,154 @@ class InstitutionFilterSet(WagtailFilterSet):
         fields = ["kind", "status"]
 
 
+class QualificationForm(WagtailAdminModelForm):
+    """The bureau's form: everything, plus why a qualification changes (for the audit)."""
+
+    qualification_reason = forms.CharField(
+        label="资质变更说明",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="认定、暂停或撤销资质时填写，记入审计记录。",
+    )
+
+
+IDENTITY_PANELS = [
+    FieldPanel("name"),
+    FieldPanel("credit_code"),
+    FieldRowPanel([FieldPanel("kind"), FieldPanel("region")]),
+]
+CONTACT_PANELS = [
+    FieldPanel("address"),
+    FieldRowPanel([FieldPanel("contact_name"), FieldPanel("contact_phone")]),
+]
+
+
+REVIEWER_FORM = ObjectList(
+    [
+        *IDENTITY_PANELS,
+        *CONTACT_PANELS,
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("status"), FieldPanel("approved_at")]),
+                FieldPanel("qualification_reason"),
+            ],
+            heading="资质认定",
+        ),
+        InlinePanel("filings", heading="备案职业", label="备案职业"),
+    ],
+    base_form_class=QualificationForm,
+)
+
+
+@functools.cache
+def institution_panel(reviewer: bool):
+    """The form a role gets: a field it may not change is not in it at all (a hidden
+    field would still be posted, and still be required)."""
+    if not reviewer:
+        return ObjectList(CONTACT_PANELS).bind_to_model(TrainingInstitution)
+    return REVIEWER_FORM.bind_to_model(TrainingInstitution)
+
+
+def filing_rows(form) -> list[dict] | None:
+    """The filings an institution form asks for, or None if it has no filings."""
+    formset = getattr(form, "formsets", {}).get("filings")
+    if formset is None:
+        return None
+    rows = []
+    for child in formset.forms:
+        data = getattr(child, "cleaned_data", None)
+        if not data or data.get("DELETE") or not data.get("occupation"):
+            continue
+        rows.append({name: data.get(name) for name in services.FILING_FIELDS})
+    return rows
+
+
+class RolePanelMixin:
+    """Build the form from the panel this user's role gets for this row."""
+
+    def role_panel(self):
+        raise NotImplementedError
+
+    def get_form_class(self):
+        self.panel = self.role_panel()
+        return self.panel.get_form_class()
+
+
+class InstitutionCreateView(ServiceErrorsMixin, RolePanelMixin, ScopedCreateView):
+    def role_panel(self):
+        return institution_panel(reviewer=True)
+
+    def save_instance(self):
+        data = self.form.cleaned_data
+        names = (
+            *services.IDENTITY_FIELDS,
+            *services.CONTACT_FIELDS,
+            *services.QUALIFICATION_FIELDS,
+        )
+        return services.institution_create(
+            actor=self.request.user,
+            fields={name: data[name] for name in names if name in data},
+            filings=filing_rows(self.form),
+            reason=data.get("qualification_reason", ""),
+            request=self.request,
+        )
+
+
+class InstitutionEditView(ServiceErrorsMixin, RolePanelMixin, ScopedEditView):
+    def role_panel(self):
+        return institution_panel(
+            reviewer=services.may_review(self.request.user, self.object)
+        )
+
+    def save_instance(self):
+        form, user = self.form, self.request.user
+        data = form.cleaned_data
+        names = (*services.IDENTITY_FIELDS, *services.CONTACT_FIELDS)
+        institution = services.institution_update(
+            actor=user,
+            institution=self.object,
+            changes={name: data[name] for name in names if name in form.fields},
+            filings=filing_rows(form),
+            request=self.request,
+        )
+        if "status" in form.fields:
+            institution = services.institution_qualification_set(
+                actor=user,
+                institution=institution,
+                status=data["status"],
+                approved_at=data.get("approved_at"),
+                reason=data.get("qualification_reason", ""),
+                request=self.request,
+            )
+        return institution
+
+
+class InstitutionInspectView(ScopedInspectView):
+    template_name = "bases/admin/institution_inspect.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        institution, user = self.object, self.request.user
+        context["change_requests"] = list(
+            institution.change_requests.select_related("requested_by")[:5]
+        )
+        if services.is_institution_staff(user, institution):
+            context["change_request_url"] = (
+                reverse("institutionchangerequest:add")
+                + "?"
+                + urlencode({"institution": institution.pk})
+            )
+        return context
+
+
 class InstitutionViewSet(ScopedModelViewSet):
     model = TrainingInstitution
     icon = "home"
     menu_label = "培训机构"
+    add_view_class = InstitutionCreateView
+    edit_view_class = InstitutionEditView
+    inspect_view_class = InstitutionInspectView
     filterset_class = InstitutionFilterSet
     search_fields = ["name", "credit_code"]
     list_display = ["name", "credit_code", "kind", "region", "status"]
@@ -49,19 +251,9 @@ class InstitutionViewSet(ScopedModelViewSet):
     ]
     export_headings = {"region": "所在地"}
     export_filename = "培训机构"
-    panels = [
-        FieldPanel("name"),
-        FieldPanel("credit_code"),
-        FieldRowPanel([FieldPanel("kind"), FieldPanel("region")]),
-        FieldPanel("address"),
-        FieldRowPanel([FieldPanel("contact_name"), FieldPanel("contact_phone")]),
-        MultiFieldPanel(
-            [FieldPanel("status"), FieldPanel("approved_at")],
-            heading="资质认定",
-            permission=APPROVE,
-        ),
-        InlinePanel("filings", heading="备案职业", label="备案职业"),
-    ]
+    # Each view builds its form from the panel the user's role gets (see
+    # institution_panel); this one only describes the model to Wagtail.
+    edit_handler = REVIEWER_FORM
 
 
 class BaseFilterSet(WagtailFilterSet):
@@ -230,8 +422,297 @@ class MembershipViewSet(ScopedModelViewSet):
     form_fields = ["user", "role", "institution", "region", "is_active"]
 
 
+# --- change requests ---------------------------------------------------------------------
+
+
+class ChangeRequestPolicy(ScopedPermissionPolicy):
+    """Who sees a change request sees the institution; its staff file one; nobody edits
+    or deletes a filed request (the bureau decides on its page, through the services)."""
+
+    def user_has_permission(self, user, action):
+        if not user.is_active:
+            return False
+        if action in ("view", "inspect"):
+            return user.has_perm("bases.view_traininginstitution")
+        if action == "add":
+            scope = access.scope_for(user)
+            return bool(scope.institution_ids(Role.INSTITUTION)) and user.has_perm(
+                "bases.change_traininginstitution"
+            )
+        return False
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+
+CHANGE_REQUEST_FORM = ObjectList(
+    [
+        *IDENTITY_PANELS,
+        InlinePanel("filings", heading="备案职业", label="备案职业"),
+        FieldPanel("note"),
+    ]
+)
+
+
+class ChangeRequestCreateView(ServiceErrorsMixin, ScopedCreateView):
+    """申请变更机构信息: the form starts from the institution's approved facts."""
+
+    def get_institution(self):
+        if not hasattr(self, "_institution"):
+            scope = access.scope_for(self.request.user)
+            own = scope.institution_ids(Role.INSTITUTION)
+            wanted = self.request.GET.get("institution") or (
+                own[0] if len(own) == 1 else None
+            )
+            if not str(wanted or "").isdigit() or int(wanted) not in own:
+                raise Http404
+            self._institution = get_object_or_404(
+                TrainingInstitution.objects.prefetch_related("filings"), pk=wanted
+            )
+        return self._institution
+
+    def get_add_url(self):
+        return (
+            super().get_add_url()
+            + "?"
+            + urlencode({"institution": self.get_institution().pk})
+        )
+
+    def get_initial_form_instance(self):
+        institution = self.get_institution()
+        proposal = InstitutionChangeRequest(
+            institution=institution,
+            **{
+                f"{name}_id" if name == "region" else name: getattr(
+                    institution, f"{name}_id" if name == "region" else name
+                )
+                for name in services.IDENTITY_FIELDS
+            },
+        )
+        if self.request.method == "GET":
+            proposal.filings = [
+                ChangeRequestFiling(
+                    occupation_id=filing.occupation_id,
+                    **{
+                        name: getattr(filing, name)
+                        for name in services.FILING_FIELDS[1:]
+                    },
+                )
+                for filing in institution.filings.all()
+            ]
+        return proposal
+
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return services.institution_change_request_file(
+            actor=self.request.user,
+            institution=self.get_institution(),
+            filings=filing_rows(self.form) or [],
+            note=data.get("note", ""),
+            request=self.request,
+            **{name: data[name] for name in services.IDENTITY_FIELDS},
+        )
+
+    def get_success_message(self, instance):
+        return "变更申请已提交，人社部门审核通过后生效。"
+
+    def get_success_url(self):
+        return reverse("institutionchangerequest:inspect", args=[self.object.pk])
+
+
+class ChangeRequestIndexView(ScopedIndexView):
+    def get_edit_url(self, instance):
+        return reverse("institutionchangerequest:inspect", args=[instance.pk])
+
+
+class ChangeRequestInspectView(ScopedInspectView):
+    template_name = "bases/admin/change_request_inspect.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        change_request = self.object
+        context["differences"] = [
+            (FIELD_LABELS[name], show(name, old), show(name, new))
+            for name, old, new in services.change_request_differences(change_request)
+        ]
+        context["can_review"] = (
+            change_request.status == ChangeRequestStatus.PENDING
+            and services.may_review(self.request.user, change_request.institution)
+        )
+        if context["can_review"]:
+            context["approve_url"] = reverse(
+                "bases_change_request_review", args=[change_request.pk, "approve"]
+            )
+            context["reject_url"] = reverse(
+                "bases_change_request_review", args=[change_request.pk, "reject"]
+            )
+        return context
+
+
+FIELD_LABELS = {
+    "name": "机构名称",
+    "credit_code": "统一社会信用代码",
+    "kind": "机构类型",
+    "region": "所在地",
+    "filings": "备案职业",
+}
+
+
+def show(name, value):
+    """A snapshot value as people read it."""
+    if value in (None, ""):
+        return "—"
+    if name == "kind":
+        return (
+            InstitutionKind(value).label if value in InstitutionKind.values else value
+        )
+    if name == "region":
+        found = Region.objects.filter(pk=value).values_list("name", flat=True).first()
+        return f"{found or ''}（{value}）"
+    if name == "filings":
+        names = dict(
+            Occupation.objects.filter(
+                pk__in=[row["occupation"] for row in value]
+            ).values_list("pk", "name")
+        )
+        levels = dict(SkillLevel.choices)
+        return (
+            "；".join(
+                f"{names.get(row['occupation'], row['occupation'])} "
+                f"≤{levels.get(row['max_level'], row['max_level'])}"
+                f"{'·培训' if row['can_train'] else ''}"
+                f"{'·评价' if row['can_evaluate'] else ''}"
+                f"{'·' + row['filing_no'] if row['filing_no'] else ''}"
+                for row in value
+            )
+            or "（无）"
+        )
+    return str(value)
+
+
+class ChangeRequestFilterSet(WagtailFilterSet):
+    status = django_filters.ChoiceFilter(
+        label="状态", choices=ChangeRequestStatus.choices
+    )
+
+    class Meta:
+        model = InstitutionChangeRequest
+        fields = ["status"]
+
+
+class ChangeRequestViewSet(ScopedModelViewSet):
+    model = InstitutionChangeRequest
+    icon = "tasks"
+    menu_label = "机构变更申请"
+    index_view_class = ChangeRequestIndexView
+    add_view_class = ChangeRequestCreateView
+    inspect_view_class = ChangeRequestInspectView
+    filterset_class = ChangeRequestFilterSet
+    search_fields = ["institution__name", "name"]
+    list_display = [
+        Column("institution", label="机构"),
+        "name",
+        "status",
+        "requested_at",
+        "reviewed_at",
+    ]
+    list_select_related = ["institution"]
+    list_export = [
+        "institution",
+        "name",
+        "credit_code",
+        "kind",
+        "region",
+        "status",
+        "requested_at",
+        "reviewed_at",
+        "review_note",
+    ]
+    export_headings = {"institution": "机构", "region": "所在地"}
+    export_filename = "机构变更申请"
+    inspect_view_fields = [
+        "institution",
+        "status",
+        "note",
+        "requested_by",
+        "requested_at",
+        "reviewed_by",
+        "reviewed_at",
+        "review_note",
+    ]
+    edit_handler = CHANGE_REQUEST_FORM
+
+    def register_permissions(self):
+        if policy_registry.get_by_type(self.model, fallback=False) is None:
+            register_permission_policy(
+                self.model, ChangeRequestPolicy(self.model), exact_class=True
+            )
+        super().register_permissions()
+
+
+class ChangeRequestReviewForm(forms.Form):
+    reason = forms.CharField(label="审核意见", required=False, max_length=1000)
+
+
+@require_POST
+def change_request_review(request, pk, action):
+    """批准 or 退回 a change request, and go back to it."""
+    if action not in ("approve", "reject"):
+        raise Http404
+    change_request = access.get_visible_or_404(
+        request.user, InstitutionChangeRequest, pk=pk
+    )
+    form = ChangeRequestReviewForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        if action == "approve":
+            services.institution_change_request_approve(
+                actor=request.user,
+                change_request=change_request,
+                note=reason,
+                request=request,
+            )
+        else:
+            services.institution_change_request_reject(
+                actor=request.user,
+                change_request=change_request,
+                reason=reason,
+                request=request,
+            )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, error_text(exc))
+    else:
+        label = "批准" if action == "approve" else "退回"
+        messages.success(request, f"变更申请已{label}。")
+    return redirect("institutionchangerequest:inspect", pk)
+
+
+class PendingChangesMenuItem(MenuItem):
+    def is_shown(self, request):
+        scope = access.scope_for(request.user)
+        return scope.is_superuser or scope.has(Role.BUREAU)
+
+
+def pending_changes_menu_item():
+    url = (
+        reverse("institutionchangerequest:index")
+        + "?"
+        + urlencode({"status": ChangeRequestStatus.PENDING})
+    )
+    return PendingChangesMenuItem(
+        "待审核机构变更", url, name="pending-institution-changes", icon_name="tasks"
+    )
+
+
 class InstitutionsGroup(ViewSetGroup):
     menu_label = "机构与基地"
     menu_icon = "home"
     menu_order = 210
-    items = (InstitutionViewSet, TrainingBaseViewSet, StudioViewSet, MembershipViewSet)
+    submenu_hook = "register_institutions_menu_item"
+    items = (
+        InstitutionViewSet,
+        ChangeRequestViewSet,
+        TrainingBaseViewSet,
+        StudioViewSet,
+        MembershipViewSet,
+    )
