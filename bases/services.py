@@ -253,6 +253,8 @@ def institution_update(
         raise PermissionDenied(
             "机构名称、信用代码、类型、所在地的变更须提交变更申请，经人社部门审核。"
         )
+    if "region" in changed and not may_review_region(actor, institution.region_id):
+        raise PermissionDenied("只能把机构登记在本部门辖区内。")
     new_filings = None
     if filings is not None:
         new_filings = filings_snapshot(filings)

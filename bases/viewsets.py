@@ -17,6 +17,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
+    HelpPanel,
     InlinePanel,
     MultiFieldPanel,
     ObjectList,
@@ -125,12 +126,23 @@ REVIEWER_FORM = ObjectList(
 )
 
 
+STAFF_FORM = ObjectList(
+    [
+        HelpPanel(
+            "机构名称、统一社会信用代码、机构类型、所在地和备案职业的变更，"
+            "请在机构详情页点击“申请变更机构信息”，经所在地人社部门审核后生效。"
+        ),
+        *CONTACT_PANELS,
+    ]
+)
+
+
 @functools.cache
 def institution_panel(reviewer: bool):
     """The form a role gets: a field it may not change is not in it at all (a hidden
     field would still be posted, and still be required)."""
     if not reviewer:
-        return ObjectList(CONTACT_PANELS).bind_to_model(TrainingInstitution)
+        return STAFF_FORM.bind_to_model(TrainingInstitution)
     return REVIEWER_FORM.bind_to_model(TrainingInstitution)
 
 

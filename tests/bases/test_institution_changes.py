@@ -558,3 +558,37 @@ def test_other_institutions_cannot_file_for_someone_else(client, gy):
         ).status_code
         == 404
     )
+
+
+def test_a_prefecture_bureau_cannot_move_an_institution_out_of_its_region(
+    gy, bureau_gy
+):
+    with pytest.raises(PermissionDenied):
+        services.institution_update(
+            actor=bureau_gy, institution=gy, changes={"region": region("520302")}
+        )
+    gy.refresh_from_db()
+    assert gy.region_id == "520102"
+
+
+def test_the_change_request_list_does_not_query_per_row(client, bureau_gy):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def requests(n):
+        for _ in range(n):
+            inst = InstitutionFactory(region=region("520102"))
+            staff = staff_user(Role.INSTITUTION, institution=inst)
+            file_rename(staff, inst, name=f"{inst.name}（新）")
+
+    client.force_login(bureau_gy)
+    url = reverse("institutionchangerequest:index")
+    requests(1)
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    requests(5)
+    with CaptureQueriesContext(connection) as six:
+        body = client.get(url).content.decode()
+    assert body.count("（新）") >= 6
+    assert len(six) == len(one)
