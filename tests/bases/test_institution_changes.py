@@ -592,3 +592,23 @@ def test_the_change_request_list_does_not_query_per_row(client, bureau_gy):
         body = client.get(url).content.decode()
     assert body.count("（新）") >= 6
     assert len(six) == len(one)
+
+
+def test_another_institution_neither_sees_nor_lists_the_request(client, gy, staff):
+    change = file_rename(staff, gy)
+    other_staff = staff_user(Role.INSTITUTION, institution=InstitutionFactory())
+    client.force_login(other_staff)
+    inspect = reverse("institutionchangerequest:inspect", args=[change.pk])
+    assert client.get(inspect).status_code == 404
+    listing = client.get(reverse("institutionchangerequest:index")).content.decode()
+    assert "贵阳乙职业技能学校" not in listing
+    # Nobody edits or deletes a filed request, not even its author.
+    client.force_login(staff)
+    for action in ("edit", "delete"):
+        url = reverse(f"institutionchangerequest:{action}", args=[change.pk])
+        response = client.post(url, {"name": "偷改"})
+        assert response.status_code in (302, 403)
+        if response.status_code == 302:
+            assert response.headers["Location"] == "/admin/"
+    change.refresh_from_db()
+    assert change.name == "贵阳乙职业技能学校"
