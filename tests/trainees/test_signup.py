@@ -112,8 +112,11 @@ def test_code_is_accepted_with_spaces_and_full_width_digits(client):
     data = _form()
     client.post(URL, data)
     code = last_code_to("13812345678")
-    typed = " " + code[:3] + " " + code[3:].translate(
-        str.maketrans("0123456789", "０１２３４５６７８９")
+    typed = (
+        " "
+        + code[:3]
+        + " "
+        + code[3:].translate(str.maketrans("0123456789", "０１２３４５６７８９"))
     )
     assert client.post(VERIFY_URL, {"code": typed}).status_code == 302
     assert trainee_find_by_id_number(data["id_number"]).user is not None
