@@ -110,7 +110,10 @@ def signup_verify(request):
     if form.is_bound and form.is_valid():
         try:
             trainee = trainee_signup_verify(
-                pending=pending, code=form.cleaned_data["code"], user=user
+                pending=pending,
+                code=form.cleaned_data["code"],
+                user=user,
+                request=request,
             )
         except ValidationError as error:
             if getattr(error, "code", None) != "code_invalid":

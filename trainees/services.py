@@ -205,8 +205,9 @@ def _send_code(*, phone: str, code: str, claiming: bool) -> None:
     )
     try:
         sms.send_sms(phone, body)
-    except Exception:
-        logger.exception("Sign-up SMS could not be sent.")
+    except Exception as exc:
+        # Not logger.exception: a gateway's error text may quote the message.
+        logger.error("Sign-up SMS could not be sent (%s).", type(exc).__name__)
 
 
 @sensitive_variables("password", "id_number", "info", "code")
@@ -313,7 +314,9 @@ def _matching_activation_code(trainee: Trainee, code: str) -> "ActivationCode | 
 
 @transaction.atomic
 @sensitive_variables("pending", "code", "number")
-def trainee_signup_verify(*, pending: dict, code: str, user=None) -> Trainee:
+def trainee_signup_verify(
+    *, pending: dict, code: str, user=None, request=None
+) -> Trainee:
     """Finish a sign-up with the SMS code or an activation code; return the record.
 
     Every failure to prove control of the record is the same ``CODE_INVALID``.
@@ -368,6 +371,7 @@ def trainee_signup_verify(*, pending: dict, code: str, user=None) -> Trainee:
             action="trainee.signup",
             obj=trainee,
             after={"user": user.pk, "linked_existing": False},
+            request=request,
         )
         return trainee
 
@@ -389,6 +393,7 @@ def trainee_signup_verify(*, pending: dict, code: str, user=None) -> Trainee:
         action="trainee.claim",
         obj=trainee,
         after={"user": user.pk, "method": method, "linked_existing": True},
+        request=request,
     )
     return trainee
 

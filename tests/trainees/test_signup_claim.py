@@ -10,7 +10,7 @@ import time
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.test import Client, override_settings
 
 from tests.factories import TraineeFactory, UserFactory, make_id_number, staff_user
@@ -357,14 +357,26 @@ def test_codes_are_never_logged(client, victim, caplog):
     assert code not in repr(sms.outbox[-1])
 
 
-def test_console_backend_prints_the_message_for_development():
+def test_console_backend_prints_the_message_for_development_only():
     stream = io.StringIO()
-    sent = ConsoleBackend(stream=stream).send_messages(
-        [sms.SmsMessage(to="13800000000", body="验证码 123456")]
-    )
+    with override_settings(DEBUG=True):
+        sent = ConsoleBackend(stream=stream).send_messages(
+            [sms.SmsMessage(to="13800000000", body="验证码 123456")]
+        )
     assert sent == 1
     assert "13800000000" in stream.getvalue()
     assert "123456" in stream.getvalue()
+    # Outside DEBUG standard output is a log: the backend refuses to run.
+    with pytest.raises(ImproperlyConfigured):
+        ConsoleBackend(stream=stream)
+
+
+def test_a_failing_gateway_changes_nothing_in_the_answer(client, caplog):
+    console = "training_platform.sms.backends.console.SmsBackend"
+    with override_settings(SMS_BACKEND=console):  # refuses: DEBUG is off
+        response = client.post(URL, form_data())
+    assert response.headers["Location"] == VERIFY_URL
+    assert "could not be sent" in caplog.text
 
 
 def test_backend_is_chosen_by_the_setting():

@@ -7,11 +7,21 @@ terminal); it writes to the stream directly so no log handler stores it.
 import sys
 import threading
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
 from training_platform.sms.backends.base import BaseSmsBackend
 
 
 class SmsBackend(BaseSmsBackend):
     def __init__(self, *args, stream=None, **kwargs):
+        # Outside development, standard output ends up in the logs: one-time codes
+        # must not. Production configures a gateway backend in SMS_BACKEND.
+        if not settings.DEBUG:
+            raise ImproperlyConfigured(
+                "The console SMS backend prints one-time codes; it is for DEBUG only. "
+                "Set SMS_BACKEND to a gateway backend."
+            )
         super().__init__(*args, **kwargs)
         self.stream = stream or sys.stdout
         self._lock = threading.RLock()
