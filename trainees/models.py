@@ -128,6 +128,8 @@ class Trainee(models.Model):
             return "已认领"
         return "本人注册" if self.user_id else "未开通"
 
+    account_status.fget.short_description = "账号"  # its label on the inspect page
+
     @property
     def masked_name(self) -> str:
         return pii.mask_name(self.name)
