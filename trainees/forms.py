@@ -73,6 +73,7 @@ class RealNameForm(forms.Form):
         label="手机号码",
         max_length=30,
         error_messages={"required": "请填写手机号码。"},
+        help_text="用于接收验证码。已由培训机构登记过的学员，验证码发送到登记时留下的手机号码。",
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
 
@@ -114,3 +115,17 @@ class SignupForm(RealNameForm):
         if first and second and first != second:
             self.add_error("password2", "两次输入的密码不一致。")
         return cleaned
+
+
+class SignupCodeForm(forms.Form):
+    """The second step of sign-up: the SMS code, or an activation code from staff."""
+
+    code = forms.CharField(
+        label="验证码或激活码",
+        max_length=40,
+        error_messages={"required": "请填写验证码或激活码。"},
+        help_text="短信验证码为6位数字；激活码由培训机构或人社部门提供。",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "spellcheck": "false"}
+        ),
+    )

@@ -96,6 +96,9 @@ class Trainee(models.Model):
         blank=True,
         verbose_name="重点群体",
     )
+    # When the person took over a record an institution or the bureau created (with
+    # proof: an SMS code to the phone on file, or an activation code).
+    claimed_at = models.DateTimeField("认领时间", null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -117,6 +120,15 @@ class Trainee(models.Model):
         if self.id_number and self.id_number_hash != id_number_hash(self.id_number):
             self.set_id_number(self.id_number)
         super().save(*args, **kwargs)
+
+    @property
+    def account_status(self) -> str:
+        """Whether the person has an account: 未开通, 本人注册 or 已认领 (and when)."""
+        if self.claimed_at:
+            return "已认领"
+        return "本人注册" if self.user_id else "未开通"
+
+    account_status.fget.short_description = "账号"  # its label on the inspect page
 
     @property
     def masked_name(self) -> str:
@@ -172,3 +184,40 @@ class KeyGroupMembership(models.Model):
 
     def active_on(self, day) -> bool:
         return self.since <= day and (self.until is None or day <= self.until)
+
+
+class ActivationCode(models.Model):
+    """A one-time code staff hand a person so they can claim their record at sign-up.
+
+    Only a keyed hash of the code is stored; it expires and works once. Issuing a new
+    code retires the person's earlier unused ones.
+    """
+
+    trainee = models.ForeignKey(
+        Trainee, on_delete=models.CASCADE, related_name="activation_codes"
+    )
+    code_hash = models.CharField(max_length=64, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="生成人",
+    )
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+    expires_at = models.DateTimeField("有效期至")
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "激活码"
+        verbose_name_plural = "激活码"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["trainee", "used_at"], name="activation_code_open")
+        ]
+
+    def __str__(self):
+        return f"激活码 {self.created_at:%Y-%m-%d %H:%M}"
+
+    def __repr__(self):
+        return f"<ActivationCode {self.pk}>"

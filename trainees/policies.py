@@ -55,3 +55,34 @@ access.register(
         role=Role.BUREAU,
     ),
 )
+
+
+# --- who may hand a person an activation code (to claim their record at sign-up) -------
+#
+# The bureau of the person's region; apps above add theirs (``courses``: the staff of an
+# institution where the person is enrolled). Rules are OR-ed, as in ``access``.
+
+
+def _bureau_of_region(scope):
+    return scope.region_q(
+        "household_region__code", "residence_region__code", role=Role.BUREAU
+    )
+
+
+_activation_code_issuers: list = [_bureau_of_region]
+
+
+def register_activation_code_issuer(rule) -> None:
+    if rule not in _activation_code_issuers:
+        _activation_code_issuers.append(rule)
+
+
+def activation_code_issuable(user):
+    """The trainee records ``user`` may issue an activation code for."""
+    scope = access.scope_for(user)
+    if scope.is_superuser:
+        return Trainee.objects.all()
+    query = access.any_of(rule(scope) for rule in _activation_code_issuers)
+    if query == access.NOTHING:
+        return Trainee.objects.none()
+    return Trainee.objects.filter(pk__in=Trainee.objects.filter(query).values("pk"))

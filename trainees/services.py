@@ -1,24 +1,39 @@
 """State changes of trainee records."""
 
 import datetime as dt
+import hmac
+import logging
 import re
+import secrets
+import time
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from trainees import policies
 from trainees.models import (
+    ActivationCode,
     KeyGroupMembership,
     Trainee,
     id_number_fields,
     id_number_hash,
 )
-from training_platform import access
+from training_platform import access, pii, ratelimit, sms
 from training_platform.audit.services import audit_record
 from training_platform.reference.models import KeyGroup, Region
-from training_platform.validators import IdNumberInfo, normalize_mobile, parse_id_number
+from training_platform.validators import (
+    IdNumberInfo,
+    normalize,
+    normalize_mobile,
+    parse_id_number,
+)
 
 
 @transaction.atomic
@@ -95,17 +110,38 @@ def trainee_reveal_pii(*, actor, trainee: Trainee, field: str, request=None) -> 
 
 
 # --- real-name sign-up (实名注册) -------------------------------------------------------
+#
+# Two steps for everyone, so the answer never tells whether a username or an ID number
+# is on file:
+#
+# 1. ``trainee_signup_start`` checks only the *form* of what was typed and returns a
+#    pending sign-up (kept in the session by the view). It sends a one-time code by
+#    SMS: to the phone typed, for a person not on file; to the phone ON FILE, for a
+#    record an institution or the bureau created that has no account yet and carries
+#    the name typed. Otherwise (wrong name, record already has an account) it sends
+#    nothing. The page that follows is the same in every case.
+# 2. ``trainee_signup_verify`` takes that SMS code, or an activation code staff issued
+#    for the record (``activation_code_issue``). A wrong code, an expired one, a record
+#    that does not match: all the same message. Attempts are limited. Only with proof
+#    is an account created (and only then may a taken username be mentioned) and a
+#    record linked; the phone on file is never changed by sign-up.
 
 NAME_MAX_LENGTH = Trainee._meta.get_field("name").max_length
 _SPACES = re.compile(r"\s+")
 
-NAME_MISMATCH = (
-    "姓名与身份证号码不匹配，请核对后重新填写；"
-    "如确认无误，请携带身份证到培训机构或当地人社部门核实。"
-)
-ALREADY_REGISTERED = (
-    "该身份证号码已注册，请直接登录；如忘记用户名或密码，请联系培训机构或当地人社部门。"
-)
+CODE_INVALID = "验证码或激活码不正确，或已过期。请核对后重新输入，或返回重新注册。"
+TOO_MANY_ATTEMPTS = "验证码输入错误次数过多，请重新填写注册信息获取新的验证码。"
+SIGNUP_EXPIRED = "注册信息已过期，请重新填写。"
+USERNAME_TAKEN = "用户名“%(username)s”已被使用，请换一个用户名后重新注册。"
+
+PENDING_PURPOSE = "trainee.signup_pending"
+SMS_CODE_PURPOSE = "trainee.signup_sms_code"
+ACTIVATION_CODE_PURPOSE = "trainee.activation_code"
+# No 0/O, 1/I/L: read aloud and typed from paper.
+ACTIVATION_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+ACTIVATION_CODE_LENGTH = 10
+
+logger = logging.getLogger(__name__)
 
 
 def _bare_name(name: str) -> str:
@@ -139,125 +175,298 @@ def _clean_person(
     return bare, info, phone, errors
 
 
-def _link_person(*, user, name: str, info: IdNumberInfo, phone: str) -> Trainee:
-    """Give ``user`` the record of the person holding ``info`` (created if new).
+def normalize_code(code: str) -> str:
+    """A typed code as compared: full-width folded, spaces and dashes dropped, upper case."""
+    return normalize(code).replace("-", "")[:40]
 
-    An existing record is taken only when it has no account yet and the name on it is
-    the one typed; the refusal never tells what the name on file is.
+
+def _sms_code_hash(pending_id: str, code: str) -> str:
+    return pii.blind_index(f"{pending_id}:{code}", purpose=SMS_CODE_PURPOSE)
+
+
+def activation_code_hash(code: str) -> str:
+    return pii.blind_index(normalize_code(code), purpose=ACTIVATION_CODE_PURPOSE)
+
+
+def _send_code(*, phone: str, code: str, claiming: bool) -> None:
+    """Send the code by SMS, at most SMS_PER_PHONE_RATE per phone; failures are swallowed
+    (the answer to the visitor must not depend on them) and logged without the code."""
+    phone_key = pii.blind_index(phone, purpose="trainee.signup_sms_phone")
+    if ratelimit.check(
+        "signup-sms", phone_key, settings.TRAINEE_SIGNUP_SMS_PER_PHONE_RATE
+    ):
+        logger.warning("Sign-up SMS not sent: too many codes to one phone recently.")
+        return
+    purpose = "认领您的培训档案" if claiming else "完成实名注册"
+    body = (
+        f"【黔技通】验证码 {code}，用于{purpose}，"
+        f"{settings.TRAINEE_SIGNUP_CODE_MINUTES}分钟内有效。"
+        "请勿告诉他人；如非本人操作，请忽略本短信。"
+    )
+    try:
+        sms.send_sms(phone, body)
+    except Exception as exc:
+        # Not logger.exception: a gateway's error text may quote the message.
+        logger.error("Sign-up SMS could not be sent (%s).", type(exc).__name__)
+
+
+@sensitive_variables("password", "id_number", "info", "code")
+def trainee_signup_start(
+    *,
+    name: str,
+    id_number: str,
+    phone: str,
+    username: str = "",
+    password: str = "",
+    user=None,
+    next_url: str = "",
+) -> dict:
+    """Check the form of a sign-up, send the one-time code, return the pending sign-up.
+
+    With ``user`` (a signed-in account without a record) no username or password is
+    asked. Raises ``ValidationError`` only for what the visitor typed, never for what is
+    on file.
     """
+    name, info, phone, errors = _clean_person(
+        name=name, id_number=id_number, phone=phone
+    )
+    password_hash = ""
+    if user is None:
+        user_model = get_user_model()
+        username = (username or "").strip() or (phone if "phone" not in errors else "")
+        candidate = user_model(username=username)
+        if not username:
+            if "phone" not in errors:
+                errors["username"] = [
+                    ValidationError("请填写用户名。", code="required")
+                ]
+        else:
+            # The form of the username only: whether it is taken is told after proof.
+            try:
+                candidate.clean_fields(exclude=["password"])
+            except ValidationError as exc:
+                errors.update(exc.error_dict)
+        try:
+            validate_password(password, candidate)
+        except ValidationError as exc:
+            errors["password"] = exc.error_list
+        password_hash = make_password(password)
+    elif Trainee.objects.filter(user=user).exists():
+        raise ValidationError("该账号已完成实名登记。", code="already_linked")
+    if errors:
+        raise ValidationError(errors)
+
+    pending_id = secrets.token_urlsafe(18)
     existing = (
-        Trainee.objects.select_for_update()
-        .filter(id_number_hash=id_number_hash(info.number))
+        Trainee.objects.filter(id_number_hash=id_number_hash(info.number))
+        .only("pk", "name", "phone", "user_id")
         .first()
     )
+    code = f"{secrets.randbelow(10**6):06d}"
+    record_id = None
+    if existing is None:
+        _send_code(phone=phone, code=code, claiming=False)
+    elif (
+        existing.user_id is None
+        and _bare_name(existing.name) == name
+        and existing.phone
+    ):
+        record_id = existing.pk
+        _send_code(phone=existing.phone, code=code, claiming=True)
+    return {
+        "id": pending_id,
+        "name": name,
+        "id_number": pii.encrypt(info.number, purpose=PENDING_PURPOSE),
+        "phone": phone,
+        "username": username if user is None else "",
+        "password": password_hash,
+        "user_id": user.pk if user is not None else None,
+        "record_id": record_id,
+        "code_hash": _sms_code_hash(pending_id, code),
+        "expires": time.time() + settings.TRAINEE_SIGNUP_CODE_MINUTES * 60,
+        "next": next_url,
+    }
+
+
+def _count_attempt(pending_id: str) -> int:
+    """Count a code check for this pending sign-up (atomic in the shared cache)."""
+    key = f"signup-attempts:{pending_id}"
+    timeout = settings.TRAINEE_SIGNUP_CODE_MINUTES * 60 + 60
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired in between
+        cache.add(key, 1, timeout=timeout)
+        return 1
+
+
+def _matching_activation_code(trainee: Trainee, code: str) -> "ActivationCode | None":
+    """The person's open activation code equal to ``code`` (compared in constant time)."""
+    wanted = activation_code_hash(code)
+    found = None
+    for candidate in ActivationCode.objects.select_for_update().filter(
+        trainee=trainee, used_at__isnull=True, expires_at__gt=timezone.now()
+    ):
+        if hmac.compare_digest(candidate.code_hash, wanted):
+            found = candidate
+    return found
+
+
+@transaction.atomic
+@sensitive_variables("pending", "code", "number")
+def trainee_signup_verify(
+    *, pending: dict, code: str, user=None, request=None
+) -> Trainee:
+    """Finish a sign-up with the SMS code or an activation code; return the record.
+
+    Every failure to prove control of the record is the same ``CODE_INVALID``.
+    """
+    if (pending.get("user_id") or None) != (user.pk if user is not None else None):
+        raise ValidationError(SIGNUP_EXPIRED, code="expired")
+    if _count_attempt(pending["id"]) > settings.TRAINEE_SIGNUP_CODE_ATTEMPTS:
+        raise ValidationError(TOO_MANY_ATTEMPTS, code="too_many_attempts")
+    typed = normalize_code(code)
+    number = pii.decrypt(pending["id_number"], purpose=PENDING_PURPOSE)
+    name = pending["name"]
+    existing = (
+        Trainee.objects.select_for_update()
+        .filter(id_number_hash=id_number_hash(number))
+        .first()
+    )
+    claimable = (
+        existing is not None
+        and existing.user_id is None
+        and _bare_name(existing.name) == name
+    )
+    fresh = time.time() <= pending["expires"]
+    sms_ok = fresh and hmac.compare_digest(
+        _sms_code_hash(pending["id"], typed), pending["code_hash"]
+    )
+    # The SMS code proves what it was sent for: a new person (still not on file), or
+    # the very record whose phone received it (still claimable).
+    if existing is None:
+        sms_target_holds = pending["record_id"] is None
+    else:
+        sms_target_holds = claimable and existing.pk == pending["record_id"]
+    method = "sms" if sms_ok and sms_target_holds else None
+    activation = _matching_activation_code(existing, typed) if claimable else None
+    if method is None and activation is not None and fresh:
+        method = "activation_code"
+    if method is None:
+        raise ValidationError(CODE_INVALID, code="code_invalid")
+
+    if user is None:
+        user = _create_account(pending)
     if existing is None:
         try:
-            trainee = trainee_create(
-                name=name, id_number=info.number, phone=phone, user=user
-            )
-        except IntegrityError:
-            # Someone registered the same ID number in the same instant.
-            raise ValidationError(
-                {
-                    "id_number": ValidationError(
-                        ALREADY_REGISTERED, code="already_registered"
-                    )
-                }
-            ) from None
-        linked_existing = False
-    else:
-        # The name is checked first, so the answer "already registered" goes only to
-        # someone who knows both the name and the ID number.
-        if _bare_name(existing.name) != name:
-            raise ValidationError(NAME_MISMATCH, code="name_mismatch")
-        if existing.user_id is not None:
-            raise ValidationError(
-                {
-                    "id_number": ValidationError(
-                        ALREADY_REGISTERED, code="already_registered"
-                    )
-                }
-            )
-        trainee = existing
-        trainee.user = user
-        # The number the person gives now is newer than a roster's.
-        trainee.phone = phone
-        trainee.save(update_fields=["user", "phone", "updated_at"])
-        linked_existing = True
+            with transaction.atomic():
+                trainee = trainee_create(
+                    name=name, id_number=number, phone=pending["phone"], user=user
+                )
+        except (IntegrityError, ValidationError):
+            # The same ID number registered by someone else in the same instant.
+            raise ValidationError(CODE_INVALID, code="code_invalid") from None
+        audit_record(
+            actor=user,
+            action="trainee.signup",
+            obj=trainee,
+            after={"user": user.pk, "linked_existing": False},
+            request=request,
+        )
+        return trainee
+
+    now = timezone.now()
+    if method == "activation_code":
+        used = ActivationCode.objects.filter(
+            pk=activation.pk, used_at__isnull=True
+        ).update(used_at=now)
+        if not used:
+            raise ValidationError(CODE_INVALID, code="code_invalid")
+    trainee = existing
+    trainee.user = user
+    trainee.claimed_at = now
+    # The phone on file stays: it is what proved the person, and changing it is the
+    # institution's (or the person's, signed in) business.
+    trainee.save(update_fields=["user", "claimed_at", "updated_at"])
     audit_record(
         actor=user,
-        action="trainee.signup",
+        action="trainee.claim",
         obj=trainee,
-        after={"user": user.pk, "linked_existing": linked_existing},
+        after={"user": user.pk, "method": method, "linked_existing": True},
+        request=request,
     )
     return trainee
 
 
-@transaction.atomic
-@sensitive_variables("password", "id_number", "info")
-def trainee_signup(
-    *, name: str, id_number: str, phone: str, username: str, password: str
-) -> Trainee:
-    """Real-name sign-up: a new account linked to the person's one record.
-
-    A person not yet on file gets a new record; a person an institution already
-    registered (roster, staff) is linked to that record when the name matches. An empty
-    ``username`` means the phone number is the username.
-    """
+def _create_account(pending: dict):
+    """The account of a proven sign-up; a taken username is told only now."""
     user_model = get_user_model()
-    name, info, phone, errors = _clean_person(
-        name=name, id_number=id_number, phone=phone
-    )
-    username = (username or "").strip() or (phone if "phone" not in errors else "")
-    user = user_model(username=username)
-    if not username:
-        if "phone" not in errors:
-            errors["username"] = [ValidationError("请填写用户名。", code="required")]
-    elif user_model.objects.filter(username__iexact=username).exists():
-        errors["username"] = [
-            ValidationError(
-                "用户名“%(username)s”已被使用，请换一个。",
-                code="username_taken",
-                params={"username": username},
+    username = pending["username"]
+    taken = ValidationError(
+        {
+            "username": ValidationError(
+                USERNAME_TAKEN, code="username_taken", params={"username": username}
             )
-        ]
-    else:
-        try:
-            user.clean_fields(exclude=["password"])
-        except ValidationError as exc:
-            errors.update(exc.error_dict)
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        errors["password"] = exc.error_list
-    if errors:
-        raise ValidationError(errors)
-    user.set_password(password)
+        }
+    )
+    if user_model.objects.filter(username__iexact=username).exists():
+        raise taken
+    user = user_model(username=username, password=pending["password"])
     try:
         with transaction.atomic():
             user.save()
     except IntegrityError:
-        raise ValidationError(
-            {
-                "username": ValidationError(
-                    "用户名“%(username)s”已被使用，请换一个。",
-                    code="username_taken",
-                    params={"username": username},
-                )
-            }
-        ) from None
-    return _link_person(user=user, name=name, info=info, phone=phone)
+        raise taken from None
+    return user
+
+
+# --- activation codes (staff hand them to a person on file) ------------------------------
+
+
+def _new_activation_code() -> str:
+    raw = "".join(
+        secrets.choice(ACTIVATION_ALPHABET) for _ in range(ACTIVATION_CODE_LENGTH)
+    )
+    half = ACTIVATION_CODE_LENGTH // 2
+    return f"{raw[:half]}-{raw[half:]}"
 
 
 @transaction.atomic
-@sensitive_variables("id_number", "info")
-def trainee_link_user(*, user, name: str, id_number: str, phone: str) -> Trainee:
-    """Real-name registration of an account that has none yet (same rules as sign-up)."""
-    if Trainee.objects.filter(user=user).exists():
-        raise ValidationError("该账号已完成实名登记。", code="already_linked")
-    name, info, phone, errors = _clean_person(
-        name=name, id_number=id_number, phone=phone
+@sensitive_variables("code")
+def activation_code_issue(
+    *, actor, trainee: Trainee, request=None
+) -> tuple[ActivationCode, str]:
+    """Issue a one-time activation code for a record without an account; return it and
+    the code in clear (shown once, stored only as a keyed hash). Earlier unused codes
+    of the person stop working."""
+    if not policies.activation_code_issuable(actor).filter(pk=trainee.pk).exists():
+        raise PermissionDenied("没有为该学员生成激活码的权限。")
+    trainee = Trainee.objects.select_for_update().get(pk=trainee.pk)
+    if trainee.user_id is not None:
+        raise ValidationError(
+            "该学员已开通账号，无需激活码。", code="already_has_account"
+        )
+    now = timezone.now()
+    ActivationCode.objects.filter(
+        trainee=trainee, used_at__isnull=True, expires_at__gt=now
+    ).update(expires_at=now)
+    code = _new_activation_code()
+    activation = ActivationCode(
+        trainee=trainee,
+        code_hash=activation_code_hash(code),
+        created_by=actor,
+        expires_at=now + dt.timedelta(days=settings.TRAINEE_ACTIVATION_CODE_DAYS),
     )
-    if errors:
-        raise ValidationError(errors)
-    return _link_person(user=user, name=name, info=info, phone=phone)
+    activation.full_clean()
+    activation.save()
+    audit_record(
+        actor=actor,
+        action="trainee.activation_code_issue",
+        obj=trainee,
+        after={
+            "activation_code": activation.pk,
+            "expires_at": activation.expires_at.isoformat(),
+        },
+        request=request,
+    )
+    return activation, code

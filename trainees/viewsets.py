@@ -6,6 +6,7 @@ from wagtail.admin.ui.tables import Column
 
 from trainees.forms import TraineeCreateForm, TraineeEditForm
 from trainees.models import Education, Sex, Trainee, id_number_hash
+from trainees.policies import activation_code_issuable
 from training_platform.filters import RegionFilter
 from training_platform.reference.models import KeyGroup
 from training_platform.validators import ValidationError, normalize, parse_id_number
@@ -58,6 +59,12 @@ class TraineeInspectView(ScopedInspectView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_reveal"] = self.request.user.has_perm("trainees.reveal_pii")
+        context["can_issue_activation_code"] = (
+            self.object.user_id is None
+            and activation_code_issuable(self.request.user)
+            .filter(pk=self.object.pk)
+            .exists()
+        )
         context["key_groups"] = self.object.key_group_memberships.select_related(
             "group"
         )
@@ -81,6 +88,7 @@ class TraineeViewSet(ScopedModelViewSet):
         "birth_date",
         "household_region",
         Column("masked_phone", label="手机号码"),
+        Column("account_status", label="账号"),
     ]
     list_select_related = ["household_region"]
     list_export = [
@@ -91,12 +99,16 @@ class TraineeViewSet(ScopedModelViewSet):
         "household_region",
         "masked_phone",
         "education",
+        "account_status",
+        "claimed_at",
     ]
     # Only the masked forms: plain ID numbers and phones never leave in a file.
     export_headings = {
         "masked_id_number": "身份证号码",
         "masked_phone": "手机号码",
         "household_region": "户籍地",
+        "account_status": "账号",
+        "claimed_at": "认领时间",
     }
     export_filename = "学员档案"
     inspect_view_fields = [
@@ -110,6 +122,8 @@ class TraineeViewSet(ScopedModelViewSet):
         "residence_region",
         "education",
         "masked_bank_account",
+        "account_status",
+        "claimed_at",
         "created_at",
     ]
 

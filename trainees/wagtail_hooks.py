@@ -1,6 +1,7 @@
 from django.urls import path
 from wagtail import hooks
 
+from trainees.admin_views import activation_code_issue_view
 from trainees.views import trainee_reveal
 from trainees.viewsets import TraineeViewSet
 
@@ -17,5 +18,10 @@ def register_admin_urls():
             "trainees/<int:pk>/reveal/<str:field>/",
             trainee_reveal,
             name="trainee_reveal",
-        )
+        ),
+        path(
+            "trainees/<int:pk>/activation-code/",
+            activation_code_issue_view,
+            name="trainee_activation_code",
+        ),
     ]

@@ -23,6 +23,11 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", trainee_views.signup, name="signup"),
+    path(
+        "accounts/signup/verify/",
+        trainee_views.signup_verify,
+        name="signup_verify",
+    ),
     path("me/", trainee_views.me, name="me"),
     path(
         "me/enrolments/<int:pk>/withdraw/",

@@ -1,4 +1,9 @@
-"""Real-name sign-up: new people, people already on file, refusals in plain Chinese."""
+"""Real-name sign-up: new people, people already on file, refusals in plain Chinese.
+
+Sign-up has two steps for everyone (the form, then a one-time code): see
+``trainees/services.py``. Takeover, enumeration, activation codes and limits are in
+``test_signup_claim.py``.
+"""
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -8,30 +13,27 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from tests.factories import TraineeFactory, UserFactory, make_id_number
+from tests.trainees.signup_helpers import (
+    GOOD_PASSWORD,
+    URL,
+    VERIFY_URL,
+    last_code_to,
+    sms_codes_to,
+)
+from tests.trainees.signup_helpers import form_data as _form
 from trainees import public_views
 from trainees.models import Trainee
 from trainees.selectors import trainee_find_by_id_number
-from trainees.services import NAME_MISMATCH, trainee_signup
+from trainees.services import (
+    CODE_INVALID,
+    trainee_signup_start,
+    trainee_signup_verify,
+)
 from training_platform.audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
 User = get_user_model()
-GOOD_PASSWORD = "Qianjitong-2026!"
-URL = "/accounts/signup/"
-
-
-def _form(**overrides):
-    data = {
-        "name": "张三",
-        "id_number": make_id_number("520102"),
-        "phone": "13812345678",
-        "username": "zhangsan",
-        "password1": GOOD_PASSWORD,
-        "password2": GOOD_PASSWORD,
-    }
-    data.update(overrides)
-    return data
 
 
 def _signed_in_username(client):
@@ -39,19 +41,42 @@ def _signed_in_username(client):
     return User.objects.get(pk=user_id).username if user_id else None
 
 
+def _sign_up(client, data, url=URL):
+    """Both steps with the code sent to the typed phone; the last response."""
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:1000]
+    assert response.headers["Location"] == VERIFY_URL
+    return client.post(VERIFY_URL, {"code": last_code_to(_phone(data["phone"]))})
+
+
+def _phone(typed):
+    return "".join(ch for ch in typed if ch.isdigit())[-11:]
+
+
 def test_signup_url_is_stable():
     assert reverse("signup") == URL
+    assert reverse("signup_verify") == VERIFY_URL
 
 
 def test_new_person_gets_a_record_and_an_account_and_is_signed_in(client):
     data = _form()
     response = client.post(URL, data)
+    # Nothing exists before the code step.
+    assert response.status_code == 302
+    assert response.headers["Location"] == VERIFY_URL
+    assert trainee_find_by_id_number(data["id_number"]) is None
+    assert not User.objects.filter(username="zhangsan").exists()
+    assert len(sms_codes_to("13812345678")) == 1
+    page = client.get(VERIFY_URL).content.decode()
+    assert "验证码" in page
+    response = client.post(VERIFY_URL, {"code": last_code_to("13812345678")})
     assert response.status_code == 302
     assert response.headers["Location"] == "/me/"
     trainee = trainee_find_by_id_number(data["id_number"])
     assert trainee is not None
     assert trainee.name == "张三"
     assert trainee.phone == "13812345678"
+    assert trainee.claimed_at is None  # a new record, not a claimed one
     assert trainee.user.username == "zhangsan"
     assert trainee.user.check_password(GOOD_PASSWORD)
     assert _signed_in_username(client) == "zhangsan"
@@ -68,8 +93,8 @@ def test_input_is_normalised_and_phone_is_the_username_when_left_empty(client):
     full_width = number[:-1].translate(
         str.maketrans("0123456789", "０１２３４５６７８９")
     )
-    response = client.post(
-        URL,
+    response = _sign_up(
+        client,
         _form(
             name=" 张 三 ",
             id_number=f"{full_width} {number[-1].lower()}",
@@ -83,54 +108,77 @@ def test_input_is_normalised_and_phone_is_the_username_when_left_empty(client):
     assert trainee.user.username == "13812345678"
 
 
-def test_person_on_file_with_matching_name_is_linked_not_duplicated(client):
+def test_code_is_accepted_with_spaces_and_full_width_digits(client):
+    data = _form()
+    client.post(URL, data)
+    code = last_code_to("13812345678")
+    typed = (
+        " "
+        + code[:3]
+        + " "
+        + code[3:].translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    )
+    assert client.post(VERIFY_URL, {"code": typed}).status_code == 302
+    assert trainee_find_by_id_number(data["id_number"]).user is not None
+
+
+def test_person_on_file_is_linked_with_the_code_sent_to_the_phone_on_file(client):
+    """Before issue 9 the typed phone replaced the one on file; it no longer does."""
     number = make_id_number("520103")
     existing = TraineeFactory(name="李四", id_number=number, phone="13900000000")
     before = Trainee.objects.count()
     response = client.post(
         URL, _form(name="李 四", id_number=number, username="lisi", phone="13711112222")
     )
+    assert response.headers["Location"] == VERIFY_URL
+    # The code goes to the phone on file, never to the phone typed.
+    assert sms_codes_to("13711112222") == []
+    response = client.post(VERIFY_URL, {"code": last_code_to("13900000000")})
     assert response.status_code == 302
     assert Trainee.objects.count() == before
     existing.refresh_from_db()
     assert existing.user.username == "lisi"
-    assert existing.phone == "13711112222"
+    assert existing.phone == "13900000000"
+    assert existing.claimed_at is not None
     assert _signed_in_username(client) == "lisi"
 
 
-def test_mismatched_name_is_refused_without_revealing_the_name_on_file(client):
+def test_mismatched_name_fails_at_the_code_step_without_revealing_anything(client):
     number = make_id_number("520103")
-    existing = TraineeFactory(name="李四", id_number=number)
+    existing = TraineeFactory(name="李四", id_number=number, phone="13900000000")
     users = User.objects.count()
     response = client.post(URL, _form(name="王五", id_number=number, username="ww"))
+    assert response.headers["Location"] == VERIFY_URL
+    assert sms_codes_to("13900000000") == []  # nothing sent for a wrong name
+    response = client.post(VERIFY_URL, {"code": "123456"})
     assert response.status_code == 200
     body = response.content.decode()
-    assert "姓名与身份证号码不匹配" in body
+    assert "验证码或激活码不正确" in body
     assert "李四" not in body
     assert "李*" not in body
+    assert "139" not in body
     existing.refresh_from_db()
     assert existing.user is None
-    assert User.objects.count() == users  # the account made in the transaction is gone
-    assert _signed_in_username(client) is None
-
-
-def test_already_registered_id_number_is_refused(client):
-    number = make_id_number("520103")
-    TraineeFactory(name="李四", id_number=number, user=UserFactory(username="lisi"))
-    users = User.objects.count()
-    response = client.post(URL, _form(name="李四", id_number=number, username="li4"))
-    assert response.status_code == 200
-    assert "该身份证号码已注册，请直接登录" in response.content.decode()
     assert User.objects.count() == users
     assert _signed_in_username(client) is None
 
 
-def test_already_registered_is_not_told_to_someone_with_the_wrong_name(client):
+def test_already_registered_id_number_cannot_be_signed_up_again(client):
     number = make_id_number("520103")
-    TraineeFactory(name="李四", id_number=number, user=UserFactory())
-    body = client.post(URL, _form(name="王五", id_number=number)).content.decode()
-    assert "姓名与身份证号码不匹配" in body
-    assert "已注册" not in body
+    TraineeFactory(
+        name="李四",
+        id_number=number,
+        phone="13900000000",
+        user=UserFactory(username="lisi"),
+    )
+    users = User.objects.count()
+    response = client.post(URL, _form(name="李四", id_number=number, username="li4"))
+    assert response.headers["Location"] == VERIFY_URL
+    assert sms_codes_to("13900000000") == []
+    response = client.post(VERIFY_URL, {"code": "123456"})
+    assert "验证码或激活码不正确" in response.content.decode()
+    assert User.objects.count() == users
+    assert _signed_in_username(client) is None
 
 
 @pytest.mark.parametrize(
@@ -159,14 +207,23 @@ def test_invalid_input_is_refused_in_chinese(client, field, value, message):
     assert message in response.content.decode()
     assert not User.objects.filter(username="zhangsan").exists()
     assert not Trainee.objects.filter(user__isnull=False).exists()
+    assert not sms_codes_to("13812345678")
 
 
-def test_taken_username_is_refused(client):
+def test_taken_username_is_told_only_after_the_code(client):
     UserFactory(username="ZhangSan")
     response = client.post(URL, _form(username="zhangsan"))
-    assert response.status_code == 200
-    assert "已被使用" in response.content.decode()
+    # The first step does not tell whether the username exists.
+    assert response.headers["Location"] == VERIFY_URL
+    response = client.post(VERIFY_URL, {"code": last_code_to("13812345678")})
+    assert response.status_code == 302
+    assert response.headers["Location"] == URL
+    page = client.get(URL).content.decode()
+    assert "已被使用" in page
     assert not Trainee.objects.exists()
+    assert User.objects.count() == 1
+    # The pending sign-up is gone: the code step sends back to the form.
+    assert client.get(VERIFY_URL).headers["Location"] == URL
 
 
 def test_password_too_similar_to_the_phone_username_is_refused(client):
@@ -177,11 +234,13 @@ def test_password_too_similar_to_the_phone_username_is_refused(client):
 
 
 def test_safe_next_is_followed_and_foreign_next_is_not(client):
-    response = client.post(f"{URL}?next=/classes/T-1/enrol/", _form(username="a1"))
+    response = _sign_up(
+        client, _form(username="a1"), url=f"{URL}?next=/classes/T-1/enrol/"
+    )
     assert response.headers["Location"] == "/classes/T-1/enrol/"
     client.logout()
-    response = client.post(
-        URL,
+    response = _sign_up(
+        client,
         _form(
             username="a2",
             phone="13800001111",
@@ -202,8 +261,27 @@ def test_signed_in_account_without_a_record_completes_the_real_name_part(client)
     response = client.post(
         URL, {"name": "赵六", "id_number": number, "phone": "13600000000"}
     )
+    assert response.headers["Location"] == VERIFY_URL
+    assert trainee_find_by_id_number(number) is None
+    response = client.post(VERIFY_URL, {"code": last_code_to("13600000000")})
     assert response.status_code == 302
     assert trainee_find_by_id_number(number).user == user
+
+
+def test_signed_in_account_claims_a_record_on_file_only_with_proof(client):
+    number = make_id_number("520102")
+    existing = TraineeFactory(name="赵六", id_number=number, phone="13900000000")
+    user = UserFactory(username="wechat-user")
+    client.force_login(user)
+    client.post(URL, {"name": "赵六", "id_number": number, "phone": "13600000000"})
+    response = client.post(VERIFY_URL, {"code": "000000"})
+    assert "验证码或激活码不正确" in response.content.decode()
+    existing.refresh_from_db()
+    assert existing.user is None
+    client.post(VERIFY_URL, {"code": last_code_to("13900000000")})
+    existing.refresh_from_db()
+    assert existing.user == user
+    assert existing.phone == "13900000000"
 
 
 def test_signed_in_trainee_is_sent_to_their_area(client):
@@ -214,7 +292,12 @@ def test_signed_in_trainee_is_sent_to_their_area(client):
     assert response.headers["Location"] == "/me/"
 
 
-def test_id_number_and_passwords_are_hidden_from_error_reports():
+def test_code_step_without_a_pending_sign_up_goes_back_to_the_form(client):
+    assert client.get(VERIFY_URL).headers["Location"] == URL
+    assert client.post(VERIFY_URL, {"code": "123456"}).headers["Location"] == URL
+
+
+def test_id_number_passwords_and_code_are_hidden_from_error_reports(client):
     request = RequestFactory().post(URL, _form(phone="bad"))
     request.user = AnonymousUser()
     response = public_views.signup(request)
@@ -224,19 +307,27 @@ def test_id_number_and_passwords_are_hidden_from_error_reports():
         "password1",
         "password2",
     }
+    client.post(URL, _form())
+    request = RequestFactory().post(VERIFY_URL, {"code": "123456"})
+    request.user = AnonymousUser()
+    request.session = client.session
+    public_views.signup_verify(request)
+    assert request.sensitive_post_parameters == ("code",)
 
 
-def test_service_refuses_name_mismatch_with_a_code():
+def test_services_refuse_a_name_mismatch_with_the_generic_code_error():
     number = make_id_number("520103")
-    TraineeFactory(name="李四", id_number=number)
+    TraineeFactory(name="李四", id_number=number, phone="13900000000")
+    pending = trainee_signup_start(
+        name="王五",
+        id_number=number,
+        phone="13800000000",
+        username="wangwu",
+        password=GOOD_PASSWORD,
+    )
+    assert number not in str(pending)  # the session holds it encrypted
     with pytest.raises(ValidationError) as caught:
-        trainee_signup(
-            name="王五",
-            id_number=number,
-            phone="13800000000",
-            username="wangwu",
-            password=GOOD_PASSWORD,
-        )
-    assert caught.value.code == "name_mismatch"
-    assert caught.value.messages == [NAME_MISMATCH]
+        trainee_signup_verify(pending=pending, code="123456")
+    assert caught.value.code == "code_invalid"
+    assert caught.value.messages == [CODE_INVALID]
     assert not User.objects.filter(username="wangwu").exists()

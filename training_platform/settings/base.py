@@ -239,3 +239,19 @@ LOGGING = {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# --- sign-up with proof of control and SMS (issue 9, item 3) ---------------------------
+# Which gateway carries text messages (training_platform/sms/): console (development,
+# prints them), locmem (tests), dummy (sends nothing: only activation codes work), or a
+# gateway backend in production.
+SMS_BACKEND = env("SMS_BACKEND", "training_platform.sms.backends.console.SmsBackend")
+# Per client address, "requests/seconds" ("0" turns a limit off): sign-up form posts
+# (each may send a code), code checks; and codes sent to any one phone number.
+TRAINEE_SIGNUP_RATE = env("TRAINEE_SIGNUP_RATE", "10/3600")
+TRAINEE_SIGNUP_VERIFY_RATE = env("TRAINEE_SIGNUP_VERIFY_RATE", "30/3600")
+TRAINEE_SIGNUP_SMS_PER_PHONE_RATE = env("TRAINEE_SIGNUP_SMS_PER_PHONE_RATE", "5/3600")
+# An SMS code (and the pending sign-up) lasts this long, and allows this many tries.
+TRAINEE_SIGNUP_CODE_MINUTES = int(env("TRAINEE_SIGNUP_CODE_MINUTES", "10"))
+TRAINEE_SIGNUP_CODE_ATTEMPTS = int(env("TRAINEE_SIGNUP_CODE_ATTEMPTS", "5"))
+# An activation code staff hand a person works once, for this many days.
+TRAINEE_ACTIVATION_CODE_DAYS = int(env("TRAINEE_ACTIVATION_CODE_DAYS", "14"))

@@ -39,3 +39,11 @@ LOGGING = {
 CERTIFICATE_VERIFY_RATE = "0"
 # Tests read the verification log right after a request.
 CERTIFICATE_VERIFY_LOG_FLUSH_SECONDS = 0
+
+# --- sign-up with proof of control and SMS (issue 9, item 3) ---------------------------
+# Messages go to training_platform.sms.outbox; tests that exercise the sign-up limits
+# turn them on with override_settings.
+SMS_BACKEND = "training_platform.sms.backends.locmem.SmsBackend"
+TRAINEE_SIGNUP_RATE = "0"
+TRAINEE_SIGNUP_VERIFY_RATE = "0"
+TRAINEE_SIGNUP_SMS_PER_PHONE_RATE = "0"
