@@ -51,10 +51,17 @@ class StaffSessionIdleMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        response = self.get_response(request)
+        # After the view, so that it also overrides what a sign-in view set (Wagtail's
+        # "remember me" sets two weeks or a browser session) before the session is saved.
         session = getattr(request, "session", None)
         if session is not None and session.get(STAFF_SESSION_KEY):
+            idle = settings.STAFF_SESSION_IDLE_SECONDS
             now = int(time.time())
-            if now - session.get(STAFF_SEEN_KEY, 0) >= STAFF_TOUCH_INTERVAL:
+            if (
+                session.get("_session_expiry") != idle
+                or now - session.get(STAFF_SEEN_KEY, 0) >= STAFF_TOUCH_INTERVAL
+            ):
                 session[STAFF_SEEN_KEY] = now
-                session.set_expiry(settings.STAFF_SESSION_IDLE_SECONDS)
-        return self.get_response(request)
+                session.set_expiry(idle)
+        return response
