@@ -10,6 +10,7 @@ from courses import views as course_views
 from trainees import public_views as trainee_views
 from training_platform import openapi
 from training_platform.accounts.forms import LoginForm
+from training_platform.ratelimit import rate_limited
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -22,7 +23,12 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/signup/", trainee_views.signup, name="signup"),
+    # Sign-up attempts per client address (SIGNUP_RATE), before any account lookup.
+    path(
+        "accounts/signup/",
+        rate_limited("signup", "SIGNUP_RATE", methods={"POST"})(trainee_views.signup),
+        name="signup",
+    ),
     path("me/", trainee_views.me, name="me"),
     path(
         "me/enrolments/<int:pk>/withdraw/",

@@ -297,3 +297,28 @@ def test_a_trainee_session_keeps_the_default_length(client):
     assert remaining > settings.SESSION_COOKIE_AGE - 60
     client.get("/me/")
     assert "_staff_session" not in client.session
+
+
+# --- sign-up attempts per address ----------------------------------------------------------
+
+
+@override_settings(SIGNUP_RATE="3/3600")
+def test_sign_up_attempts_are_limited_per_address(client):
+    from django.core.cache import cache
+
+    cache.clear()
+    form = {"name": "张三", "id_number": "x", "phone": "1", "username": "u"}
+    codes = [
+        client.post("/accounts/signup/", form, REMOTE_ADDR="203.0.113.60").status_code
+        for _ in range(4)
+    ]
+    assert codes[:3] == [200, 200, 200]
+    assert codes[3] == 429
+    # Another address, and reading the form, are not limited.
+    assert (
+        client.post("/accounts/signup/", form, REMOTE_ADDR="192.0.2.61").status_code
+        == 200
+    )
+    assert (
+        client.get("/accounts/signup/", REMOTE_ADDR="203.0.113.60").status_code == 200
+    )

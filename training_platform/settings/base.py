@@ -174,6 +174,8 @@ AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_COOLOFF_MESSAGE = "登录失败次数过多，账号或地址已被暂时锁定，请稍后再试。"
 AXES_PERMALOCK_MESSAGE = "登录失败次数过多，账号或地址已被锁定，请联系管理员解锁。"
 AXES_VERBOSE = False
+# Sign-up attempts (POST) per client address: "requests/seconds"; "0" turns it off.
+SIGNUP_RATE = env("SIGNUP_RATE", "10/3600")
 
 # Chinese first; English through Django i18n.
 LANGUAGE_CODE = "zh-hans"

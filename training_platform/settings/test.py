@@ -28,6 +28,8 @@ CERTIFICATE_RETIRED_PUBLIC_KEYS = {}
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The cache outlives a test: tests that exercise the sign-up limit turn it on themselves.
+SIGNUP_RATE = "0"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
