@@ -158,8 +158,11 @@ STAFF_SESSION_IDLE_SECONDS = int(env("STAFF_SESSION_IDLE_SECONDS", str(8 * 3600)
 # cool-off, further attempts are refused — even with the right password — until the
 # cool-off has passed or an administrator unlocks (back-office 登录锁定, or
 # `manage.py axes_reset_username <name>` / `axes_reset_ip <address>`).
+# AxesBackend only checks the lockout (it never signs anyone in); as a ModelBackend it also
+# loads users from sessions, so code that signs a user in with AUTHENTICATION_BACKENDS[0]
+# (sign-up) keeps working.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "axes.backends.AxesBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
