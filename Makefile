@@ -4,14 +4,15 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
-# Dummy values, only so that `check --deploy` can load the production settings.
+# Dummy values, only so that `check --deploy` can load the production settings
+# (which refuse short keys and the dev/test keys; nothing connects to Redis).
 DEPLOY_ENV := DJANGO_SETTINGS_MODULE=training_platform.settings.production \
 	DJANGO_SECRET_KEY=lint-only-3f9c2b7e1d8a4c6f0b5e9d2a7c4f1e8b3d6a9c2f5e8b1d4a7 \
 	DATABASE_URL=sqlite:///lint-only.sqlite3 DJANGO_ALLOWED_HOSTS=example.org \
 	PII_ENCRYPTION_KEYS=k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY= PII_ACTIVE_KEY_ID=k1 \
-	PII_BLIND_INDEX_KEY=bGludC1vbmx5LWJsaW5kLWluZGV4LWtleQ== \
+	PII_BLIND_INDEX_KEY=bGludC1vbmx5LWJsaW5kLWluZGV4LWtleS0zMi1ieXRlcyE= \
 	CERTIFICATE_SIGNING_KEYS=lint1:bGludC1vbmx5LWNlcnQtc2lnbmluZy1zZWVkLTMyYiE= \
-	CERTIFICATE_SIGNING_ACTIVE_KEY=lint1
+	CERTIFICATE_SIGNING_ACTIVE_KEY=lint1 REDIS_URL=redis://127.0.0.1:6379/0
 
 .PHONY: run test lint bench install lock clean
 

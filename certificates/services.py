@@ -38,11 +38,8 @@ from courses.models import AssessmentResult, Enrolment, EnrolmentStatus, Trainin
 from courses.services import is_institution_staff, meets_attendance
 from trainees.models import Trainee
 from training_platform import access
-from training_platform.audit.services import (
-    audit_record,
-    audit_record_many,
-    client_ip,
-)
+from training_platform.audit.services import audit_record, audit_record_many
+from training_platform.clientip import client_ip
 from training_platform.reference.models import (
     SKILL_LEVEL_RANK,
     CertificateKind,

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 
-from training_platform.audit.services import client_ip
+from training_platform.clientip import client_ip
 
 
 def parse_rate(value: str) -> tuple[int, int]:

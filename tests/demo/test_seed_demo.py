@@ -8,6 +8,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
+from django.test import RequestFactory
 
 from bases.models import (
     BaseKind,
@@ -133,7 +134,11 @@ def test_logins_table_names_urls_users_and_password(seeded):
 
 def test_every_demo_user_signs_in_with_the_demo_password(seeded):
     for username in DEMO_USERNAMES:
-        assert authenticate(username=username, password=DEMO_PASSWORD) is not None
+        # Sign-in throttling (django-axes) needs the request every sign-in comes with.
+        request = RequestFactory().post("/accounts/login/")
+        assert (
+            authenticate(request, username=username, password=DEMO_PASSWORD) is not None
+        )
     admin = user("admin")
     assert admin.is_superuser and admin.is_staff
     assert user("bureau_gy").last_name and user("bureau_gy").first_name

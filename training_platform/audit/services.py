@@ -1,10 +1,5 @@
 from training_platform.audit.models import AuditEvent
-
-
-def client_ip(request) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+from training_platform.clientip import client_ip
 
 
 def audit_record(

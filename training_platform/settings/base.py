@@ -2,9 +2,11 @@
 
 import base64
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -60,6 +62,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     # django
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -77,9 +80,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "training_platform.middleware.StaffSessionIdleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last: turns a sign-in refused by throttling into the Chinese lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "training_platform.urls"
@@ -142,6 +148,35 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+# Staff (back-office) sessions end after this long without a request; trainees keep
+# Django's SESSION_COOKIE_AGE. Staff sign in only at /admin/login/.
+STAFF_SESSION_IDLE_SECONDS = int(env("STAFF_SESSION_IDLE_SECONDS", str(8 * 3600)))
+
+# --- sign-in throttling (django-axes) -----------------------------------------------------
+# Every authenticate() goes through axes first: after AXES_FAILURE_LIMIT failed sign-ins
+# for one account (from anywhere) or from one address (for any account) within the
+# cool-off, further attempts are refused — even with the right password — until the
+# cool-off has passed or an administrator unlocks (back-office 登录锁定, or
+# `manage.py axes_reset_username <name>` / `axes_reset_ip <address>`).
+# AxesBackend only checks the lockout (it never signs anyone in); as a ModelBackend it also
+# loads users from sessions, so code that signs a user in with AUTHENTICATION_BACKENDS[0]
+# (sign-up) keeps working.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(env("AXES_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "training_platform.clientip.client_ip"
+# Someone who types an ID number as the user name must not leave it in a plain column.
+AXES_USERNAME_CALLABLE = "training_platform.accounts.throttling.attempted_username"
+# A success must not wipe the failures an address piled up against other accounts.
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
+AXES_COOLOFF_MESSAGE = "登录失败次数过多，账号或地址已被暂时锁定，请稍后再试。"
+AXES_PERMALOCK_MESSAGE = "登录失败次数过多，账号或地址已被锁定，请联系管理员解锁。"
+AXES_VERBOSE = False
 
 # Chinese first; English through Django i18n.
 LANGUAGE_CODE = "zh-hans"
@@ -163,6 +198,10 @@ WAGTAIL_SITE_NAME = "黔技通"
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 # The public address printed on certificates and encoded in their QR codes.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", WAGTAILADMIN_BASE_URL)
+# Reverse proxies in front of the app (addresses or CIDR networks, comma-separated).
+# X-Forwarded-For is believed only when the peer is one of them (training_platform/clientip.py);
+# empty (the default) means clients connect directly and the header is ignored.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 # Public certificate verification per client: "requests/seconds"; "0" turns it off.
 CERTIFICATE_VERIFY_RATE = env("CERTIFICATE_VERIFY_RATE", "30/60")
 CERTIFICATE_KEYS_MAX_AGE = int(env("CERTIFICATE_KEYS_MAX_AGE", "3600"))
@@ -180,28 +219,39 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "csv", "txt", "zip"]
 # PII_BLIND_INDEX_KEY: base64 HMAC key for the searchable keyed hash of ID numbers.
 
 
-def parse_key_ring(value):
+def b64_key(name, value):
+    try:
+        return base64.b64decode(value or "", validate=True)
+    except ValueError:  # binascii.Error
+        raise ImproperlyConfigured(f"{name}: not valid base64.") from None
+
+
+def parse_key_ring(value, name="key ring"):
     ring = {}
     for item in (value or "").split(","):
         if not item.strip():
             continue
         kid, _sep, key = item.strip().partition(":")
-        ring[kid] = base64.b64decode(key)
+        ring[kid] = b64_key(f"{name} ({kid})", key.strip())
     return ring
 
 
-PII_ENCRYPTION_KEYS = parse_key_ring(env("PII_ENCRYPTION_KEYS"))
+PII_ENCRYPTION_KEYS = parse_key_ring(env("PII_ENCRYPTION_KEYS"), "PII_ENCRYPTION_KEYS")
 PII_ACTIVE_KEY_ID = env("PII_ACTIVE_KEY_ID")
-PII_BLIND_INDEX_KEY = base64.b64decode(env("PII_BLIND_INDEX_KEY", ""))
+PII_BLIND_INDEX_KEY = b64_key("PII_BLIND_INDEX_KEY", env("PII_BLIND_INDEX_KEY", ""))
 
 # --- certificate signing (certificates/signing.py) --------------------------------------
 # CERTIFICATE_SIGNING_KEYS: "kid:base64seed,kid2:base64seed" (Ed25519, 32-byte private seeds).
 # QR payloads are signed with CERTIFICATE_SIGNING_ACTIVE_KEY; the other keys still verify.
 # CERTIFICATE_RETIRED_PUBLIC_KEYS: "kid:base64pub,..." (32-byte public keys) of rotated-out keys
 # whose private part is destroyed: certificates printed under them must keep verifying.
-CERTIFICATE_SIGNING_KEYS = parse_key_ring(env("CERTIFICATE_SIGNING_KEYS"))
+CERTIFICATE_SIGNING_KEYS = parse_key_ring(
+    env("CERTIFICATE_SIGNING_KEYS"), "CERTIFICATE_SIGNING_KEYS"
+)
 CERTIFICATE_SIGNING_ACTIVE_KEY = env("CERTIFICATE_SIGNING_ACTIVE_KEY")
-CERTIFICATE_RETIRED_PUBLIC_KEYS = parse_key_ring(env("CERTIFICATE_RETIRED_PUBLIC_KEYS"))
+CERTIFICATE_RETIRED_PUBLIC_KEYS = parse_key_ring(
+    env("CERTIFICATE_RETIRED_PUBLIC_KEYS"), "CERTIFICATE_RETIRED_PUBLIC_KEYS"
+)
 
 # Share of the class hours a trainee must attend for certificate and subsidy.
 ATTENDANCE_THRESHOLD = float(env("ATTENDANCE_THRESHOLD", "0.8"))
@@ -212,13 +262,23 @@ CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "SAMEORIGIN"
-# Wagtail's admin still needs inline styles; scripts only from our own origin.
+# Public pages: scripts only from our own origin, no inline script at all (the project's
+# templates have none; tests/training_platform/test_csp.py keeps it so).
 CONTENT_SECURITY_POLICY = env(
     "DJANGO_CSP",
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; object-src 'none'; base-uri 'self'; "
+    "frame-ancestors 'self'; form-action 'self'",
+)
+# Wagtail's own admin templates still carry inline scripts (date/time widgets, inline
+# panels, workflow), so only paths under /admin/ (back office and page preview) allow them.
+CONTENT_SECURITY_POLICY_ADMIN = env(
+    "DJANGO_CSP_ADMIN",
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
     "script-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'self'; "
     "frame-ancestors 'self'; form-action 'self'",
 )
+CONTENT_SECURITY_POLICY_ADMIN_PREFIX = "/admin/"
 
 DEFAULT_EXCEPTION_REPORTER_FILTER = (
     "training_platform.logging.PIISafeExceptionReporterFilter"

@@ -1,31 +1,72 @@
-"""Production: every secret comes from the environment, with no default."""
+"""Production: every secret comes from the environment, with no default.
 
-import base64
-import os
+Start-up is refused (ImproperlyConfigured) when a secret is missing, malformed, too short,
+or one of the keys committed to the repository (known_keys.py), and when the cache is not
+shared between processes (rate limits and sign-in throttling count in it).
+"""
 
 from django.core.exceptions import ImproperlyConfigured
 
+from . import known_keys
 from .base import *  # noqa: F403
-from .base import env, env_list, parse_key_ring
-
-
-def required(name):
-    value = os.environ.get(name)
-    if not value:
-        raise ImproperlyConfigured(f"Set the environment variable {name}.")
-    return value
-
+from .base import env, env_list
+from .production_checks import (
+    KEY_BYTES,
+    MIN_BLIND_INDEX_KEY_BYTES,
+    check_secret_key,
+    check_shared_cache,
+    decode_key,
+    key_ring,
+    required,
+)
 
 DEBUG = False
-SECRET_KEY = required("DJANGO_SECRET_KEY")
+SECRET_KEY = check_secret_key(required("DJANGO_SECRET_KEY"))
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS") or required("DJANGO_ALLOWED_HOSTS")
 required("DATABASE_URL")
-PII_ENCRYPTION_KEYS = parse_key_ring(required("PII_ENCRYPTION_KEYS"))
+
+PII_ENCRYPTION_KEYS = key_ring(
+    "PII_ENCRYPTION_KEYS", required("PII_ENCRYPTION_KEYS"), length=KEY_BYTES
+)
 PII_ACTIVE_KEY_ID = required("PII_ACTIVE_KEY_ID")
-PII_BLIND_INDEX_KEY = base64.b64decode(required("PII_BLIND_INDEX_KEY"))
-CERTIFICATE_SIGNING_KEYS = parse_key_ring(required("CERTIFICATE_SIGNING_KEYS"))
+if PII_ACTIVE_KEY_ID not in PII_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("PII_ACTIVE_KEY_ID names no key of PII_ENCRYPTION_KEYS.")
+PII_BLIND_INDEX_KEY = decode_key("PII_BLIND_INDEX_KEY", required("PII_BLIND_INDEX_KEY"))
+if len(PII_BLIND_INDEX_KEY) < MIN_BLIND_INDEX_KEY_BYTES:
+    raise ImproperlyConfigured(
+        f"PII_BLIND_INDEX_KEY must be at least {MIN_BLIND_INDEX_KEY_BYTES} bytes."
+    )
+if PII_BLIND_INDEX_KEY in known_keys.BYTE_KEYS:
+    raise ImproperlyConfigured(
+        "PII_BLIND_INDEX_KEY is a development/test key; generate a new one."
+    )
+CERTIFICATE_SIGNING_KEYS = key_ring(
+    "CERTIFICATE_SIGNING_KEYS", required("CERTIFICATE_SIGNING_KEYS"), length=KEY_BYTES
+)
 CERTIFICATE_SIGNING_ACTIVE_KEY = required("CERTIFICATE_SIGNING_ACTIVE_KEY")
-CERTIFICATE_RETIRED_PUBLIC_KEYS = parse_key_ring(env("CERTIFICATE_RETIRED_PUBLIC_KEYS"))
+if CERTIFICATE_SIGNING_ACTIVE_KEY not in CERTIFICATE_SIGNING_KEYS:
+    raise ImproperlyConfigured(
+        "CERTIFICATE_SIGNING_ACTIVE_KEY names no key of CERTIFICATE_SIGNING_KEYS."
+    )
+CERTIFICATE_RETIRED_PUBLIC_KEYS = (
+    key_ring(
+        "CERTIFICATE_RETIRED_PUBLIC_KEYS",
+        env("CERTIFICATE_RETIRED_PUBLIC_KEYS"),
+        length=KEY_BYTES,
+    )
+    if env("CERTIFICATE_RETIRED_PUBLIC_KEYS")
+    else {}
+)
+
+# One cache for every app server: the rate limits and sign-in throttling count there.
+CACHES = check_shared_cache(
+    {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": required("REDIS_URL"),
+        }
+    }
+)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = True

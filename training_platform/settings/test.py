@@ -4,20 +4,24 @@ import base64
 
 from .base import *  # noqa: F403
 from .base import env, parse_key_ring
+from .known_keys import (
+    TEST_BLIND_INDEX_KEY,
+    TEST_PII_KEYS,
+    TEST_SECRET_KEY,
+    TEST_SIGNING_SEEDS,
+)
 
 DEBUG = False
-SECRET_KEY = "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105
+SECRET_KEY = TEST_SECRET_KEY
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-_K1 = base64.b64encode(b"test-pii-key-one-32-bytes-long!!").decode()
-_K2 = base64.b64encode(b"test-pii-key-two-32-bytes-long!!").decode()
+_K1, _K2 = (base64.b64encode(key).decode() for key in TEST_PII_KEYS)
 PII_ENCRYPTION_KEYS = parse_key_ring(f"t1:{_K1},t2:{_K2}")
 PII_ACTIVE_KEY_ID = "t2"
-PII_BLIND_INDEX_KEY = b"test-blind-index-key"
+PII_BLIND_INDEX_KEY = TEST_BLIND_INDEX_KEY
 # Two signing keys so that rotation is testable; s2 signs, s1 still verifies.
-_S1 = base64.b64encode(b"test-cert-signing-seed-one-32by!").decode()
-_S2 = base64.b64encode(b"test-cert-signing-seed-two-32by!").decode()
+_S1, _S2 = (base64.b64encode(seed).decode() for seed in TEST_SIGNING_SEEDS)
 CERTIFICATE_SIGNING_KEYS = parse_key_ring(f"s1:{_S1},s2:{_S2}")
 CERTIFICATE_SIGNING_ACTIVE_KEY = "s2"
 CERTIFICATE_RETIRED_PUBLIC_KEYS = {}
