@@ -85,6 +85,12 @@ class TraineeIndexView(ScopedIndexView):
             return queryset.filter(phone__contains=text)
         return queryset.filter(name__contains=text)
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.id_number_in_query:
+            context["is_searching"] = True  # an empty list shows the hint below
+        return context
+
     @cached_property
     def no_results_message(self):
         if self.id_number_in_query:

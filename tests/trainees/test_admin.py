@@ -74,7 +74,7 @@ def test_search_box_refuses_an_id_number_and_says_where_to_look(
     assert response.status_code == 200
     body = response.content.decode()
     assert "李四" not in body and "王五" not in body
-    assert "按身份证号查找" in body
+    assert "搜索框不按身份证号码查找" in body and "按身份证号查找" in body
     assert_number_absent(number, body)
     assert typed not in body
 
