@@ -25,12 +25,14 @@ from certificates.models import (
     VerificationChannel,
     VerificationOutcome,
 )
+from certificates.numbering import OTHER_NUMBER, SKILL_LEVEL_NUMBER
 from certificates.rendering import certificate_pdf, qr_png, qr_svg
 from certificates.services import verification_record
 from certificates.signing import QR_PARAM, check_signed, public_keys_document
 from trainees.selectors import trainee_of
 from training_platform.audit.services import audit_record
 from training_platform.ratelimit import rate_limited, too_many
+from training_platform.redact import scrub
 from training_platform.skeleton import Skeleton, marker
 from training_platform.validators import normalize
 
@@ -53,7 +55,8 @@ def _verify(request, token: str, channel: str):
     outcome = _outcome(certificate, signature)
     verification_record(
         channel=channel,
-        asked=token,
+        # A token is kept for auditors; an ID number put in its place is not.
+        asked=scrub(token),
         certificate=certificate,
         outcome=outcome,
         signature=None if signature is None else signature.genuine,
@@ -140,6 +143,15 @@ class QueryForm(forms.Form):
     def clean_number(self):
         return normalize(self.cleaned_data["number"])
 
+    def asked(self) -> str:
+        """What the verification log keeps of the number field: a certificate number as
+        typed, anything else with ID-, account- and phone-like numbers masked (people
+        type their ID number into the first field they see)."""
+        number = self.cleaned_data["number"]
+        if SKILL_LEVEL_NUMBER.fullmatch(number) or OTHER_NUMBER.fullmatch(number):
+            return number
+        return scrub(number)
+
 
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -155,15 +167,17 @@ def verify_query(request):
         )
     certificate = selectors.certificate_by_query(**form.cleaned_data)
     outcome = _outcome(certificate, None)
+    asked = form.asked()
     verification_record(
         channel=VerificationChannel.QUERY,
-        asked=form.cleaned_data["number"],
+        asked=asked,
         certificate=certificate,
         outcome=outcome,
         request=request,
     )
-    # The ID number is never sent back into the page.
-    blank = QueryForm(initial={"number": form.cleaned_data["number"]})
+    # The ID number is never sent back into the page, nor one typed as the number.
+    typed = form.cleaned_data["number"]
+    blank = QueryForm(initial={"number": typed if asked == typed else ""})
     return _page(
         request,
         certificate=certificate,

@@ -47,6 +47,7 @@ from courses.tasks import (
     upload_import_task,
 )
 from training_platform import access, xlsx
+from training_platform.redact import scrub
 
 logger = logging.getLogger(__name__)
 
@@ -260,7 +261,8 @@ def _read_and_keep(request, training_class, form, screen) -> RosterUpload | None
         training_class=training_class,
         kind=screen.kind,
         uploaded_by=request.user,
-        original_name=(file.name or "")[:255],
+        # The name shows which upload this was; an ID or phone number in it is masked.
+        original_name=scrub(file.name or "")[:255],
         row_count=len(rows),
     )
     upload.set_summary(summary)

@@ -8,10 +8,12 @@ from wagtail.documents import urls as wagtaildocs_urls
 from certificates import views as certificate_views
 from courses import views as course_views
 from trainees import public_views as trainee_views
-from training_platform import openapi
+from training_platform import admin_reports, openapi
 from training_platform.accounts.forms import LoginForm
 
 urlpatterns = [
+    # Wagtail's reports, scoped and with safe exports: before the admin they replace.
+    path("admin/reports/", include(admin_reports)),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path(

@@ -303,6 +303,50 @@ def test_query_needs_all_three_to_match(client, field, value):
     assert "未找到该证书" in response.content.decode()
 
 
+FULL_WIDTH = str.maketrans({c: chr(ord(c) + 0xFEE0) for c in "0123456789X"})
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        ID_NUMBER,
+        ID_NUMBER.lower(),
+        ID_NUMBER.translate(FULL_WIDTH),
+        f"{ID_NUMBER[:6]} {ID_NUMBER[6:14]} {ID_NUMBER[14:]}",
+        f"证号{ID_NUMBER}",
+        ID_NUMBER[:17],
+    ],
+)
+def test_an_id_number_typed_as_the_certificate_number_is_not_kept(client, typed):
+    """People type their ID into the first field; the log and its export keep no ID."""
+    make_certificate()
+    response = client.post(
+        "/verify/", {"number": typed, "name": NAME, "id_number": ID_NUMBER}
+    )
+    assert response.status_code == 404
+    log = VerificationLog.objects.get()
+    assert log.channel == "query"
+    assert ID_NUMBER[6:14] not in log.asked and ID_NUMBER[:17] not in log.asked
+    assert "*" in log.asked
+    assert ID_NUMBER[6:14] not in response.content.decode()  # nor echoed back
+
+
+def test_an_id_number_put_in_place_of_a_token_is_not_kept(client):
+    make_certificate()
+    client.get(f"/verify/{ID_NUMBER}/")
+    client.get(f"/api/v1/certificates/{ID_NUMBER}")
+    asked = list(VerificationLog.objects.values_list("asked", flat=True))
+    assert len(asked) == 2
+    assert all(ID_NUMBER[6:14] not in a for a in asked)
+
+
+def test_a_mistyped_certificate_number_is_kept_as_typed(client):
+    certificate = make_certificate()
+    typo = certificate.number[:-1] + "X"
+    client.post("/verify/", {"number": typo, "name": NAME, "id_number": ID_NUMBER})
+    assert VerificationLog.objects.get().asked == typo
+
+
 def test_query_form_renders_and_refuses_blank(client):
     assert client.get("/verify/").status_code == 200
     response = client.post("/verify/", {"number": "", "name": "", "id_number": ""})

@@ -143,6 +143,15 @@ def test_upload_previews_then_confirm_enrols_once(client, world):
     assert active_count(cls) == before + 3
 
 
+def test_an_id_number_in_the_file_name_is_not_stored(client, world):
+    client.force_login(world["users"]["inst_a"])
+    file = fill_template(good_rows(1))
+    file.name = "520102199001011234名单 13912345678.xlsx"
+    upload_file(client, world["class_a"], file)
+    upload = RosterUpload.objects.get()
+    assert upload.original_name == "******************名单 ***********.xlsx"
+
+
 def test_uploading_the_same_file_again_enrols_nobody_twice(client, world):
     cls = world["class_a"]
     rows = good_rows(2)

@@ -37,21 +37,104 @@ def test_list_shows_masked_id_and_phone_only(client, bureau):
     assert "13812345678" not in body
 
 
-def test_search_by_id_number_uses_the_blind_index(client, bureau):
+FULL_WIDTH = str.maketrans({c: chr(ord(c) + 0xFEE0) for c in "0123456789X"})
+
+
+def id_forms(number):
+    """The ways people type an ID number into a box."""
+    return [
+        number,
+        " ".join([number[:6], number[6:14], number[14:].lower()]),
+        "-".join([number[:6], number[6:14], number[14:]]),
+        number.translate(FULL_WIDTH),
+        number[:17],
+        "%" + "%".join(f"{ord(c):02X}" for c in number),  # pasted from an address
+    ]
+
+
+def assert_number_absent(number, body):
+    assert number not in body
+    assert number[6:14] not in body
+    assert number[:17] not in body
+    assert number.translate(FULL_WIDTH)[6:14] not in body
+
+
+@pytest.mark.parametrize("form", range(6))
+@pytest.mark.parametrize("url_name", ["trainees:index", "trainees:index_results"])
+def test_search_box_refuses_an_id_number_and_says_where_to_look(
+    client, bureau, form, url_name
+):
+    """Searching by ID with GET would put it in the address, history and access log."""
     number = make_id_number("520103")
     TraineeFactory(name="李四", id_number=number)
     TraineeFactory(name="王五")
     client.force_login(bureau)
-    typed = " ".join([number[:6], number[6:14], number[14:].lower()])
-    body = client.get(reverse("trainees:index"), {"q": typed}).content.decode()
-    assert "李四" in body
-    assert "王五" not in body
-    # A malformed number finds nothing rather than everything.
-    wrong_check = "1" if number[17] == "0" else "0"
-    body = client.get(
-        reverse("trainees:index"), {"q": number[:17] + wrong_check}
-    ).content.decode()
-    assert "李四" not in body
+    typed = id_forms(number)[form]
+    response = client.get(reverse(url_name), {"q": typed})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "李四" not in body and "王五" not in body
+    assert "搜索框不按身份证号码查找" in body and "按身份证号查找" in body
+    assert_number_absent(number, body)
+    assert typed not in body
+
+
+def test_the_list_links_to_the_id_number_look_up(client, bureau):
+    client.force_login(bureau)
+    body = client.get(reverse("trainees:index")).content.decode()
+    assert reverse("trainees:find") in body and "按身份证号查找" in body
+
+
+@pytest.mark.parametrize("form", [0, 1, 2, 3])
+def test_find_by_id_number_posts_and_opens_the_record(client, bureau, form):
+    number = make_id_number("520103")
+    trainee = TraineeFactory(name="李四", id_number=number)
+    TraineeFactory(name="王五")
+    client.force_login(bureau)
+    page = client.get(reverse("trainees:find"))
+    assert page.status_code == 200 and "身份证号码" in page.content.decode()
+    response = client.post(
+        reverse("trainees:find"), {"id_number": id_forms(number)[form]}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("trainees:inspect", args=[trainee.pk])
+
+
+@pytest.mark.parametrize("case", ["wrong_check", "elsewhere", "unknown"])
+def test_find_by_id_number_answers_not_found_without_echoing_it(client, bureau, case):
+    number = make_id_number("520103")
+    if case == "elsewhere":  # a trainee of another prefecture's bureau
+        TraineeFactory(
+            id_number=number,
+            household_region=region("520201"),
+            residence_region=region("520201"),
+        )
+    elif case == "wrong_check":
+        TraineeFactory(id_number=number)
+        number = number[:17] + ("1" if number[17] == "0" else "0")
+    client.force_login(bureau)
+    response = client.post(reverse("trainees:find"), {"id_number": number})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert ("格式不正确" if case == "wrong_check" else "未找到") in body
+    assert_number_absent(number, body)
+
+
+def test_find_by_id_number_needs_trainee_view_permission(client):
+    from django.contrib.auth.models import Group
+
+    from tests.factories import UserFactory
+    from training_platform.roles import group_name
+
+    editor = UserFactory()
+    editor.groups.add(Group.objects.get(name=group_name(Role.EDITOR)))
+    client.force_login(editor)
+    assert client.get(reverse("trainees:find")).status_code in (302, 403)
+    number = make_id_number("520103")
+    TraineeFactory(id_number=number)
+    response = client.post(reverse("trainees:find"), {"id_number": number})
+    assert response.status_code in (302, 403)
+    assert "/inspect/" not in response.get("Location", "")
 
 
 def test_search_by_name_and_filter_by_region(client, bureau):

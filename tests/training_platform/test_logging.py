@@ -218,3 +218,81 @@ def test_error_pages_mask_id_numbers_in_post_data_and_local_variables(rf):
         assert number not in report
         assert "1101**********002X" in report
         assert "张三" in report  # ordinary values stay readable
+
+
+# --- the other forms an ID number takes in a log line --------------------------------
+
+FULL_WIDTH_ID = ID_NUMBER.translate(
+    {ord(c): ord(c) + 0xFEE0 for c in "0123456789X"}
+)  # １２３… as typed with a Chinese input method
+PERCENT_ID = "".join(f"%{ord(c):02X}" for c in ID_NUMBER)  # %35%32%30…
+
+
+def _no_id_in(output: str):
+    """Neither the number nor a recognisable stretch of it (birth date, first 17)."""
+    assert ID_NUMBER not in output
+    assert ID_NUMBER[:17] not in output
+    assert ID_NUMBER[6:14] not in output
+    assert FULL_WIDTH_ID[6:14] not in output
+    assert PERCENT_ID[18:42] not in output  # the birth date, encoded
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"身份证号{FULL_WIDTH_ID}已登记",
+        f"GET /admin/trainees/?q={PERCENT_ID} HTTP/1.1",
+        f"GET /admin/trainees/?q={PERCENT_ID.replace('%', '%25')} HTTP/1.1",  # twice
+        "GET /admin/trainees/?q="
+        + "".join(f"%{b:02X}" for b in FULL_WIDTH_ID.encode())
+        + " HTTP/1.1",  # full-width, then encoded
+        f"q={ID_NUMBER[:6]}%20{ID_NUMBER[6:14]}%20{ID_NUMBER[14:]}",
+        f"id {ID_NUMBER[:6]} {ID_NUMBER[6:14]} {ID_NUMBER[14:]} given",
+        f"id {ID_NUMBER[:6]}-{ID_NUMBER[6:14]}-{ID_NUMBER[14:]} given",
+        f"q={ID_NUMBER[:6]}+{ID_NUMBER[6:14]}+{ID_NUMBER[14:]}",
+        f"id {'　'.join([ID_NUMBER[:6], ID_NUMBER[6:14], ID_NUMBER[14:]])}",
+    ],
+)
+def test_id_number_in_other_forms_is_masked(text):
+    result = _filtered(text)
+    _no_id_in(result)
+    assert ID_MASKED in result
+
+
+def test_percent_encoded_line_without_a_number_is_left_as_logged():
+    line = "GET /admin/trainees/?q=%E5%BC%A0%E4%B8%89&page=2 HTTP/1.1"
+    assert _filtered(line) == line
+    assert _filtered("进度 100%，共 12 行") == "进度 100%，共 12 行"
+
+
+def test_full_width_account_number_is_masked():
+    account = ACCOUNTS[19].translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})
+    result = _filtered("账号：" + account)
+    assert result.endswith("****0123")  # the line is shown made plain (NFKC)
+    assert ACCOUNTS[19][:-4] not in result
+
+
+def test_decoding_never_adds_a_line_break():
+    result = _filtered(f"q={PERCENT_ID}%0D%0Aforged line")
+    assert "\n" not in result and "\r" not in result
+    _no_id_in(result)
+
+
+def test_runserver_request_line_goes_through_the_filter():
+    """django.server logs each request line; it reaches the console only redacted."""
+    console = next(h for h in logging.getLogger().handlers if h.name == "console")
+    stream = io.StringIO()
+    previous = console.setStream(stream)
+    try:
+        # The call django.core.servers.basehttp.WSGIRequestHandler.log_message makes.
+        logging.getLogger("django.server").info(
+            '"%s" %s %s', f"GET /admin/trainees/?q={PERCENT_ID} HTTP/1.1", "200", "5"
+        )
+        logging.getLogger("django.server").warning(
+            '"%s" %s %s', f"GET /verify/{FULL_WIDTH_ID}/ HTTP/1.1", "404", "5"
+        )
+    finally:
+        console.setStream(previous)
+    output = stream.getvalue()
+    assert output.count(ID_MASKED) == 2
+    _no_id_in(output)
