@@ -40,8 +40,9 @@ _SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d+$")
 # First two digits of the address code (GB/T 2260): the 31 mainland provinces, plus
 # 71 台湾, 81 香港, 82 澳门 and 83 (residence permits of Taiwan residents, GB 11643 form).
 PROVINCE_CODES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
-    "50 51 52 53 54 61 62 63 64 65 71 81 82 83".split()
+    {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34"}
+    | {"35", "36", "37", "41", "42", "43", "44", "45", "46", "50", "51", "52"}
+    | {"53", "54", "61", "62", "63", "64", "65", "71", "81", "82", "83"}
 )
 
 

@@ -412,10 +412,20 @@ def test_completed_credit_codes_validate(body):
 
 
 # GB 32100 authority x entity-type pairs (domain reference §4).
-DOMAIN_PAIRS = (
-    ["11", "12", "13", "19", "51", "52", "53", "59", "91", "92", "93", "Y1"]
-    + [a + k for a in "234678AN" for k in "123456789"]
-)
+DOMAIN_PAIRS = [
+    "11",
+    "12",
+    "13",
+    "19",
+    "51",
+    "52",
+    "53",
+    "59",
+    "91",
+    "92",
+    "93",
+    "Y1",
+] + [a + k for a in "234678AN" for k in "123456789"]
 
 
 def _credit_code(pair: str, region: str = "520102", org: str = "MJ0000010") -> str:
