@@ -5,8 +5,12 @@ printed on certificates), so a prefecture or county bureau may look but not edit
 """
 
 from training_platform import access
-from training_platform.reference.models import KeyGroup, Occupation, RegionLevel
-from training_platform.reference.models import prefix_for
+from training_platform.reference.models import (
+    KeyGroup,
+    Occupation,
+    RegionLevel,
+    prefix_for,
+)
 from training_platform.roles import Role
 
 _PROVINCE_PREFIX_LENGTH = len(prefix_for("520000", RegionLevel.PROVINCE))
