@@ -154,7 +154,7 @@ def seed_certificates(
         for t in Trainee.objects.only("pk", "name", "id_number", "id_number_hash")
     ]
     issuers = list(TrainingInstitution.objects.order_by("pk"))
-    occupations = list(Occupation.objects.values_list("pk", flat=True))
+    occupations = list(Occupation.objects.values_list("pk", "name"))
     if not (holders and issuers and occupations):
         raise RuntimeError("seed trainees, institutions and reference data first")
     province = Region.objects.get(pk="520000").pk
@@ -168,7 +168,8 @@ def seed_certificates(
     attnames = [f.attname for f in fields]
     to_tuple = operator.itemgetter(*attnames)
     filled = {
-        "id", "number", "token", "kind", "occupation_id", "level", "trainee_id",
+        "id", "number", "token", "kind", "occupation_id", "occupation_name",
+        "level", "trainee_id",
         "holder_name", "holder_id_masked", "holder_id_hash", "issuer_id",
         "issuer_name", "region_id", "issued_on", "expires_on", "basis", "fact_key",
         "basis_note", "status", "revoked_at", "revoked_reason", "replaces_id",
@@ -247,7 +248,8 @@ def seed_certificates(
             "number": next_number(kind, issuer, level, issued.year),
             "token": token_urlsafe(16),
             "kind": kind,
-            "occupation_id": occupation,
+            "occupation_id": occupation[0],
+            "occupation_name": occupation[1],
             "level": level,
             "trainee_id": holder[0],
             "holder_name": holder[1],

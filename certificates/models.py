@@ -89,6 +89,9 @@ class Certificate(models.Model):
     occupation = models.ForeignKey(
         Occupation, on_delete=models.PROTECT, related_name="+", verbose_name="职业"
     )
+    # Frozen at issue, like the holder: renaming the occupation in the reference data
+    # later does not change what an issued certificate says.
+    occupation_name = models.CharField("职业（工种）名称", max_length=120)
     level = models.CharField(
         "等级", max_length=1, choices=SkillLevel.choices, blank=True
     )

@@ -6,15 +6,11 @@ from trainees.records import RecordEntry, register_record_source
 
 def certificate_entries(trainee) -> list[RecordEntry]:
     """Every certificate the person holds or held (revoked and replaced ones too), one query."""
-    rows = (
-        Certificate.objects.filter(trainee=trainee)
-        .select_related("occupation")
-        .order_by("-issued_on", "-id")
-    )
+    rows = Certificate.objects.filter(trainee=trainee).order_by("-issued_on", "-id")
     return [
         RecordEntry(
             date=certificate.issued_on,
-            title=f"{certificate.get_kind_display()} · {certificate.occupation.name}",
+            title=f"{certificate.get_kind_display()} · {certificate.occupation_name}",
             detail=certificate.issuer_name,
             obj=certificate,
             extra={"status": certificate.display_status()},

@@ -23,15 +23,15 @@ from certificates.signing import QRPayload, qr_text
 from trainees.models import id_number_hash
 from training_platform import access, pii
 from training_platform.audit.models import AuditEvent
-from training_platform.reference.models import CertificateKind, Occupation, SkillLevel
+from training_platform.reference.models import CertificateKind, SkillLevel
 from training_platform.validators import normalize
 
 # new_token() makes 22 URL-safe characters; anything else is answered without a query.
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{22}")
 NUMBER_SHAPE = re.compile(r"[A-Z]{1,2}[0-9]{14,21}")
 
-# The public verification reads these columns in one statement (the occupation and the
-# reissue's number and token by joins). The SQL is built once per database vendor from
+# The public verification reads these columns in one statement (the reissue's number
+# and token by a join). The occupation is the code and the name frozen at issue. The SQL is built once per database vendor from
 # the models' metadata: building it through the ORM on every request cost ten times
 # the query itself.
 VERIFY_COLUMNS = (
@@ -88,14 +88,14 @@ def _verify_sql(where: tuple[str, ...]) -> str:
     key = (connection.vendor, where)
     if key not in _sql_cache:
         qn = connection.ops.quote_name
-        meta, occupation = Certificate._meta, Occupation._meta
+        meta = Certificate._meta
 
         def col(alias, opts, name):
             return f"{alias}.{qn(opts.get_field(name).column)}"
 
         columns = [col("c", meta, name) for name in VERIFY_COLUMNS] + [
-            col("o", occupation, "code"),
-            col("o", occupation, "name"),
+            col("c", meta, "occupation"),  # the code (the occupation's key)
+            col("c", meta, "occupation_name"),
             col("s", meta, "number"),
             col("s", meta, "token"),
         ]
@@ -103,9 +103,7 @@ def _verify_sql(where: tuple[str, ...]) -> str:
         _sql_cache[key] = "SELECT {} FROM {} c {} WHERE {}".format(  # noqa: S608
             ", ".join(columns),
             qn(meta.db_table),
-            f"INNER JOIN {qn(occupation.db_table)} o"
-            f" ON o.{qn(occupation.pk.column)} = {col('c', meta, 'occupation')}"
-            f" LEFT OUTER JOIN {qn(meta.db_table)} s"
+            f"LEFT OUTER JOIN {qn(meta.db_table)} s"
             f" ON s.{qn(meta.pk.column)} = {col('c', meta, 'superseded_by')}",
             " AND ".join(f"{col('c', meta, name)} = %s" for name in where),
         )
@@ -234,14 +232,14 @@ def certificate_qr_text(certificate: Certificate) -> str:
 
 
 def printed(certificate: Certificate) -> PrintedCertificate:
-    """What a printed certificate shows (needs occupation loaded)."""
+    """What a printed certificate shows (the occupation as frozen at issue)."""
     return PrintedCertificate(
         number=certificate.number,
         kind_label=certificate.get_kind_display(),
         holder_name=certificate.holder_name,
         holder_id_masked=certificate.holder_id_masked,
-        occupation_code=certificate.occupation.code,
-        occupation_name=certificate.occupation.name,
+        occupation_code=certificate.occupation_id,
+        occupation_name=certificate.occupation_name,
         level_label=certificate.get_level_display() if certificate.level else "",
         issuer_name=certificate.issuer_name,
         issued_on=certificate.issued_on,
@@ -266,7 +264,6 @@ def certificates_of_class(user, training_class) -> QuerySet:
     return (
         access.visible(user, Certificate.objects.all())
         .filter(enrolment__training_class=training_class, status="valid")
-        .select_related("occupation")
         .order_by("number")
     )
 

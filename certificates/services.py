@@ -169,6 +169,7 @@ def _issue_many(
             number=format_number(prefix, serial),
             kind=kind,
             occupation=occupation,
+            occupation_name=occupation.name,
             level=level,
             trainee=grant.trainee,
             **_holder_fields(grant.trainee),
@@ -521,7 +522,10 @@ def certificate_revoke(
 def certificate_reissue(
     *, actor, certificate: Certificate, reason: str, request=None
 ) -> Certificate:
-    """Replace a valid certificate by a new one (new number and token; holder re-read)."""
+    """Replace a valid certificate by a new one (new number and token; holder re-read).
+
+    Kind, occupation (code and frozen name), level, issuer and expiry are the old one's.
+    """
     reason = _required_reason(reason)
     old = _locked_for_change(actor, certificate)
     if old.display_status() == DisplayStatus.EXPIRED:
@@ -538,6 +542,9 @@ def certificate_reissue(
         number=format_number(prefix, serial),
         kind=old.kind,
         occupation_id=old.occupation_id,
+        # The new paper replaces the old one for the same fact: it keeps the name the
+        # occupation was issued under (only the holder is re-read).
+        occupation_name=old.occupation_name,
         level=old.level,
         trainee=trainee,
         **_holder_fields(trainee),

@@ -230,9 +230,7 @@ def public_keys(request):
 def _own_certificate(request, token: str) -> Certificate:
     trainee = trainee_of(request.user)
     certificate = (
-        Certificate.objects.select_related("occupation")
-        .filter(token=token, trainee=trainee)
-        .first()
+        Certificate.objects.filter(token=token, trainee=trainee).first()
         if trainee is not None
         else None
     )

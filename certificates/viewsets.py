@@ -83,7 +83,7 @@ class CertificateFilterSet(WagtailFilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            Q(occupation__code__startswith=value) | Q(occupation__name__contains=value)
+            Q(occupation__code__startswith=value) | Q(occupation_name__contains=value)
         )
 
 
@@ -140,19 +140,19 @@ class CertificateViewSet(ScopedModelViewSet):
         "holder_name",
         "holder_id_masked",
         "kind",
-        Column("occupation", label="职业（工种）", accessor="occupation.name"),
+        Column("occupation_name", label="职业（工种）"),
         "level",
         "issuer_name",
         "issued_on",
         DisplayStatusColumn("display_status", label="状态"),
     ]
-    list_select_related = ["occupation", "enrolment__training_class"]
+    list_select_related = ["enrolment__training_class"]
     # Only the masked ID number leaves in a file.
     list_export = [
         "number",
         "kind",
-        "occupation.code",
-        "occupation.name",
+        "occupation_id",
+        "occupation_name",
         "level",
         "holder_name",
         "holder_id_masked",
@@ -164,8 +164,8 @@ class CertificateViewSet(ScopedModelViewSet):
         "enrolment.training_class.code",
     ]
     export_headings = {
-        "occupation.code": "职业编码",
-        "occupation.name": "职业（工种）",
+        "occupation_id": "职业编码",
+        "occupation_name": "职业（工种）",
         "display_status": "状态",
         "enrolment.training_class.code": "班级编号",
     }

@@ -3,7 +3,9 @@
 Training certificates for the two finished classes; skill-level certificates from the
 demo evaluation centre (one of them long expired); then one revoked and one reissued
 (so its original is superseded). Repeat-safe: issuing is, and a revocation or reissue
-happens only while its certificate is still valid.
+happens only while its certificate is still valid. Nothing already issued is asked for
+again, and a step the rules refuse now (the issuer suspended, its staff switched off)
+is skipped with a note.
 """
 
 import datetime as dt
@@ -14,6 +16,7 @@ from django.utils import timezone
 from certificates import selectors, services
 from certificates.models import Certificate, CertificateStatus, DisplayStatus
 from courses.models import AssessmentResult, Enrolment, TrainingClass
+from demo.skips import SeedNotes
 from training_platform.reference.models import CertificateKind, Occupation, SkillLevel
 
 TRAINING_CLASSES = (("GY-2026-003", "inst_a"), ("ZY-2026-007", "inst_b"))
@@ -32,7 +35,8 @@ def _passed(code: str) -> list[Enrolment]:
     )
 
 
-def seed_certificates() -> None:
+def seed_certificates(notes: SeedNotes | None = None) -> None:
+    notes = notes or SeedNotes()
     users = get_user_model().objects.in_bulk(
         ["inst_a", "inst_b", "evaluator"], field_name="username"
     )
@@ -40,27 +44,40 @@ def seed_certificates() -> None:
         [code for code, _ in TRAINING_CLASSES], field_name="code"
     )
     for code, staff in TRAINING_CLASSES:
-        if code in classes and staff in users:
+        if code not in classes or staff not in users:
+            continue
+        eligible = services.eligible_enrolments(classes[code])
+        issued = services.issued_for(eligible, CertificateKind.TRAINING)
+        if all(enrolment.pk in issued for enrolment in eligible):
+            continue
+        with notes.attempt(f"培训班 {code} 的培训合格证书"):
             services.certificate_issue_for_class(
                 actor=users[staff], training_class=classes[code]
             )
     evaluator = users.get("evaluator")
     passed = _passed("GY-2026-003")
-    if evaluator is not None and len(passed) >= 3:
+    occupation = Occupation.objects.filter(code=ELDER_CARE).first()
+    if evaluator is not None and occupation is not None and len(passed) >= 3:
         today = timezone.localdate()
-        occupation = Occupation.objects.get(code=ELDER_CARE)
         for number, enrolment in enumerate(passed[:3]):
-            expired = number == 2
-            services.certificate_issue_by_evaluation(
-                actor=evaluator,
+            if Certificate.objects.filter(
                 trainee=enrolment.trainee,
                 occupation=occupation,
-                level=SkillLevel.LEVEL_4,
-                reason="理论与操作技能考核均合格（评价计划 GZ-PJ-2026-018）。",
-                issued_on=today - dt.timedelta(days=1200 if expired else 20),
-                expires_on=today - dt.timedelta(days=30) if expired else None,
-            )
-    _revoke_and_reissue(users)
+                kind=CertificateKind.SKILL_LEVEL,
+            ).exists():
+                continue  # issued before (and perhaps revoked or reissued since)
+            expired = number == 2
+            with notes.attempt(f"{enrolment.trainee.name} 的技能等级证书"):
+                services.certificate_issue_by_evaluation(
+                    actor=evaluator,
+                    trainee=enrolment.trainee,
+                    occupation=occupation,
+                    level=SkillLevel.LEVEL_4,
+                    reason="理论与操作技能考核均合格（评价计划 GZ-PJ-2026-018）。",
+                    issued_on=today - dt.timedelta(days=1200 if expired else 20),
+                    expires_on=today - dt.timedelta(days=30) if expired else None,
+                )
+    _revoke_and_reissue(users, notes)
 
 
 def _valid_training_certificate(code: str, index: int) -> Certificate | None:
@@ -74,17 +91,27 @@ def _valid_training_certificate(code: str, index: int) -> Certificate | None:
     return certificates[index] if len(certificates) > index else None
 
 
-def _revoke_and_reissue(users) -> None:
+def _revoke_and_reissue(users, notes: SeedNotes) -> None:
     revoke = _valid_training_certificate("ZY-2026-007", 1)
-    if revoke is not None and revoke.status == CertificateStatus.VALID:
-        services.certificate_revoke(
-            actor=users["inst_b"], certificate=revoke, reason=REVOKE_REASON
-        )
+    if (
+        revoke is not None
+        and revoke.status == CertificateStatus.VALID
+        and "inst_b" in users
+    ):
+        with notes.attempt(f"撤销证书 {revoke.number}"):
+            services.certificate_revoke(
+                actor=users["inst_b"], certificate=revoke, reason=REVOKE_REASON
+            )
     reissue = _valid_training_certificate("GY-2026-003", 3)
-    if reissue is not None and reissue.status == CertificateStatus.VALID:
-        services.certificate_reissue(
-            actor=users["inst_a"], certificate=reissue, reason=REISSUE_REASON
-        )
+    if (
+        reissue is not None
+        and reissue.status == CertificateStatus.VALID
+        and "inst_a" in users
+    ):
+        with notes.attempt(f"换发证书 {reissue.number}"):
+            services.certificate_reissue(
+                actor=users["inst_a"], certificate=reissue, reason=REISSUE_REASON
+            )
 
 
 def demo_certificates() -> list[dict]:

@@ -3,6 +3,8 @@
 Classes go through the same services a user's clicks would (file, approve, open, enrol,
 attendance, results, finish), so the demo also carries a believable audit trail. The
 class set is fixed whatever the scale; classes are found by code, so re-runs add nothing.
+A class the rules refuse now (its institution suspended, a demo user switched off) is
+skipped with a note, whole: no half-built class is left behind.
 """
 
 import datetime as dt
@@ -24,6 +26,7 @@ from courses.models import (
     EnrolmentSource,
     TrainingClass,
 )
+from demo.skips import SeedNotes
 from trainees.models import Trainee
 from training_platform.reference.models import SkillLevel
 
@@ -194,20 +197,20 @@ PATHS = {
 }
 
 
-def seed_courses(institutions: dict) -> None:
+def seed_courses(institutions: dict, notes: SeedNotes | None = None) -> None:
     """Create the demo courses, classes and enrolments that do not exist yet."""
+    notes = notes or SeedNotes()
     users = get_user_model().objects.in_bulk(
         ["admin", "bureau_gz", "bureau_gy", "inst_a", "inst_b"], field_name="username"
     )
-    courses = _courses(institutions)
-    _course_pages(courses)
+    courses = _courses(institutions, notes)
+    _course_pages(courses, notes)
     existing = set(
         TrainingClass.objects.filter(code__in=[c.code for c in CLASSES]).values_list(
             "code", flat=True
         )
     )
-    todo = [demo for demo in CLASSES if demo.code not in existing]
-    if not todo:
+    if all(demo.code in existing for demo in CLASSES):
         return
     venues = {
         b.name: b
@@ -217,26 +220,37 @@ def seed_courses(institutions: dict) -> None:
     }
     pool = list(Trainee.objects.order_by("pk").values_list("pk", flat=True)[:400])
     demo_trainee = Trainee.objects.filter(user__username="trainee").first()
-    for index, demo in enumerate(todo):
-        course = courses[demo.course]
+    # The index in the fixed list (not among the missing) picks the people, so a class
+    # re-created later gets the people it would have had.
+    for index, demo in enumerate(CLASSES):
+        if demo.code in existing:
+            continue
+        course = courses.get(demo.course)
+        if course is None:
+            notes.skip(f"培训班 {demo.code}", "培训项目未能创建")
+            continue
         # inst_a and inst_b have demo staff of the same name; others act through admin.
-        staff = users.get(demo_course(demo).institution) or users["admin"]
-        bureau = (
-            users["bureau_gy"]
+        staff = users.get(demo_course(demo).institution) or users.get("admin")
+        bureau = users.get(
+            "bureau_gy"
             if course.institution.region_id.startswith("5201")
-            else users["bureau_gz"]
+            else "bureau_gz"
         )
-        _seed_class(
-            demo,
-            course,
-            staff,
-            bureau,
-            venues.get(demo.venue),
-            _people(pool, index, demo, demo_trainee),
-        )
+        if staff is None or bureau is None:
+            notes.skip(f"培训班 {demo.code}", "办班或审批的演示账号不存在")
+            continue
+        with notes.attempt(f"培训班 {demo.code}"):
+            _seed_class(
+                demo,
+                course,
+                staff,
+                bureau,
+                venues.get(demo.venue),
+                _people(pool, index, demo, demo_trainee),
+            )
 
 
-def _course_pages(courses: dict) -> None:
+def _course_pages(courses: dict, notes: SeedNotes) -> None:
     """A public CoursePage under the catalogue for each demo course that has none."""
     index = CourseIndexPage.objects.first()
     if index is None:  # an editor removed the catalogue; nothing to publish under
@@ -249,14 +263,15 @@ def _course_pages(courses: dict) -> None:
     for key, course in courses.items():
         if course.pk in have:
             continue
-        index.add_child(
-            instance=CoursePage(
-                title=course.title,
-                slug=key.replace("_", "-"),
-                course=course,
-                intro=f"<p>{course.description}</p>",
+        with notes.attempt(f"课程页面“{course.title}”"):
+            index.add_child(
+                instance=CoursePage(
+                    title=course.title,
+                    slug=key.replace("_", "-"),
+                    course=course,
+                    intro=f"<p>{course.description}</p>",
+                )
             )
-        )
         index.refresh_from_db()  # treebeard keeps numchild on the parent row
 
 
@@ -264,15 +279,31 @@ def demo_course(demo: DemoClass) -> DemoCourse:
     return next(c for c in COURSES if c.key == demo.course)
 
 
-def _courses(institutions: dict) -> dict:
+def _courses(institutions: dict, notes: SeedNotes) -> dict:
+    """The demo courses by key: found by institution and title (or, if a user renamed
+    one, by what it trains), created if missing; absent if they cannot be."""
     found = {
         (c.institution_id, c.title): c
         for c in Course.objects.filter(title__in=[d.title for d in COURSES])
     }
     courses = {}
     for demo in COURSES:
-        institution: TrainingInstitution = institutions[demo.institution]
+        institution: TrainingInstitution | None = institutions.get(demo.institution)
+        if institution is None:
+            notes.skip(f"培训项目“{demo.title}”", "所属机构不存在")
+            continue
         course = found.get((institution.pk, demo.title))
+        if course is None:
+            course = (
+                Course.objects.filter(
+                    institution=institution,
+                    occupation_id=demo.occupation,
+                    target_level=demo.level,
+                    kind=demo.kind,
+                )
+                .order_by("pk")
+                .first()
+            )
         if course is None:
             course = Course(
                 institution=institution,
@@ -286,8 +317,11 @@ def _courses(institutions: dict) -> dict:
                 mode=demo.mode,
                 description=f"{demo.title}，理论与实操结合，结业后可参加相应职业技能等级认定。",
             )
-            course.full_clean()
-            course.save()
+            with notes.attempt(f"培训项目“{demo.title}”"):
+                course.full_clean()
+                course.save()
+            if course.pk is None:
+                continue
         courses[demo.key] = course
     return courses
 

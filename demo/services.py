@@ -3,6 +3,10 @@
 Everything comes from fixed seeds, so every run builds the same people and ID numbers,
 and every row is looked up by its natural key first, so a second run creates nothing.
 Trainees go in with set-based inserts, a few queries per batch of 2,000, never per row.
+
+`make run` seeds at every start, over whatever users did through the screens: a step
+the data no longer allows (a suspended institution, a deleted user) is skipped with a
+note (demo.skips), never an error, and nothing a user changed is put back.
 """
 
 import datetime as dt
@@ -38,6 +42,7 @@ from certificates.models import Certificate
 from courses.models import Course, Enrolment, TrainingClass
 from demo.certificates import demo_certificates, seed_certificates
 from demo.courses import demo_classes, seed_courses
+from demo.skips import SeedNotes
 from trainees.models import (
     Education,
     KeyGroupMembership,
@@ -701,16 +706,23 @@ def _ensure_reference_data() -> None:
         sync_role_groups()
 
 
-def _seed_institutions() -> dict:
+def _seed_institutions(notes: SeedNotes) -> dict:
+    """The demo institutions by key: found by credit code (or, if a user changed the
+    code, by name), created if missing; a key is absent if it cannot be created."""
     codes = {demo.key: demo_credit_code(demo) for demo in INSTITUTIONS}
     existing = {
         inst.credit_code: inst
         for inst in TrainingInstitution.objects.filter(credit_code__in=codes.values())
     }
+    by_name = {}
+    for inst in TrainingInstitution.objects.filter(
+        name__in=[demo.name for demo in INSTITUTIONS]
+    ).order_by("-pk"):
+        by_name[inst.name] = inst  # the oldest of a name wins
     institutions = {}
     filings = []
     for number, demo in enumerate(INSTITUTIONS, start=1):
-        inst = existing.get(codes[demo.key])
+        inst = existing.get(codes[demo.key]) or by_name.get(demo.name)
         if inst is None:
             inst = TrainingInstitution(
                 name=demo.name,
@@ -723,8 +735,11 @@ def _seed_institutions() -> dict:
                 status=QualificationStatus.APPROVED,
                 approved_at=demo.approved_at,
             )
-            inst.full_clean()
-            inst.save()
+            with notes.attempt(f"培训机构“{demo.name}”"):
+                inst.full_clean()
+                inst.save()
+            if inst.pk is None:
+                continue
         institutions[demo.key] = inst
         year = demo.approved_at.year
         filings += [
@@ -744,15 +759,18 @@ def _seed_institutions() -> dict:
     return institutions
 
 
-def _seed_bases(institutions: dict) -> None:
+def _seed_bases(institutions: dict, notes: SeedNotes) -> None:
     existing = set(
         TrainingBase.objects.filter(name__in=[b.name for b in BASES]).values_list(
-            "name", "host_id"
+            "name", flat=True
         )
     )
     for demo in BASES:
-        host = institutions[demo.host]
-        if (demo.name, host.pk) in existing:
+        if demo.name in existing:
+            continue
+        host = institutions.get(demo.host)
+        if host is None:
+            notes.skip(f"实训基地“{demo.name}”", "依托机构不存在")
             continue
         base = TrainingBase(
             name=demo.name,
@@ -766,20 +784,24 @@ def _seed_bases(institutions: dict) -> None:
             funding=demo.funding,
             description=demo.description,
         )
-        base.full_clean()
-        base.save()
-        base.occupations.set(demo.occupations)
+        with notes.attempt(f"实训基地“{demo.name}”"):
+            base.full_clean()
+            base.save()
+            base.occupations.set(demo.occupations)
 
 
-def _seed_studios(institutions: dict) -> None:
+def _seed_studios(institutions: dict, notes: SeedNotes) -> None:
     existing = set(
         SkillMasterStudio.objects.filter(
             name__in=[s.name for s in STUDIOS]
-        ).values_list("name", "host_id")
+        ).values_list("name", flat=True)
     )
     for demo in STUDIOS:
-        host = institutions[demo.host]
-        if (demo.name, host.pk) in existing:
+        if demo.name in existing:
+            continue
+        host = institutions.get(demo.host)
+        if host is None:
+            notes.skip(f"技能大师工作室“{demo.name}”", "依托机构不存在")
             continue
         studio = SkillMasterStudio(
             name=demo.name,
@@ -796,12 +818,14 @@ def _seed_studios(institutions: dict) -> None:
             apprentices_mentored=demo.apprentices_mentored,
             results=demo.results,
         )
-        studio.full_clean()
-        studio.save()
+        with notes.attempt(f"技能大师工作室“{demo.name}”"):
+            studio.full_clean()
+            studio.save()
 
 
 def _user(username: str, password: str, *, last_name="", first_name="", **flags):
-    user, _created = get_user_model().objects.get_or_create(
+    """The demo user of this name, created if missing (``user.created`` says which)."""
+    user, created = get_user_model().objects.get_or_create(
         username=username,
         defaults={
             "password": password,
@@ -810,31 +834,51 @@ def _user(username: str, password: str, *, last_name="", first_name="", **flags)
             **flags,
         },
     )
+    user.created = created
     return user
 
 
-def _seed_staff(institutions: dict, password: str) -> None:
+def _seed_staff(institutions: dict, password: str, notes: SeedNotes) -> None:
+    """The demo staff and their roles. A role is granted once, to a user the seed
+    created or who never had it: a role a user took away (or a membership switched
+    off) through the screens stays as they left it."""
+
     def staff(username, **flags):
         last_name, first_name = STAFF_NAMES[username]
         return _user(
             username, password, last_name=last_name, first_name=first_name, **flags
         )
 
+    def grant(user, role, *, institution=None, region=None):
+        if StaffMembership.objects.filter(
+            user=user, role=role, institution=institution, region=region
+        ).exists():
+            return
+        with notes.attempt(f"{user.username} 的{Role(role).label}身份"):
+            membership_grant(
+                user=user, role=role, institution=institution, region=region
+            )
+
     staff("admin", is_superuser=True, is_staff=True)
-    staff("editor").groups.add(Group.objects.get(name=group_name(Role.EDITOR)))
+    editor = staff("editor")
+    if editor.created:
+        editor.groups.add(Group.objects.get(name=group_name(Role.EDITOR)))
     province = Region.objects.get(level=RegionLevel.PROVINCE)
     guiyang = Region.objects.get(code=GUIYANG)
-    membership_grant(user=staff("bureau_gz"), role=Role.BUREAU, region=province)
-    membership_grant(user=staff("bureau_gy"), role=Role.BUREAU, region=guiyang)
-    membership_grant(user=staff("auditor"), role=Role.AUDITOR, region=province)
+    grant(staff("bureau_gz"), Role.BUREAU, region=province)
+    grant(staff("bureau_gy"), Role.BUREAU, region=guiyang)
+    grant(staff("auditor"), Role.AUDITOR, region=province)
     for username, role in (
         ("inst_a", Role.INSTITUTION),
         ("inst_b", Role.INSTITUTION),
         ("evaluator", Role.EVALUATOR),
     ):
-        membership_grant(
-            user=staff(username), role=role, institution=institutions[username]
-        )
+        user = staff(username)
+        institution = institutions.get(username)
+        if institution is None:
+            notes.skip(f"{username} 的{Role(role).label}身份", "所属机构不存在")
+            continue
+        grant(user, role, institution=institution)
 
 
 def _seed_trainees(count: int, stdout=None) -> Person:
@@ -889,6 +933,7 @@ def _seed_trainees(count: int, stdout=None) -> Person:
                         evidence=evidence,
                     )
                     for person in new
+                    if id_number_hash(person.id_number) in created
                     for code, since, evidence in person.key_groups
                 ],
                 batch_size=BATCH_SIZE,
@@ -900,22 +945,29 @@ def _seed_trainees(count: int, stdout=None) -> Person:
     return first
 
 
-def _seed_trainee_user(first: Person, password: str) -> None:
+def _seed_trainee_user(first: Person, password: str, notes: SeedNotes) -> None:
     user = _user(
         "trainee", password, last_name=first.name[:1], first_name=first.name[1:]
     )
     if not Trainee.objects.filter(user=user).exists():
-        Trainee.objects.filter(
+        linked = Trainee.objects.filter(
             id_number_hash=id_number_hash(first.id_number),
             user__isnull=True,
         ).update(user=user, updated_at=timezone.now())
+        if not linked:
+            notes.skip("为 trainee 账号关联学员档案", "该档案已关联其他账号")
 
 
 @transaction.atomic
 def demo_seed(*, scale: int = 1, stdout=None) -> dict:
-    """Create the demo data set (SPEC §6) with 240 × ``scale`` trainees; repeat-safe."""
+    """Create the demo data set (SPEC §6) with 240 × ``scale`` trainees; repeat-safe.
+
+    Only what is missing is created; steps the data no longer allows are skipped, each
+    with a note written to ``stdout`` and listed under ``skipped`` in the summary.
+    """
     if scale < 1:
         raise ValueError("scale must be at least 1")
+    notes = SeedNotes(stdout)
     _ensure_reference_data()
     before = _counts()
     existing = set(
@@ -926,19 +978,20 @@ def demo_seed(*, scale: int = 1, stdout=None) -> dict:
     # One hash for every new demo user: PBKDF2 costs a good fraction of a second per
     # call, and these accounts share a published password anyway.
     password = make_password(DEMO_PASSWORD) if set(DEMO_USERNAMES) - existing else ""
-    institutions = _seed_institutions()
-    _seed_staff(institutions, password)
-    _seed_bases(institutions)
-    _seed_studios(institutions)
+    institutions = _seed_institutions(notes)
+    _seed_staff(institutions, password, notes)
+    _seed_bases(institutions, notes)
+    _seed_studios(institutions, notes)
     first = _seed_trainees(TRAINEES_PER_SCALE * scale, stdout)
-    _seed_trainee_user(first, password)
-    seed_courses(institutions)
-    seed_certificates()
+    _seed_trainee_user(first, password, notes)
+    seed_courses(institutions, notes)
+    seed_certificates(notes)
     after = _counts()
     return {
         "scale": scale,
         **after,
         "created": {name: after[name] - before[name] for name in after},
+        "skipped": notes.items,
     }
 
 

@@ -44,6 +44,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     + _perms("bases", "staffmembership", "view")
     + _perms("trainees", "trainee", "view", "add", "change")
     + [("trainees", "reveal_pii")]
+    # Reference data: every bureau views; only a province bureau edits (the access
+    # rule and the viewsets' policy in training_platform.reference check the region).
     + _perms("reference", "occupation", "view", "change")
     + _perms("reference", "keygroup", "view", "add", "change")
     + _perms("courses", "course", "view")

@@ -37,6 +37,15 @@ _ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d+$")
 
 
+# First two digits of the address code (GB/T 2260): the 31 mainland provinces, plus
+# 71 台湾, 81 香港, 82 澳门 and 83 (residence permits of Taiwan residents, GB 11643 form).
+PROVINCE_CODES = frozenset(
+    {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34"}
+    | {"35", "36", "37", "41", "42", "43", "44", "45", "46", "50", "51", "52"}
+    | {"53", "54", "61", "62", "63", "64", "65", "71", "81", "82", "83"}
+)
+
+
 def id_check_char(first17: str) -> str:
     if len(first17) == 17 and first17.isascii() and first17.isdigit():
         # The weights are 2**(18-i) mod 11 and 13 is 2 mod 11, so the weighted sum
@@ -77,6 +86,8 @@ def id_number_quick(value, *, today: dt.date) -> tuple[str, dt.date] | None:
         return None
     birth = _birth_date(number[6:14])
     if birth is None or birth > today or birth.year < 1900:
+        return None
+    if number[:2] not in PROVINCE_CODES:
         return None
     return number, birth
 
@@ -121,6 +132,12 @@ def parse_id_number(value, *, today: dt.date | None = None) -> IdNumberInfo:
         raise ValidationError(
             "身份证号码校验位错误，请核对是否抄错。", code="id_number_check_digit"
         )
+    if number[:2] not in PROVINCE_CODES:
+        raise ValidationError(
+            "身份证号码前两位 %(p)s 不是有效的省级行政区划代码，请核对。",
+            code="id_number_province",
+            params={"p": number[:2]},
+        )
     sex = "M" if int(number[16]) % 2 == 1 else "F"
     return IdNumberInfo(
         number=number, region_code=number[:6], birth_date=birth, sex=sex
@@ -136,6 +153,18 @@ def validate_id_number(value) -> None:
 CREDIT_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _CREDIT_SHAPE = re.compile(rf"^[{CREDIT_CHARSET}]{{18}}$")
+
+# GB 32100-2015: registering authority (position 1) and the entity types (position 2)
+# it may register; see docs/reference.md (domain reference §4).
+CREDIT_AUTHORITY_KINDS = {
+    "1": "1239",  # 机构编制: 机关, 事业单位, 中央编办直管群众团体, 其他
+    "5": "1239",  # 民政: 社会团体, 民办非企业单位, 基金会, 其他
+    "9": "123",  # 工商/市场监管: 企业, 个体工商户, 农民专业合作社
+    "Y": "1",  # 其他
+    # 2 外交, 3 司法行政, 4 文化, 6 旅游, 7 宗教, 8 工会, A 军队编制, N 农业: the
+    # sources list different types; accept any digit but 0.
+    **dict.fromkeys("234678AN", "123456789"),
+}
 
 
 def credit_code_check_char(first17: str) -> str:
@@ -165,6 +194,18 @@ def normalize_credit_code(value) -> str:
     if credit_code_check_char(code[:17]) != code[17]:
         raise ValidationError(
             "统一社会信用代码校验位错误，请核对。", code="credit_code_check_digit"
+        )
+    if code[1] not in CREDIT_AUTHORITY_KINDS.get(code[0], ""):
+        raise ValidationError(
+            "统一社会信用代码前两位 %(p)s 不是有效的登记管理部门与机构类别组合，请核对。",
+            code="credit_code_authority",
+            params={"p": code[:2]},
+        )
+    if not code[2:8].isdigit():
+        raise ValidationError(
+            "统一社会信用代码第3至8位应为6位数字的行政区划代码，当前为 %(r)s。",
+            code="credit_code_region",
+            params={"r": code[2:8]},
         )
     return code
 

@@ -42,6 +42,7 @@ def make_certificate(trainee=None, n=1, **fields) -> Certificate:
         "number": f"S00005200000126{4}{n:06d}",
         "kind": CertificateKind.SKILL_LEVEL,
         "occupation": Occupation.objects.get(code="6-31-01-03"),
+        "occupation_name": "电工",
         "level": SkillLevel.LEVEL_4,
         "trainee": trainee,
         "holder_name": trainee.name,

@@ -274,6 +274,7 @@ class CertificateFactory(factory.django.DjangoModelFactory):
     )
     kind = CertificateKind.TRAINING
     occupation = factory.LazyFunction(lambda: Occupation.objects.get(code="6-31-01-03"))
+    occupation_name = factory.SelfAttribute("occupation.name")
     level = ""
     trainee = factory.SubFactory(TraineeFactory)
     holder_name = factory.SelfAttribute("trainee.name")

@@ -9,8 +9,10 @@ from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from training_platform.validators import (
+    CREDIT_AUTHORITY_KINDS,
     CREDIT_CHARSET,
     ID_WEIGHTS,
+    PROVINCE_CODES,
     complete_credit_code,
     complete_id_number,
     credit_code_check_char,
@@ -47,7 +49,14 @@ def rendered(excinfo) -> str:
 
 # --- strategies ------------------------------------------------------------------------
 
-region_codes = st.integers(0, 999_999).map(lambda n: f"{n:06d}")
+# Address codes that start with a real province code (what valid numbers carry) ...
+region_codes = st.builds(
+    lambda province, rest: f"{province}{rest:04d}",
+    st.sampled_from(sorted(PROVINCE_CODES)),
+    st.integers(0, 9_999),
+)
+# ... and any six digits (for the tests of what is refused).
+any_region_codes = st.integers(0, 999_999).map(lambda n: f"{n:06d}")
 birth_dates = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date.today())
 sequences = st.integers(0, 999)
 
@@ -58,7 +67,17 @@ def id_numbers(draw):
     return complete_id_number(f"{region}{birth:%Y%m%d}{seq:03d}")
 
 
-credit_bodies = st.text(alphabet=CREDIT_CHARSET, min_size=17, max_size=17)
+VALID_CREDIT_PAIRS = sorted(
+    authority + kind
+    for authority, kinds in CREDIT_AUTHORITY_KINDS.items()
+    for kind in kinds
+)
+credit_bodies = st.builds(
+    lambda pair, region, org: f"{pair}{region:06d}{org}",
+    st.sampled_from(VALID_CREDIT_PAIRS),
+    st.integers(0, 999_999),
+    st.text(alphabet=CREDIT_CHARSET, min_size=9, max_size=9),
+)
 
 
 # --- resident ID number: the published example -----------------------------------------
@@ -270,6 +289,39 @@ def test_empty_id_number_is_required(typed):
     assert rendered(excinfo) == "请填写身份证号码。"
 
 
+@pytest.mark.parametrize("province", ["00", "99", "10", "20", "55", "72", "90"])
+def test_id_numbers_outside_every_province_are_refused(province):
+    number = complete_id_number(f"{province}010219900101123")  # check digit right
+    assert id_check_char(number[:17]) == number[17]
+    with pytest.raises(ValidationError) as excinfo:
+        parse_id_number(number)
+    assert error_code(excinfo) == "id_number_province"
+    assert rendered(excinfo) == (
+        f"身份证号码前两位 {province} 不是有效的省级行政区划代码，请核对。"
+    )
+    assert id_number_quick(number, today=dt.date.today()) is None
+
+
+@given(region=any_region_codes, birth=birth_dates, seq=sequences)
+@example(region="000000", birth=dt.date(1990, 1, 1), seq=1)
+@example(region="999999", birth=dt.date(1990, 1, 1), seq=1)
+@example(region="520102", birth=dt.date(1990, 1, 1), seq=1)
+def test_an_id_number_is_valid_only_under_a_real_province(region, birth, seq):
+    number = complete_id_number(f"{region}{birth:%Y%m%d}{seq:03d}")
+    if region[:2] in PROVINCE_CODES:
+        assert parse_id_number(number).region_code == region
+    else:
+        with pytest.raises(ValidationError) as excinfo:
+            parse_id_number(number)
+        assert error_code(excinfo) == "id_number_province"
+
+
+def test_every_province_code_is_accepted():
+    assert len(PROVINCE_CODES) == 35  # 31 mainland + 台湾, 香港, 澳门, 台湾居民居住证
+    for province in PROVINCE_CODES:
+        parse_id_number(complete_id_number(f"{province}010219900101123"))
+
+
 def test_sex_follows_the_parity_of_the_seventeenth_digit():
     for seq in range(10):
         info = parse_id_number(complete_id_number(f"52010219900101{seq:03d}"))
@@ -357,6 +409,73 @@ def test_completed_credit_codes_validate(body):
         CREDIT_CHARSET.index(c) * w for c, w in zip(code[:17], weights, strict=True)
     )
     assert (total + CREDIT_CHARSET.index(code[17])) % 31 == 0
+
+
+# GB 32100 authority x entity-type pairs (domain reference §4).
+DOMAIN_PAIRS = [
+    "11",
+    "12",
+    "13",
+    "19",
+    "51",
+    "52",
+    "53",
+    "59",
+    "91",
+    "92",
+    "93",
+    "Y1",
+] + [a + k for a in "234678AN" for k in "123456789"]
+
+
+def _credit_code(pair: str, region: str = "520102", org: str = "MJ0000010") -> str:
+    return complete_credit_code(f"{pair}{region}{org}")
+
+
+@pytest.mark.parametrize("pair", DOMAIN_PAIRS)
+def test_every_valid_authority_and_entity_type_pair_is_accepted(pair):
+    code = _credit_code(pair)
+    assert normalize_credit_code(code) == code
+
+
+@pytest.mark.parametrize(
+    "pair",
+    ["10", "14", "18", "50", "54", "58", "90", "94", "99", "Y2", "Y9", "20", "N0"]
+    + ["01", "B1", "C2", "D1", "X1", "W1", "0A", "9A", "5Y"],
+)
+def test_invalid_authority_and_entity_type_pairs_are_refused(pair):
+    code = _credit_code(pair)
+    with pytest.raises(ValidationError) as excinfo:
+        normalize_credit_code(code)
+    assert error_code(excinfo) == "credit_code_authority"
+    assert rendered(excinfo) == (
+        f"统一社会信用代码前两位 {pair} 不是有效的登记管理部门与机构类别组合，请核对。"
+    )
+
+
+@given(
+    authority=st.sampled_from(CREDIT_CHARSET),
+    kind=st.sampled_from(CREDIT_CHARSET),
+)
+def test_a_pair_is_accepted_exactly_when_the_standard_lists_it(authority, kind):
+    code = _credit_code(authority + kind)
+    if authority + kind in DOMAIN_PAIRS:
+        assert normalize_credit_code(code) == code
+    else:
+        with pytest.raises(ValidationError) as excinfo:
+            normalize_credit_code(code)
+        assert error_code(excinfo) == "credit_code_authority"
+
+
+@pytest.mark.parametrize("region", ["52010A", "A20102", "5201MJ", "YYYYYY"])
+def test_a_region_part_that_is_not_digits_is_refused(region):
+    code = _credit_code("52", region=region)
+    with pytest.raises(ValidationError) as excinfo:
+        normalize_credit_code(code)
+    assert error_code(excinfo) == "credit_code_region"
+    assert rendered(excinfo) == (
+        f"统一社会信用代码第3至8位应为6位数字的行政区划代码，当前为 {region}。"
+    )
 
 
 @given(body=credit_bodies, position=st.integers(0, 17), data=st.data())
@@ -505,7 +624,7 @@ def test_normalize_fast_path_is_the_rule(text):
         st.text(alphabet=DIGITS + "X ", min_size=16, max_size=20),
         st.builds(
             lambda r, y, m, d, s: complete_id_number(f"{r}{y:04d}{m:02d}{d:02d}{s}"),
-            region_codes,
+            any_region_codes,
             st.integers(1880, 2100),
             st.integers(0, 13),
             st.integers(0, 32),

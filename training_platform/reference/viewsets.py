@@ -1,11 +1,39 @@
-"""Back-office screens for reference data the bureau maintains."""
+"""Back-office screens for reference data the province bureau maintains."""
 
 import django_filters
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.viewsets.model import ViewSetGroup
+from wagtail.permissions import policy_registry, register_permission_policy
 
+from training_platform import access
 from training_platform.reference.models import KeyGroup, Occupation, OccupationCategory
-from training_platform.viewsets import ScopedModelViewSet
+from training_platform.reference.policies import may_edit_reference
+from training_platform.viewsets import ScopedModelViewSet, ScopedPermissionPolicy
+
+
+class ReferencePermissionPolicy(ScopedPermissionPolicy):
+    """Every role with the model permission may look; only the province edits.
+
+    The role groups cannot tell a province bureau from a prefecture one, so adding,
+    changing and deleting also need :func:`may_edit_reference` (no add or edit buttons,
+    and the add and edit views refuse, for everyone else).
+    """
+
+    def user_has_permission(self, user, action):
+        if action not in ("view", "inspect") and not may_edit_reference(
+            access.scope_for(user)
+        ):
+            return False
+        return super().user_has_permission(user, action)
+
+
+class ReferenceViewSet(ScopedModelViewSet):
+    def register_permissions(self):
+        if policy_registry.get_by_type(self.model, fallback=False) is None:
+            register_permission_policy(
+                self.model, ReferencePermissionPolicy(self.model), exact_class=True
+            )
+        super().register_permissions()
 
 
 class OccupationFilterSet(WagtailFilterSet):
@@ -21,7 +49,7 @@ class OccupationFilterSet(WagtailFilterSet):
         fields = ["major", "middle", "is_digital", "is_green"]
 
 
-class OccupationViewSet(ScopedModelViewSet):
+class OccupationViewSet(ReferenceViewSet):
     model = Occupation
     icon = "list-ul"
     menu_label = "职业分类"
@@ -43,7 +71,7 @@ class OccupationViewSet(ScopedModelViewSet):
     add_view_enabled = False
 
 
-class KeyGroupViewSet(ScopedModelViewSet):
+class KeyGroupViewSet(ReferenceViewSet):
     model = KeyGroup
     icon = "group"
     menu_label = "重点群体"
