@@ -6,6 +6,7 @@ from pprint import pformat
 
 from django.views.debug import SafeExceptionReporterFilter
 
+from training_platform.pii import mask_id_number
 from training_platform.validators import id_check_char
 
 # 18-character resident ID numbers (last character may be X) and 12-19 digit account numbers.
@@ -17,7 +18,7 @@ _FORMATTER = logging.Formatter()
 def _mask_id_number(match: re.Match) -> str:
     number = match.group(0)
     if id_check_char(number[:17]) == number[17].upper():
-        return f"{match.group(1)}**********{match.group(2)}"
+        return mask_id_number(number)  # the one ID mask: 2 + 2
     # Not an ID number (an 18-digit account number, or a mistyped ID): last four only.
     return "****" + number[-4:]
 
