@@ -13,6 +13,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from training_platform import pii
 from training_platform.reference.models import KeyGroup, Region
@@ -70,7 +71,7 @@ def age_band(birth_year: int | None, *, on: dt.date | None = None) -> str:
     """The age band of someone born in ``birth_year``, by the age reached in ``on``'s year."""
     if not birth_year:
         return ""
-    age = (on or dt.date.today()).year - birth_year
+    age = (on or timezone.localdate()).year - birth_year
     label = AGE_BANDS[0][1]
     for lowest, band in AGE_BANDS:
         if age >= lowest:

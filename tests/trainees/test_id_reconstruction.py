@@ -35,7 +35,7 @@ from tests.factories import (
     region,
     staff_user,
 )
-from trainees.models import Trainee
+from trainees.models import Trainee, age_band
 from trainees.services import trainee_create
 from training_platform import pii
 from training_platform.reference.models import CertificateKind, Occupation, SkillLevel
@@ -378,3 +378,33 @@ def test_no_table_has_a_plain_birth_date_or_region_of_issue_column():
     assert "id_region_code" not in columns
     trainee_columns = {f.column for f in Trainee._meta.concrete_fields}
     assert {"birth_year", "sex"} <= trainee_columns
+
+
+@pytest.mark.parametrize(
+    "year, band",
+    [
+        (2011, "16岁以下"),
+        (2010, "16-24岁"),
+        (2002, "16-24岁"),
+        (2001, "25-34岁"),
+        (1982, "35-44岁"),
+        (1981, "45-54岁"),
+        (1971, "55岁及以上"),
+        (None, ""),
+    ],
+)
+def test_age_band_by_the_birth_year(year, band):
+    assert age_band(year, on=dt.date(2026, 6, 30)) == band
+
+
+def test_statistics_keep_birth_year_sex_and_region_of_residence(client):
+    number = make_id_number("520103", dt.date(1986, 3, 9), seq=8)  # 8: even, a woman
+    trainee = TraineeFactory(id_number=number, household_region=region("520111"))
+    assert (trainee.birth_year, trainee.sex) == (1986, "F")
+    assert trainee.birth_date == dt.date(1986, 3, 9)  # for rules, from the number
+    client.force_login(staff_user(Role.BUREAU, region_code="520100"))
+    page = text_of(client.get(reverse("trainees:inspect", args=[trainee.pk])))
+    for shown in ("出生年份", "1986", "年龄段", trainee.age_band, "女", "花溪区"):
+        assert shown in page
+    assert not any(form in page for form in date_forms(trainee.birth_date))
+    assert pii.mask_id_number(number) in page and number not in page
