@@ -244,7 +244,7 @@ def _peer_resource():
       blind index in chunks in ``before_import``; regions and education use our own
       lookup tables (codes, names, 市州+县 names, aliases);
     * the same per-row validation and derivation: ``parse_id_number`` and
-      ``id_number_fields`` (encrypted ID, blind index, birth date, sex, region code),
+      ``id_number_fields`` (encrypted ID, blind index, birth year, sex),
       ``normalize_mobile``;
     * what bulk mode cannot do (m2m) is done set-based in ``after_import``: key-group
       memberships, enrolments of everyone not already enrolled, the seat count - all
@@ -276,7 +276,7 @@ def _peer_resource():
     )
 
     headers = roster.HEADERS
-    derived = ("id_number", "id_number_hash", "birth_date", "sex", "id_region_code")
+    derived = ("id_number", "id_number_hash", "birth_year", "sex")
 
     class RegionWidget(widgets.ForeignKeyWidget):
         def __init__(self):
@@ -328,9 +328,8 @@ def _peer_resource():
         # Filled in before_import from the ID column (never read from the file).
         id_number = fields.Field("id_number", "id_number")
         id_number_hash = fields.Field("id_number_hash", "id_number_hash")
-        birth_date = fields.Field("birth_date", "birth_date", widget=widgets.Widget())
+        birth_year = fields.Field("birth_year", "birth_year", widget=widgets.Widget())
         sex = fields.Field("sex", "sex")
-        id_region_code = fields.Field("id_region_code", "id_region_code")
 
         class Meta:
             model = Trainee

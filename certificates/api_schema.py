@@ -60,7 +60,7 @@ SCHEMAS = {
             "issued_on": {"type": "string", "format": "date"},
             "expires_on": {"type": ["string", "null"], "format": "date"},
             "holder_name": {"type": "string", "examples": ["王**"]},
-            "holder_id": {"type": "string", "examples": ["5201**********123X"]},
+            "holder_id": {"type": "string", "examples": ["52**************3X"]},
             "revoked_on": _NULLABLE_STRING,
             "revoked_reason": _NULLABLE_STRING,
             "superseded_by_number": _NULLABLE_STRING,

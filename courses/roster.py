@@ -756,9 +756,8 @@ class _RosterWriter:
         "name",
         "id_number",
         "id_number_hash",
-        "birth_date",
+        "birth_year",
         "sex",
-        "id_region_code",
         "phone",
         "household_region",
         "residence_region",
@@ -789,28 +788,16 @@ class _RosterWriter:
             now=now,
             ignore_conflicts=True,
         )
-        self._birth_date = Trainee._meta.get_field("birth_date")
         self._until = KeyGroupMembership._meta.get_field("until")
         # The primary keys as plain attributes (Model.pk is a property, per row).
         self._region_pk = attrgetter(Region._meta.pk.attname)
         self._group_pk = attrgetter(KeyGroup._meta.pk.attname)
-        self._dates: dict[dt.date, object] = {}
-
-    def _date(self, day: dt.date):
-        try:
-            return self._dates[day]
-        except KeyError:
-            value = self._dates[day] = self._birth_date.get_db_prep_save(
-                day, connection
-            )
-            return value
 
     def create(self, cursor, rows: list[RosterRow]) -> None:
         """New people (no ignore_conflicts: someone else's duplicate fails it all)."""
         ciphers = pii.encrypt_many(
             [r.id_number for r in rows], purpose=ID_NUMBER_PURPOSE
         )
-        date = self._date
         region_pk = self._region_pk
         params = []
         for row, cipher in zip(rows, ciphers, strict=True):
@@ -822,9 +809,8 @@ class _RosterWriter:
                     row.name,
                     cipher,
                     row.id_hash,
-                    date(row.birth_date),
+                    row.birth_date.year,
                     "M" if int(number[16]) % 2 else "F",
-                    number[:6],
                     row.phone,
                     code,
                     code,

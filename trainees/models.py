@@ -2,12 +2,18 @@
 
 Personal data (PIPL): ``id_number`` and ``bank_account`` are encrypted at rest
 (``EncryptedTextField``) and found through ``id_number_hash`` (a keyed blind index).
-What statistics need from the ID number is derived once into plain columns.
+What statistics need from the ID number (birth year, sex) is derived once into plain
+columns; nothing that, with the masked number, would rebuild it (the birth date, the
+region of issue) is stored in plain: code that needs the birth date reads it from the
+decrypted number.
 """
+
+import datetime as dt
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from training_platform import pii
 from training_platform.reference.models import KeyGroup, Region
@@ -40,10 +46,37 @@ def id_number_fields(info: IdNumberInfo) -> dict:
     return {
         "id_number": info.number,
         "id_number_hash": id_number_hash(info.number),
-        "birth_date": info.birth_date,
+        "birth_year": info.birth_date.year,
         "sex": info.sex,
-        "id_region_code": info.region_code,
     }
+
+
+def birth_date_of(number: str) -> dt.date:
+    """The birth date written in a valid 18-character ID number (personal data)."""
+    return dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+
+
+# Age bands for statistics: (lowest age, label), youngest first.
+AGE_BANDS = (
+    (0, "16岁以下"),
+    (16, "16-24岁"),
+    (25, "25-34岁"),
+    (35, "35-44岁"),
+    (45, "45-54岁"),
+    (55, "55岁及以上"),
+)
+
+
+def age_band(birth_year: int | None, *, on: dt.date | None = None) -> str:
+    """The age band of someone born in ``birth_year``, by the age reached in ``on``'s year."""
+    if not birth_year:
+        return ""
+    age = (on or timezone.localdate()).year - birth_year
+    label = AGE_BANDS[0][1]
+    for lowest, band in AGE_BANDS:
+        if age >= lowest:
+            label = band
+    return label
 
 
 class Trainee(models.Model):
@@ -59,12 +92,11 @@ class Trainee(models.Model):
     # Personal data: encrypted; never filter on it, use id_number_hash.
     id_number = pii.EncryptedTextField("身份证号码", purpose=ID_NUMBER_PURPOSE)
     id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
-    # Derived from the ID number once, in plain columns for statistics.
-    birth_date = models.DateField("出生日期", editable=False)
+    # Derived from the ID number once, in plain columns for statistics (age bands, sex).
+    # Never the birth date or the region of issue: with the masked number, they would
+    # give the full number back.
+    birth_year = models.PositiveSmallIntegerField("出生年份", editable=False)
     sex = models.CharField("性别", max_length=1, choices=Sex.choices, editable=False)
-    id_region_code = models.CharField(
-        "发证地区划", max_length=6, editable=False, db_index=True
-    )
     phone = models.CharField("手机号码", max_length=11, blank=True)
     household_region = models.ForeignKey(
         Region,
@@ -129,6 +161,15 @@ class Trainee(models.Model):
         return "本人注册" if self.user_id else "未开通"
 
     account_status.fget.short_description = "账号"  # its label on the inspect page
+
+    @property
+    def birth_date(self) -> dt.date | None:
+        """From the decrypted ID number (personal data: for rules, never for display)."""
+        return birth_date_of(self.id_number) if self.id_number else None
+
+    @property
+    def age_band(self) -> str:
+        return age_band(self.birth_year)
 
     @property
     def masked_name(self) -> str:

@@ -184,6 +184,19 @@ class TraineeFindView(PermissionCheckedMixin, View):
 
 class TraineeInspectView(ScopedInspectView):
     template_name = "trainees/admin/trainee_inspect.html"
+    # Only what cannot rebuild the ID number with its mask: the birth year and age
+    # band, never the birth date or region of issue (tests/trainees/test_id_reconstruction.py).
+    FIELD_LABELS = {
+        "masked_id_number": "身份证号码",
+        "age_band": "年龄段",
+        "masked_phone": "手机号码",
+        "masked_bank_account": "银行账号",
+    }
+
+    def get_field_label(self, field_name, field):
+        if field_name in self.FIELD_LABELS:
+            return self.FIELD_LABELS[field_name]
+        return super().get_field_label(field_name, field)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -214,7 +227,7 @@ class TraineeViewSet(ScopedModelViewSet):
         "name",
         Column("masked_id_number", label="身份证号码"),
         "sex",
-        "birth_date",
+        "birth_year",
         "household_region",
         Column("masked_phone", label="手机号码"),
         Column("account_status", label="账号"),
@@ -224,7 +237,7 @@ class TraineeViewSet(ScopedModelViewSet):
         "name",
         "masked_id_number",
         "sex",
-        "birth_date",
+        "birth_year",
         "household_region",
         "masked_phone",
         "education",
@@ -244,8 +257,8 @@ class TraineeViewSet(ScopedModelViewSet):
         "name",
         "masked_id_number",
         "sex",
-        "birth_date",
-        "id_region_code",
+        "birth_year",
+        "age_band",
         "masked_phone",
         "household_region",
         "residence_region",

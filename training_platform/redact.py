@@ -8,8 +8,9 @@ split into groups by spaces or hyphens (``5201 0219 9001 0112 34``).
 
 Two strengths:
 
-- :func:`redact` is for log lines: an ID number keeps its first four and last four
-  characters (enough to tell two lines apart), an account number its last four; phone
+- :func:`redact` is for log lines: an ID number is masked as on every screen
+  (``pii.mask_id_number``: first two and last two characters), an account number keeps
+  its last four; phone
   numbers stay (operators need them to trace an SMS).
 - :func:`scrub` is for what is *stored* as typed (file names, what a verifier asked):
   every ID-, account- or phone-like number becomes asterisks, nothing of it kept.
@@ -19,6 +20,7 @@ import re
 import unicodedata
 from urllib.parse import unquote_plus
 
+from training_platform.pii import mask_id_number
 from training_platform.validators import id_check_char
 
 # ASCII digits (``\d`` would take full-width ones as they are; they are made plain
@@ -56,7 +58,7 @@ def _compact(match: re.Match) -> str:
 def _log_id(match: re.Match) -> str:
     number = _compact(match)
     if id_check_char(number[:17]) == number[17].upper():
-        return f"{number[:4]}**********{number[-4:]}"
+        return mask_id_number(number)  # the one ID mask, as on every screen
     # Not an ID number (an 18-digit account number, or a mistyped ID): last four only.
     return "****" + number[-4:]
 

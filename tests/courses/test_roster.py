@@ -577,9 +577,9 @@ def test_people_written_in_bulk_are_what_the_orm_would_write(cls):
     assert trainee.name == "学员1"
     assert trainee.id_number == row["id_number"]  # decrypts: stored encrypted
     assert trainee.id_number_hash == id_number_hash(row["id_number"])
-    assert trainee.birth_date == dt.date(1970, 1, 2)
+    assert trainee.birth_year == 1970
+    assert trainee.birth_date == dt.date(1970, 1, 2)  # from the decrypted number
     assert trainee.sex == (Sex.MALE if int(row["id_number"][16]) % 2 else Sex.FEMALE)
-    assert trainee.id_region_code == "520102"
     assert trainee.household_region_id == trainee.residence_region_id == "520102"
     assert trainee.education == Education.BACHELOR
     assert trainee.phone == "13900000001"

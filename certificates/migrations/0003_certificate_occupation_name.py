@@ -21,7 +21,7 @@ def fill_occupation_names(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("certificates", "0001_initial"),
+        ("certificates", "0002_holder_id_masked_two_and_two"),
         ("reference", "0001_initial"),
     ]
 

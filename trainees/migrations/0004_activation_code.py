@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trainees', '0002_drop_duplicate_region_indexes'),
+        ('trainees', '0003_birth_year_instead_of_birth_date'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
