@@ -40,6 +40,7 @@ from courses.models import (
     EnrolmentStatus,
     TrainingClass,
 )
+from courses.services import Refusal, enrolment_refusals
 from trainees.models import (
     ID_NUMBER_PURPOSE,
     Education,
@@ -309,9 +310,10 @@ class _RowChecker:
     distinct texts across a file, so each text's outcome is worked out once.
     """
 
-    def __init__(self):
+    def __init__(self, training_class: TrainingClass):
         # parse_id_number's own default, fixed for the whole file.
         self.today = dt.date.today()
+        self.training_class = training_class
         self.regions = _region_lookup()
         self.educations = _education_lookup()
         self.groups = {
@@ -333,6 +335,12 @@ class _RowChecker:
             return outcome
         except TypeError:  # not hashable: not from a file, but callers may pass it
             return work(value)
+
+    def refusals(self, birth_date: dt.date) -> list[Refusal]:
+        """The enrolment rules every path applies (``services.enrolment_refusals``)."""
+        return enrolment_refusals(
+            birth_date=birth_date, training_class=self.training_class
+        )
 
     def region(self, value) -> tuple[Region | None, str]:
         """The region a cell names, or an error message."""
@@ -421,6 +429,8 @@ class _RowChecker:
         if error:
             return None
         id_number, birth_date = quick
+        if self.refusals(birth_date):
+            return None
         return RosterRow(
             row=number,
             name=name,
@@ -451,6 +461,9 @@ class _RowChecker:
             info = parse_id_number(cells.get("id_number"), today=self.today)
         except ValidationError as exc:
             error("id_number", error_message(exc))
+        else:
+            for refusal in self.refusals(info.birth_date):
+                error("id_number", refusal.message)
 
         phone = ""
         try:
@@ -497,7 +510,7 @@ def roster_plan(
         plan.errors.append(RowError(0, "", _class_closed_message(cls)))
         return plan
 
-    checker = _RowChecker()
+    checker = _RowChecker(cls)
     first_row_of: dict[str, int] = {}
     batch: list[RosterRow] = []
     for number, cells in rows:

@@ -6,6 +6,7 @@ screen can show as it is. Class transitions and enrolment changes are audited.
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -28,6 +29,7 @@ from training_platform import access
 from training_platform.audit.services import audit_record
 from training_platform.reference.models import Region
 from training_platform.roles import Role
+from training_platform.validators import parse_id_number
 
 MINIMUM_AGE = 16  # 劳动法: the minimum working age
 
@@ -379,6 +381,42 @@ def _age_on(birth: dt.date, day: dt.date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why a person may not join a class: a code and a message shown as it is."""
+
+    code: str
+    message: str
+
+
+TOO_YOUNG = Refusal("not_eligible", f"报名者在开班时须年满{MINIMUM_AGE}周岁。")
+
+
+def enrolment_refusals(
+    *, birth_date: dt.date, training_class: TrainingClass
+) -> list[Refusal]:
+    """The rules about the person every enrolment path applies (self-service, roster,
+    staff, API): empty if ``birth_date``'s holder may join ``training_class``.
+
+    Only what the person brings is checked here; the class's status, seats and a
+    second enrolment are each path's own (a roster may fill a running class).
+    """
+    refusals = []
+    if _age_on(birth_date, training_class.start_date) < MINIMUM_AGE:
+        refusals.append(TOO_YOUNG)
+    return refusals
+
+
+def birth_date_of(trainee: Trainee) -> dt.date:
+    """The person's birth date, read from the ID number (the record keeps no plain one)."""
+    number = trainee.id_number
+    try:
+        return parse_id_number(number).birth_date
+    except ValidationError:
+        # A number on file that today's rules refuse still carries its birth date.
+        return dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+
+
 @transaction.atomic
 def enrolment_create(
     *,
@@ -405,12 +443,9 @@ def enrolment_create(
         raise ValidationError(
             "您已报名该培训班，无需重复报名。", code="already_enrolled"
         )
-    if _age_on(trainee.birth_date, cls.start_date) < MINIMUM_AGE:
-        raise ValidationError(
-            "报名者在开班时须年满%(age)d周岁。",
-            code="not_eligible",
-            params={"age": MINIMUM_AGE},
-        )
+    refusals = enrolment_refusals(birth_date=birth_date_of(trainee), training_class=cls)
+    if refusals:
+        raise ValidationError(refusals[0].message, code=refusals[0].code)
     if cls.seats_taken >= cls.capacity:
         raise ValidationError("该培训班名额已满，请选择其他班次。", code="full")
     TrainingClass.objects.filter(pk=cls.pk).update(seats_taken=F("seats_taken") + 1)

@@ -753,3 +753,53 @@ def test_odd_cells_take_the_full_check_with_the_same_outcome(cls):
         (),
     )
     assert (third.household_region, third.education) == (None, "")
+
+
+# --- the enrolment rules every path shares ------------------------------------------
+
+
+def _born_years_before(day: dt.date, years: int) -> dt.date:
+    return day.replace(year=day.year - years)
+
+
+def test_a_person_under_sixteen_at_class_start_is_a_row_error_as_in_self_service(
+    cls,
+):
+    from courses import services
+
+    young = _born_years_before(cls.start_date, 16) + dt.timedelta(days=1)  # 15
+    row = person(1, id_number=make_id_number("520102", young, seq=1))
+    plan = roster.roster_plan(training_class=cls, rows=numbered(row))
+    error = only_error(plan)
+    assert (error.row, error.column) == (2, "身份证号码")
+    # The message self-service gives for the same person and class.
+    with pytest.raises(ValidationError) as excinfo:
+        services.enrolment_create(
+            trainee=TraineeFactory(id_number=row["id_number"]), training_class=cls
+        )
+    assert error.message == excinfo.value.messages[0] == "报名者在开班时须年满16周岁。"
+    assert plan.created == [] and plan.enrol == []
+
+
+def test_a_person_sixteen_on_the_first_day_is_enrolled(cls):
+    birth = _born_years_before(cls.start_date, 16)
+    plan = roster.roster_plan(
+        training_class=cls,
+        rows=numbered(person(1, id_number=make_id_number("520102", birth, seq=1))),
+    )
+    assert plan.errors == [] and len(plan.enrol) == 1
+
+
+def test_an_under_age_row_in_odd_cells_gets_the_same_error(cls):
+    """The full check (full-width digits) applies the rule too."""
+    young = _born_years_before(cls.start_date, 15)
+    number = make_id_number("520102", young, seq=3)
+    full_width = number.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    plan = roster.roster_plan(
+        training_class=cls, rows=numbered(person(1, id_number=full_width))
+    )
+    error = only_error(plan)
+    assert (error.column, error.message) == (
+        "身份证号码",
+        "报名者在开班时须年满16周岁。",
+    )
