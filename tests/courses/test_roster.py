@@ -165,8 +165,18 @@ def test_an_unknown_region_is_reported(cls):
         ("520102", "520102"),
         ("贵阳市", "520100"),
         ("贵州省贵阳市南明区", "520102"),
+        ("贵阳市南明区", "520102"),
         ("", None),
         ("无", None),
+        # the forms offices write (issue 9 #15)
+        ("黔东南州", "522600"),
+        ("凯里", "522601"),
+        ("威宁县", "520526"),
+        ("威宁", "520526"),
+        ("遵义县", "520304"),
+        ("盘县", "520281"),
+        ("水城县", "520204"),
+        ("黔西县", "520581"),
     ],
 )
 def test_a_region_is_found_by_name_code_or_full_name(cls, text, code):
@@ -176,6 +186,25 @@ def test_a_region_is_found_by_name_code_or_full_name(cls, text, code):
     assert plan.errors == []
     region = plan.created[0].household_region
     assert (region.code if region else None) == code
+
+
+def test_an_ambiguous_region_names_the_candidates(cls):
+    from training_platform.reference.models import Region, RegionLevel
+    from training_platform.reference.regions import region_resolver_reset
+
+    Region.objects.create(
+        code="522799", name="南明县", level=RegionLevel.COUNTY, parent_id="522700"
+    )
+    try:
+        plan = roster.roster_plan(
+            training_class=cls, rows=numbered(person(1, household_region="南明"))
+        )
+    finally:
+        region_resolver_reset()  # the rollback sends no signal
+    error = only_error(plan)
+    assert (error.row, error.column) == (2, "户籍地")
+    assert "对应多个地区：贵阳市南明区（520102）、" in error.message
+    assert "南明县（522799）" in error.message
 
 
 def test_an_unknown_education_is_reported(cls):
