@@ -269,6 +269,7 @@ def _peer_resource():
     )
     from trainees.models import KeyGroupMembership, Trainee, id_number_fields
     from training_platform.reference.models import KeyGroup
+    from training_platform.reference.regions import RegionUnresolved, region_resolver
     from training_platform.validators import (
         normalize,
         normalize_mobile,
@@ -281,16 +282,15 @@ def _peer_resource():
     class RegionWidget(widgets.ForeignKeyWidget):
         def __init__(self):
             super().__init__(roster.Region, "code")
-            self.lookup = roster._region_lookup()
+            self.resolver = region_resolver()
 
         def clean(self, value, row=None, **kwargs):
-            text = roster.optional_text(value)
-            if not text:
+            if not roster.optional_text(value):
                 return None
-            region = roster._find_region(self.lookup, text)
-            if region is None:
-                raise ValueError(f"未找到户籍地“{text}”")
-            return region
+            try:
+                return self.resolver.resolve(value)
+            except RegionUnresolved as exc:
+                raise ValueError(exc.messages[0]) from None
 
     class EducationWidget(widgets.CharWidget):
         def __init__(self):

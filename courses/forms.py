@@ -4,10 +4,10 @@ Forms only parse input and narrow choices; every rule is checked by ``courses.se
 """
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from bases.models import TrainingInstitution
+from bases.models import InstitutionOccupation, TrainingInstitution
 from courses.models import AssessmentResult, Course, TrainingClass
 from training_platform import access
 from training_platform.reference.models import RegionLevel
@@ -58,6 +58,18 @@ class CourseForm(WagtailAdminModelForm):
             field.queryset = TrainingInstitution.objects.filter(pk__in=ids)
             if len(ids) == 1 and not self.instance.pk:
                 field.initial = ids[0]
+            # Only occupations the user's institutions are filed to train (the
+            # service checks the pair and the level).
+            filed = Q(
+                pk__in=InstitutionOccupation.objects.filter(
+                    institution_id__in=ids, can_train=True
+                ).values("occupation_id")
+            )
+            if self.instance.pk:
+                filed |= Q(pk=self.instance.occupation_id)
+            occupation = self.fields["occupation"]
+            occupation.queryset = occupation.queryset.filter(filed)
+            occupation.help_text = "只列出本机构已备案培训资格的职业（工种）。"
 
 
 class TrainingClassForm(WagtailAdminModelForm):
@@ -70,7 +82,14 @@ class TrainingClassForm(WagtailAdminModelForm):
         ids = own_institution_ids(self.for_user)
         offered = Q(is_active=True)
         if ids is not None:
-            offered &= Q(institution_id__in=ids)
+            # Courses whose institution is (still) filed to train their occupation.
+            offered &= Q(institution_id__in=ids) & Exists(
+                InstitutionOccupation.objects.filter(
+                    institution_id=OuterRef("institution_id"),
+                    occupation_id=OuterRef("occupation_id"),
+                    can_train=True,
+                )
+            )
         if self.instance.pk:  # keep the current course selectable even if inactive
             offered |= Q(pk=self.instance.course_id)
         self.fields["course"].queryset = Course.objects.filter(offered)

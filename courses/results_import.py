@@ -5,10 +5,18 @@ The same pipeline as the roster (``courses.roster``): ``read_table`` reads the x
 row set-based, ``results_import_apply`` writes a valid plan at once. The rules are those
 of ``services.attendance_record`` and ``services.assessment_record``.
 
-Personal data (PIPL): ID numbers stay in memory only; errors, summaries and the audit
-trail carry row numbers and counts, never an ID number or a name on file.
+Rows are matched by the 报名编号 (``enrolment_ref``): the enrolment's id with a keyed
+MAC over the class and the enrolment, so a sheet addresses only its own class's
+enrolments and a reference cannot be made up. The sheet shows the masked ID number
+only: institution staff without reveal permission never get a full ID number from it,
+including those of people who enrolled themselves online.
+
+Personal data (PIPL): errors, summaries and the audit trail carry row numbers and
+counts, never an ID number or a name on file.
 """
 
+import hmac
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -17,6 +25,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from courses.models import (
     AssessmentResult,
@@ -31,7 +40,6 @@ from courses.roster import (
     RowError,
     bare_name,
     chunks,
-    error_message,
     optional_text,
     read_table,
 )
@@ -41,19 +49,15 @@ from courses.services import (
     is_institution_staff,
     results_settled,
 )
-from trainees.models import id_number_hash
-from training_platform import xlsx
+from training_platform import pii, xlsx
 from training_platform.audit.services import audit_record
-from training_platform.validators import parse_id_number
+from training_platform.validators import normalize
 
 RESULT_COLUMNS: tuple[Column, ...] = (
+    Column("ref", "报名编号", ("报名编号*",), required=True),
     Column("name", "姓名", ("姓名*", "学员姓名"), required=True),
-    Column(
-        "id_number",
-        "身份证号码",
-        ("身份证号码*", "身份证号", "公民身份号码", "身份证"),
-        required=True,
-    ),
+    # Masked, to tell people apart; the import does not read it.
+    Column("id_number", "身份证号码", ("身份证号", "公民身份号码", "身份证")),
     Column("attendance_hours", "出勤课时", ("出勤学时", "实际课时")),
     Column("score", "考核成绩", ("成绩", "分数")),
     Column("result", "考核结果", ("结果",)),
@@ -73,7 +77,14 @@ RESULT_CHOICES_TEXT = "、".join(AssessmentResult.labels)
 
 NOT_ENROLLED = "该学员未报名本培训班。"
 WITHDRAWN = "该学员已退出培训班。"
-NAME_MISMATCH = "姓名与本培训班该身份证号码的报名学员姓名不一致。"
+NAME_MISMATCH = "姓名与本培训班该报名编号的学员姓名不一致。"
+REF_MISSING = "请填写报名编号（下载的出勤和考核表中已列出，请勿修改）。"
+REF_INVALID = (
+    "报名编号无效：请使用从本培训班下载的出勤和考核表，不要修改或自行填写报名编号。"
+)
+REF_OTHER_CLASS = (
+    "该报名编号属于其他培训班，不能导入本培训班；请使用从本培训班下载的出勤和考核表。"
+)
 NOTHING_TO_IMPORT = "请至少填写出勤课时、考核成绩或考核结果中的一项。"
 CONFLICT = (
     "导入时数据发生了变化（可能有人同时修改了出勤或考核结果），本次未写入任何数据，"
@@ -82,13 +93,53 @@ CONFLICT = (
 ONE_DECIMAL = Decimal("0.1")
 
 
+# --- the 报名编号 -----------------------------------------------------------------------
+
+_REF_SALT = "courses.results_import.enrolment_ref"
+_REF_MAC_LENGTH = 12  # hex digits: 48 bits, never guessed through an upload form
+_REF_PATTERN = re.compile(rf"E(\d{{1,12}})-([0-9A-F]{{{_REF_MAC_LENGTH}}})")
+
+
+def _ref_mac(class_id: int, enrolment_id: int, secret) -> str:
+    mac = salted_hmac(
+        _REF_SALT, f"{class_id}:{enrolment_id}", secret=secret, algorithm="sha256"
+    )
+    return mac.hexdigest()[:_REF_MAC_LENGTH].upper()
+
+
+def enrolment_ref(class_id: int, enrolment_id: int) -> str:
+    """The 报名编号 of an enrolment in its class's results sheet: ``E<id>-<MAC>``.
+
+    The MAC (keyed by SECRET_KEY, with its own salt) binds the class, so a reference
+    read from one class's sheet is refused by every other class.
+    """
+    return f"E{enrolment_id}-{_ref_mac(class_id, enrolment_id, settings.SECRET_KEY)}"
+
+
+def _ref_valid(class_id: int, enrolment_id: int, mac: str) -> bool:
+    # Sheets written before a key rotation stay readable (SECRET_KEY_FALLBACKS).
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", ())]
+    return any(
+        hmac.compare_digest(_ref_mac(class_id, enrolment_id, secret), mac)
+        for secret in secrets
+    )
+
+
+def _parse_ref(text) -> tuple[int, str] | None:
+    """``(enrolment id, MAC)`` of a reference's shape, else ``None`` (not checked)."""
+    found = _REF_PATTERN.fullmatch(normalize(text))
+    if found is None:
+        return None
+    return int(found[1]), found[2]
+
+
 @dataclass(slots=True)
 class ResultRow:
     """One valid row: what the file sets (``None``: the cell was left empty)."""
 
     row: int
     name: str
-    id_hash: str = field(repr=False)
+    ref: tuple[int, str]  # (enrolment id, MAC), the MAC not checked yet
     hours: Decimal | None
     score: Decimal | None
     result: str | None
@@ -172,15 +223,15 @@ def _check_row(number: int, cells: dict, *, course_hours: int):
     def error(key: str, message: str) -> None:
         errors.append(RowError(number, HEADERS[key], message))
 
+    ref = None
+    if not optional_text(cells.get("ref")):
+        error("ref", REF_MISSING)
+    elif (ref := _parse_ref(cells.get("ref"))) is None:
+        error("ref", REF_INVALID)
+
     name = bare_name(cells.get("name"))
     if not name:
         error("name", "请填写姓名。")
-
-    id_hash = ""
-    try:
-        id_hash = id_number_hash(parse_id_number(cells.get("id_number")).number)
-    except ValidationError as exc:
-        error("id_number", error_message(exc))
 
     hours = score = result = None
     if text := optional_text(cells.get("attendance_hours")):
@@ -203,14 +254,14 @@ def _check_row(number: int, cells: dict, *, course_hours: int):
     if errors:
         return errors
     return ResultRow(
-        row=number, name=name, id_hash=id_hash, hours=hours, score=score, result=result
+        row=number, name=name, ref=ref, hours=hours, score=score, result=result
     )
 
 
 def _evaluate(row: ResultRow, current: dict, *, threshold: Decimal):
     """The row against the enrolment as stored: a ``RowError`` or the new values."""
     if current["status"] != EnrolmentStatus.ENROLLED:
-        return RowError(row.row, HEADERS["id_number"], WITHDRAWN)
+        return RowError(row.row, HEADERS["ref"], WITHDRAWN)
     hours = current["attendance_hours"] if row.hours is None else row.hours
     score = current["score"] if row.score is None else row.score
     result = current["result"] if row.result is None else row.result
@@ -240,22 +291,28 @@ def _evaluate(row: ResultRow, current: dict, *, threshold: Decimal):
     return values
 
 
-def _enrolments_by_hash(cls: TrainingClass, hashes: list[str]) -> dict[str, dict]:
-    found: dict[str, dict] = {}
-    for chunk in chunks(hashes):
-        for values in Enrolment.objects.filter(
-            training_class=cls, trainee__id_number_hash__in=chunk
-        ).values(
-            "pk",
-            "status",
-            "attendance_hours",
-            "score",
-            "result",
-            "trainee__name",
-            "trainee__id_number_hash",
+def _enrolments(cls: TrainingClass, ids: list[int]) -> dict[int, dict]:
+    found: dict[int, dict] = {}
+    for chunk in chunks(ids):
+        for values in Enrolment.objects.filter(training_class=cls, pk__in=chunk).values(
+            "pk", "status", "attendance_hours", "score", "result", "trainee__name"
         ):
-            found[values["trainee__id_number_hash"]] = values
+            found[values["pk"]] = values
     return found
+
+
+def _other_class_refs(rows: list[ResultRow]) -> set[int]:
+    """Rows whose reference is genuine for the enrolment's own, other class."""
+    class_of: dict[int, int] = {}
+    for chunk in chunks([r.ref[0] for r in rows]):
+        class_of.update(
+            Enrolment.objects.filter(pk__in=chunk).values_list("pk", "training_class")
+        )
+    return {
+        r.row
+        for r in rows
+        if r.ref[0] in class_of and _ref_valid(class_of[r.ref[0]], *r.ref)
+    }
 
 
 def results_plan(
@@ -273,30 +330,43 @@ def results_plan(
         return plan
 
     parsed: list[ResultRow] = []
-    first_row_of: dict[str, int] = {}
+    forged: list[ResultRow] = []
+    first_row_of: dict[int, int] = {}
     for number, cells in rows:
         checked = _check_row(number, cells, course_hours=cls.course.hours)
         if isinstance(checked, list):
             plan.errors.extend(checked)
             continue
-        first = first_row_of.setdefault(checked.id_hash, number)
+        if not _ref_valid(cls.pk, *checked.ref):
+            forged.append(checked)
+            continue
+        first = first_row_of.setdefault(checked.ref[0], number)
         if first != number:
             plan.errors.append(
                 RowError(
                     number,
-                    HEADERS["id_number"],
-                    f"身份证号码与第 {first} 行重复，同一人只能出现一次。",
+                    HEADERS["ref"],
+                    f"报名编号与第 {first} 行重复，同一人只能出现一次。",
                 )
             )
         else:
             parsed.append(checked)
+    elsewhere = _other_class_refs(forged) if forged else set()
+    plan.errors.extend(
+        RowError(
+            r.row,
+            HEADERS["ref"],
+            REF_OTHER_CLASS if r.row in elsewhere else REF_INVALID,
+        )
+        for r in forged
+    )
 
-    enrolments = _enrolments_by_hash(cls, [r.id_hash for r in parsed])
+    enrolments = _enrolments(cls, [r.ref[0] for r in parsed])
     threshold = attendance_threshold_hours(cls)
     for row in parsed:
-        current = enrolments.get(row.id_hash)
+        current = enrolments.get(row.ref[0])
         if current is None:
-            plan.errors.append(RowError(row.row, HEADERS["id_number"], NOT_ENROLLED))
+            plan.errors.append(RowError(row.row, HEADERS["ref"], NOT_ENROLLED))
             continue
         if bare_name(current["trainee__name"]) != row.name:
             # Never tell which name is on file.
@@ -436,11 +506,11 @@ def _number_cell(value: Decimal | None):
 def results_template(training_class: TrainingClass, *, actor) -> bytes:
     """The class's results sheet: every active enrolment, with what is recorded so far.
 
-    It carries the full 身份证号码, not the masked one: rows are matched by ID number, and
-    a masked number cannot be matched. That is why only the class's own institution
-    staff may download it (``PermissionDenied`` for anyone else): they entered those
-    numbers themselves with the roster, so the file hands back nothing they did not
-    already hold. The download is audited with a count, never the numbers.
+    Rows carry the 报名编号 the import matches them by, the name and the masked
+    身份证号码 (never the full one: not every member of staff may see it, and people
+    who enrolled online never gave it to the institution). Only the class's own
+    institution staff may download it (``PermissionDenied`` for anyone else); the
+    download is audited with a count.
     """
     cls = _load_class(training_class)
     _require_staff(actor, cls)
@@ -448,6 +518,7 @@ def results_template(training_class: TrainingClass, *, actor) -> bytes:
         Enrolment.objects.filter(training_class=cls, status=EnrolmentStatus.ENROLLED)
         .select_related("trainee")
         .only(
+            "training_class_id",
             "attendance_hours",
             "score",
             "result",
@@ -459,8 +530,9 @@ def results_template(training_class: TrainingClass, *, actor) -> bytes:
     labels = dict(AssessmentResult.choices)
     rows = [
         [
+            enrolment_ref(cls.pk, e.pk),
             e.trainee.name,
-            e.trainee.id_number,
+            pii.mask_id_number(e.trainee.id_number),
             _number_cell(e.attendance_hours or None),
             _number_cell(e.score),
             labels.get(e.result, ""),
@@ -472,7 +544,7 @@ def results_template(training_class: TrainingClass, *, actor) -> bytes:
         [c.template_header for c in RESULT_COLUMNS],
         rows,
         sheet_title=cls.code,
-        text_columns={index["id_number"]},
+        text_columns={index["ref"], index["id_number"]},
         validations={index["result"]: list(AssessmentResult.labels)},
     )
     audit_record(

@@ -40,6 +40,7 @@ from courses.models import (
     EnrolmentStatus,
     TrainingClass,
 )
+from courses.services import Refusal, enrolment_refusals
 from trainees.models import (
     ID_NUMBER_PURPOSE,
     Education,
@@ -48,7 +49,8 @@ from trainees.models import (
 )
 from training_platform import pii, xlsx
 from training_platform.audit.services import audit_record
-from training_platform.reference.models import KeyGroup, Region, RegionLevel
+from training_platform.reference.models import KeyGroup, Region
+from training_platform.reference.regions import RegionUnresolved, region_resolver
 from training_platform.validators import (
     id_number_quick,
     normalize,
@@ -270,28 +272,6 @@ def _class_closed_message(cls: TrainingClass) -> str:
 # --- reference lookups, loaded once per file ----------------------------------------------
 
 
-def _region_lookup() -> dict[str, Region]:
-    """Counties and prefectures by code, by name and by ``市（州）+县`` name."""
-    regions = list(Region.objects.exclude(level=RegionLevel.PROVINCE))
-    by_code = {r.code: r for r in regions}
-    lookup: dict[str, Region] = {}
-    for r in regions:
-        lookup[r.code] = r
-        lookup[normalize(r.name)] = r
-    for r in regions:
-        parent = by_code.get(r.parent_id) if r.level == RegionLevel.COUNTY else None
-        if parent is not None:
-            lookup[normalize(parent.name + r.name)] = r
-    return lookup
-
-
-def _find_region(lookup: dict[str, Region], text: str) -> Region | None:
-    for prefix in ("", "贵州省", "贵州"):
-        if text.startswith(prefix) and (found := lookup.get(text[len(prefix) :])):
-            return found
-    return None
-
-
 def _education_lookup() -> dict[str, str]:
     lookup = {normalize(label): value for value, label in Education.choices}
     lookup.update({normalize(value): value for value in Education.values})
@@ -309,10 +289,11 @@ class _RowChecker:
     distinct texts across a file, so each text's outcome is worked out once.
     """
 
-    def __init__(self):
+    def __init__(self, training_class: TrainingClass):
         # parse_id_number's own default, fixed for the whole file.
         self.today = dt.date.today()
-        self.regions = _region_lookup()
+        self.training_class = training_class
+        self.regions = region_resolver()
         self.educations = _education_lookup()
         self.groups = {
             normalize(g.name): g for g in KeyGroup.objects.filter(is_active=True)
@@ -334,19 +315,22 @@ class _RowChecker:
         except TypeError:  # not hashable: not from a file, but callers may pass it
             return work(value)
 
+    def refusals(self, birth_date: dt.date) -> list[Refusal]:
+        """The enrolment rules every path applies (``services.enrolment_refusals``)."""
+        return enrolment_refusals(
+            birth_date=birth_date, training_class=self.training_class
+        )
+
     def region(self, value) -> tuple[Region | None, str]:
         """The region a cell names, or an error message."""
         return self._remember(self._regions, value, self._region)
 
     def _region(self, value) -> tuple[Region | None, str]:
-        if text := optional_text(value):
-            region = _find_region(self.regions, text)
-            if region is None:
-                return None, (
-                    f"未找到户籍地“{text}”，请填写贵州省内的县（市、区）或市（州）名称，"
-                    "或6位行政区划代码；省外户籍可留空。"
-                )
-            return region, ""
+        if optional_text(value):
+            try:
+                return self.regions.resolve(value), ""
+            except RegionUnresolved as exc:
+                return None, error_message(exc)
         return None, ""
 
     def education(self, value) -> tuple[str, str]:
@@ -421,6 +405,8 @@ class _RowChecker:
         if error:
             return None
         id_number, birth_date = quick
+        if self.refusals(birth_date):
+            return None
         return RosterRow(
             row=number,
             name=name,
@@ -451,6 +437,9 @@ class _RowChecker:
             info = parse_id_number(cells.get("id_number"), today=self.today)
         except ValidationError as exc:
             error("id_number", error_message(exc))
+        else:
+            for refusal in self.refusals(info.birth_date):
+                error("id_number", refusal.message)
 
         phone = ""
         try:
@@ -497,7 +486,7 @@ def roster_plan(
         plan.errors.append(RowError(0, "", _class_closed_message(cls)))
         return plan
 
-    checker = _RowChecker()
+    checker = _RowChecker(cls)
     first_row_of: dict[str, int] = {}
     batch: list[RosterRow] = []
     for number, cells in rows:

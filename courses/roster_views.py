@@ -135,7 +135,7 @@ RESULTS_IMPORT = ImportScreen(
         "留空的单元格不作修改。"
     ),
     columns=RESULT_COLUMNS,
-    text_keys=frozenset({"id_number"}),
+    text_keys=frozenset({"ref", "id_number"}),
     template_suffix="出勤和考核表",
     template_staff_only=True,
     template=lambda training_class, user: results_template(training_class, actor=user),

@@ -6,6 +6,7 @@ screen can show as it is. Class transitions and enrolment changes are audited.
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from bases.models import InstitutionOccupation
 from courses.models import (
     AssessmentResult,
     ClassStatus,
@@ -26,8 +28,9 @@ from courses.models import (
 from trainees.models import Trainee
 from training_platform import access
 from training_platform.audit.services import audit_record
-from training_platform.reference.models import Region
+from training_platform.reference.models import SKILL_LEVEL_RANK, Region, SkillLevel
 from training_platform.roles import Role
+from training_platform.validators import parse_id_number
 
 MINIMUM_AGE = 16  # 劳动法: the minimum working age
 
@@ -84,16 +87,105 @@ def approving_region_for(actor, region_code: str) -> Region:
     return Region.objects.get(code=prefix.ljust(6, "0"))
 
 
+# --- what an institution is filed to train ---------------------------------------------
+
+
+def training_filings(institution_id: int) -> dict[str, str]:
+    """Occupation code → the highest level ``institution`` is filed (备案) to train."""
+    return dict(
+        InstitutionOccupation.objects.filter(
+            institution_id=institution_id, can_train=True
+        ).values_list("occupation_id", "max_level")
+    )
+
+
+def _require_training_filing(course: Course, *, field: str | None = None) -> None:
+    """Refuse a course (or a class of it) its institution is not filed to train.
+
+    The error is on ``field`` (a class's ``course``), or for a course on what is wrong:
+    its occupation or its level.
+    """
+    top = training_filings(course.institution_id).get(course.occupation_id)
+    institution = course.institution.name
+    occupation = course.occupation.name
+    if top is None:
+        message = (
+            f"培训机构“{institution}”未备案职业（工种）“{occupation}”的培训资格，"
+            "不能开设该职业的培训项目或培训班。请先向人社部门办理备案。"
+        )
+        field = field or "occupation"
+    elif course.target_level and (
+        SKILL_LEVEL_RANK[course.target_level] > SKILL_LEVEL_RANK[top]
+    ):
+        message = (
+            f"培训机构“{institution}”备案的“{occupation}”培训等级最高为"
+            f"{SkillLevel(top).label}，不能开设"
+            f"{SkillLevel(course.target_level).label}的培训。"
+        )
+        field = field or "target_level"
+    else:
+        return
+    raise ValidationError({field: ValidationError(message, code="not_filed")})
+
+
 # --- courses ---------------------------------------------------------------------------
 
 
 @transaction.atomic
 def course_create(*, actor, institution, **fields) -> Course:
-    """Create a course of ``institution`` (its staff only)."""
+    """Create a course of ``institution`` (its staff only, for what it is filed to train)."""
     _require_institution_staff(actor, institution.pk)
     course = Course(institution=institution, **fields)
     course.full_clean()
+    _require_training_filing(course)
     course.save()
+    return course
+
+
+COURSE_EDITABLE_FIELDS = (
+    "institution",
+    "title",
+    "occupation",
+    "target_level",
+    "kind",
+    "hours",
+    "fee",
+    "subsidised",
+    "mode",
+    "description",
+    "is_active",
+)
+
+
+@transaction.atomic
+def course_update(*, actor, course: Course, changes: dict, request=None) -> Course:
+    """Change a course (its institution's staff only; still within the filing)."""
+    course = Course.objects.select_for_update().get(pk=course.pk)
+    _require_institution_staff(actor, course.institution_id)
+    unknown = set(changes) - set(COURSE_EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    if "institution" in changes:
+        _require_institution_staff(actor, changes["institution"].pk)
+    before, after = {}, {}
+    for name, value in changes.items():
+        old = getattr(course, name)
+        if old != value:
+            before[name], after[name] = str(old), str(value)
+            setattr(course, name, value)
+    course.full_clean()
+    if {"institution", "occupation", "target_level"} & set(after):
+        _require_training_filing(course)
+    course.save()
+    if after:
+        audit_record(
+            actor=actor,
+            action="course.update",
+            obj=course,
+            before=before,
+            after=after,
+            request=request,
+        )
     return course
 
 
@@ -217,6 +309,7 @@ def class_create(
 ) -> TrainingClass:
     """Create a draft class of ``course`` (its institution's staff only)."""
     _require_institution_staff(actor, course.institution_id)
+    _require_training_filing(course, field="course")
     if region is None:
         region = venue.region if venue is not None else course.institution.region
     cls = TrainingClass(
@@ -268,6 +361,8 @@ def class_update(
     changes = dict(changes)
     if "course" in changes:
         _require_institution_staff(actor, changes["course"].institution_id)
+        if changes["course"].pk != cls.course_id:
+            _require_training_filing(changes["course"], field="course")
     if "code" in changes:
         changes["code"] = changes["code"].strip().upper()
     if "region" in changes and changes["region"] is None:
@@ -307,6 +402,8 @@ def class_file(*, actor, training_class: TrainingClass, request=None) -> Trainin
     """开班备案: submit a draft (or a returned) class for approval."""
     cls = _locked(training_class)
     _require_institution_staff(actor, cls.course.institution_id)
+    # A filing withdrawn since the class was drafted stops it here.
+    _require_training_filing(cls.course, field="course")
     return _transition(
         cls,
         "file",
@@ -379,6 +476,42 @@ def _age_on(birth: dt.date, day: dt.date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why a person may not join a class: a code and a message shown as it is."""
+
+    code: str
+    message: str
+
+
+TOO_YOUNG = Refusal("not_eligible", f"报名者在开班时须年满{MINIMUM_AGE}周岁。")
+
+
+def enrolment_refusals(
+    *, birth_date: dt.date, training_class: TrainingClass
+) -> list[Refusal]:
+    """The rules about the person every enrolment path applies (self-service, roster,
+    staff, API): empty if ``birth_date``'s holder may join ``training_class``.
+
+    Only what the person brings is checked here; the class's status, seats and a
+    second enrolment are each path's own (a roster may fill a running class).
+    """
+    refusals = []
+    if _age_on(birth_date, training_class.start_date) < MINIMUM_AGE:
+        refusals.append(TOO_YOUNG)
+    return refusals
+
+
+def birth_date_of(trainee: Trainee) -> dt.date:
+    """The person's birth date, read from the ID number (the record keeps no plain one)."""
+    number = trainee.id_number
+    try:
+        return parse_id_number(number).birth_date
+    except ValidationError:
+        # A number on file that today's rules refuse still carries its birth date.
+        return dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+
+
 @transaction.atomic
 def enrolment_create(
     *,
@@ -405,12 +538,9 @@ def enrolment_create(
         raise ValidationError(
             "您已报名该培训班，无需重复报名。", code="already_enrolled"
         )
-    if _age_on(trainee.birth_date, cls.start_date) < MINIMUM_AGE:
-        raise ValidationError(
-            "报名者在开班时须年满%(age)d周岁。",
-            code="not_eligible",
-            params={"age": MINIMUM_AGE},
-        )
+    refusals = enrolment_refusals(birth_date=birth_date_of(trainee), training_class=cls)
+    if refusals:
+        raise ValidationError(refusals[0].message, code=refusals[0].code)
     if cls.seats_taken >= cls.capacity:
         raise ValidationError("该培训班名额已满，请选择其他班次。", code="full")
     TrainingClass.objects.filter(pk=cls.pk).update(seats_taken=F("seats_taken") + 1)

@@ -97,12 +97,26 @@ class CourseCreateView(ServiceErrorsMixin, ScopedCreateView):
         )
 
 
+class CourseEditView(ServiceErrorsMixin, ScopedEditView):
+    def save_instance(self):
+        # The form has written its values onto self.object; the service re-reads the
+        # row under a lock, checks the filing and records what changed.
+        data = self.form.cleaned_data
+        return services.course_update(
+            actor=self.request.user,
+            course=self.object,
+            changes={name: data[name] for name in COURSE_FIELDS if name in data},
+            request=self.request,
+        )
+
+
 class CourseViewSet(ScopedModelViewSet):
     model = Course
     icon = "doc-full"
     menu_label = "培训项目"
     menu_order = 10
     add_view_class = CourseCreateView
+    edit_view_class = CourseEditView
     filterset_class = CourseFilterSet
     search_fields = ["title", "occupation__name"]
     list_display = [

@@ -77,8 +77,8 @@ def test_results_import_refuses_settled_rows_and_keeps_the_others(certified):
         (
             2,
             {
+                "ref": ri.enrolment_ref(enrolment.training_class_id, enrolment.pk),
                 "name": enrolment.trainee.name,
-                "id_number": enrolment.trainee.id_number,
                 "result": "不合格",
                 "score": "30",
             },
@@ -86,8 +86,8 @@ def test_results_import_refuses_settled_rows_and_keeps_the_others(certified):
         (
             3,
             {
+                "ref": ri.enrolment_ref(other.training_class_id, other.pk),
                 "name": other.trainee.name,
-                "id_number": other.trainee.id_number,
                 "score": "77",
             },
         ),

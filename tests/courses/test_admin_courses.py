@@ -16,6 +16,7 @@ from tests.factories import (
     make_id_number,
     region,
     staff_user,
+    training_filing,
 )
 from training_platform.audit.models import AuditEvent
 from training_platform.roles import Role
@@ -29,6 +30,8 @@ def make_world():
     a = InstitutionFactory(name="贵阳甲培训学校", region=region("520102"))
     b = InstitutionFactory(name="遵义乙技工学校", region=region("520302"))
     w = {"a": a, "b": b}
+    for institution in (a, b):  # both filed to train 电工 (the courses' occupation)
+        training_filing(institution)
     w["course_a"] = CourseFactory(institution=a, title="电工培训甲")
     w["course_b"] = CourseFactory(institution=b, title="焊工培训乙")
     w["class_a"] = TrainingClassFactory(
@@ -396,3 +399,39 @@ def test_list_query_count_does_not_grow_with_rows(
     _add_rows(world, 15)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(index).status_code == 200
+
+
+def test_the_course_form_offers_only_filed_occupations_and_explains_a_refusal(
+    client, world
+):
+    client.force_login(world["users"]["inst_a"])
+    form = client.get(url(COURSE, "add")).content.decode()
+    assert "6-31-01-03 电工" in form  # filed
+    assert "6-18-02-04 焊工" not in form  # not filed
+    # Above the filed level (三级): refused on the form, in Chinese, nothing written.
+    response = client.post(
+        url(COURSE, "add"), course_data(world["a"], target_level="2")
+    )
+    assert response.status_code == 200
+    assert "备案的“电工”培训等级最高为三级/高级工" in response.content.decode()
+    assert not Course.objects.filter(title="新电工培训").exists()
+    # Editing a course to a level above the filing is refused the same way.
+    course = world["course_a"]
+    data = course_data(world["a"], title="电工培训甲", target_level="1")
+    response = client.post(url(COURSE, "edit", course), data)
+    assert response.status_code == 200
+    assert "不能开设一级/高级技师的培训" in response.content.decode()
+    course.refresh_from_db()
+    assert course.target_level == "4"
+
+
+def test_the_class_form_offers_only_courses_still_filed(client, world):
+    from bases.models import InstitutionOccupation
+
+    client.force_login(world["users"]["inst_a"])
+    InstitutionOccupation.objects.filter(institution=world["a"]).update(can_train=False)
+    form = client.get(url(CLASS, "add")).content.decode()
+    assert "电工培训甲" not in form
+    response = client.post(url(CLASS, "add"), class_data(world["course_a"]))
+    assert response.status_code == 200
+    assert not TrainingClass.objects.filter(code="GY-NEW-01").exists()

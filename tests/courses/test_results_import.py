@@ -20,6 +20,7 @@ from tests.factories import (
     make_id_number,
     staff_user,
 )
+from training_platform import pii
 from training_platform.audit.models import AuditEvent
 from training_platform.roles import Role
 
@@ -47,11 +48,13 @@ def enrol(cls, name="李雷", **fields):
     )
 
 
+def ref(enrolment, class_id=None):
+    """The 报名编号 the class's sheet gives the enrolment."""
+    return ri.enrolment_ref(class_id or enrolment.training_class_id, enrolment.pk)
+
+
 def row(enrolment, **cells):
-    values = {
-        "name": enrolment.trainee.name,
-        "id_number": enrolment.trainee.id_number,
-    }
+    values = {"ref": ref(enrolment), "name": enrolment.trainee.name}
     values.update(cells)
     return values
 
@@ -76,31 +79,98 @@ def state(enrolment):
 
 def test_columns_headers_and_aliases():
     assert [c.key for c in ri.RESULT_COLUMNS] == [
+        "ref",
         "name",
         "id_number",
         "attendance_hours",
         "score",
         "result",
     ]
-    assert [c.required for c in ri.RESULT_COLUMNS] == [True, True, False, False, False]
+    assert [c.required for c in ri.RESULT_COLUMNS] == [
+        True,
+        True,
+        False,
+        False,
+        False,
+        False,
+    ]
     aliases = {c.key: set(c.aliases) for c in ri.RESULT_COLUMNS}
     assert {"出勤学时", "实际课时"} <= aliases["attendance_hours"]
     assert {"成绩", "分数"} <= aliases["score"]
     assert "结果" in aliases["result"]
 
 
-def test_an_unknown_id_number_is_not_enrolled(cls):
+def test_rows_are_matched_by_the_reference_not_the_id_number(cls, staff):
+    e = enrol(cls, name="李雷")
+    other = enrol(cls, name="韩梅梅")
+    summary = ri.results_import(
+        training_class=cls,
+        # The ID number column is not read: someone else's number changes nothing.
+        rows=numbered(row(e, id_number=other.trainee.id_number, score="90")),
+        actor=staff,
+    )
+    assert summary["errors"] == [] and summary["updated"] == 1
+    assert state(e) == (Decimal("0"), Decimal("90"), "")
+    assert state(other) == (Decimal("0"), None, "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "E1-000000000000",  # a made-up MAC
+        "12345",
+        "E1",
+        make_id_number(),  # an ID number is no reference (and is never echoed)
+    ],
+)
+def test_a_forged_or_malformed_reference_is_refused(cls, text):
+    e = enrol(cls)
+    forged = f"E{e.pk}-" + ("0" * 12 if ref(e)[-12:] != "0" * 12 else "1" * 12)
+    for value in (text, forged):
+        plan = ri.results_plan(
+            training_class=cls, rows=numbered(row(e, ref=value, score="90"))
+        )
+        assert only_error(plan) == (2, "报名编号", ri.REF_INVALID)
+        assert value not in ri.REF_INVALID
+    assert state(e) == (Decimal("0"), None, "")
+
+
+def test_a_missing_reference_is_reported(cls):
+    e = enrol(cls)
+    plan = ri.results_plan(
+        training_class=cls, rows=numbered(row(e, ref="", score="90"))
+    )
+    assert only_error(plan) == (2, "报名编号", ri.REF_MISSING)
+
+
+def test_a_reference_from_another_class_is_refused(cls, staff):
+    other_class = TrainingClassFactory(status=ClassStatus.RUNNING, course=cls.course)
+    other = enrol(other_class)
+    plan = ri.results_plan(training_class=cls, rows=numbered(row(other, score="90")))
+    assert only_error(plan) == (2, "报名编号", ri.REF_OTHER_CLASS)
+    # Nor can the other class's enrolment id be signed for this class by hand.
     plan = ri.results_plan(
         training_class=cls,
-        rows=numbered({"name": "某人", "id_number": make_id_number(), "score": "90"}),
+        rows=numbered(row(other, ref=ri.enrolment_ref(cls.pk, other.pk), score="9")),
     )
-    assert only_error(plan) == (2, "身份证号码", "该学员未报名本培训班。")
+    assert only_error(plan) == (2, "报名编号", "该学员未报名本培训班。")
+    summary = ri.results_import(
+        training_class=cls, rows=numbered(row(other, score="90")), actor=staff
+    )
+    assert summary["updated"] == 0
+    assert state(other) == (Decimal("0"), None, "")
 
 
-def test_someone_enrolled_in_another_class_is_not_enrolled_here(cls):
-    other = enrol(TrainingClassFactory(status=ClassStatus.RUNNING))
-    plan = ri.results_plan(training_class=cls, rows=numbered(row(other, score="90")))
-    assert only_error(plan) == (2, "身份证号码", "该学员未报名本培训班。")
+def test_a_reference_survives_a_key_rotation(cls, settings):
+    e = enrol(cls)
+    old_ref = ref(e)
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "another-test-secret-key-0123456789-abcdefghijklmnop"
+    assert ref(e) != old_ref
+    plan = ri.results_plan(
+        training_class=cls, rows=numbered(row(e, ref=old_ref, score="90"))
+    )
+    assert plan.errors == [] and len(plan.changes) == 1
 
 
 def test_a_name_that_does_not_match_never_shows_the_name_on_file(cls):
@@ -125,16 +195,7 @@ def test_a_name_with_spaces_matches(cls):
 def test_a_withdrawn_enrolment_is_refused(cls):
     e = enrol(cls, status=EnrolmentStatus.WITHDRAWN)
     plan = ri.results_plan(training_class=cls, rows=numbered(row(e, score="90")))
-    assert only_error(plan) == (2, "身份证号码", "该学员已退出培训班。")
-
-
-def test_a_bad_id_number_is_reported(cls):
-    plan = ri.results_plan(
-        training_class=cls,
-        rows=numbered({"name": "甲", "id_number": "12345", "score": "90"}),
-    )
-    number, column, _message = only_error(plan)
-    assert (number, column) == (2, "身份证号码")
+    assert only_error(plan) == (2, "报名编号", "该学员已退出培训班。")
 
 
 @pytest.mark.parametrize(
@@ -262,7 +323,7 @@ def test_hours_may_drop_when_the_same_row_changes_the_pass(cls, staff):
     assert state(e) == (Decimal("60"), None, AssessmentResult.FAILED)
 
 
-def test_a_duplicate_id_number_is_reported_on_the_second_row(cls):
+def test_a_duplicate_reference_is_reported_on_the_second_row(cls):
     e = enrol(cls)
     plan = ri.results_plan(
         training_class=cls,
@@ -270,8 +331,8 @@ def test_a_duplicate_id_number_is_reported_on_the_second_row(cls):
     )
     assert only_error(plan) == (
         3,
-        "身份证号码",
-        "身份证号码与第 2 行重复，同一人只能出现一次。",
+        "报名编号",
+        "报名编号与第 2 行重复，同一人只能出现一次。",
     )
 
 
@@ -306,7 +367,7 @@ def test_errors_never_carry_an_id_number(cls):
         training_class=cls,
         rows=numbered(
             row(e, name="别人", score="1"),
-            {"name": "某人", "id_number": stranger, "score": "1"},
+            {"ref": stranger, "name": "某人", "id_number": stranger, "score": "1"},
         ),
     )
     text = json.dumps(plan.summary(), ensure_ascii=False)
@@ -445,9 +506,19 @@ def test_the_template_lists_the_active_enrolments_for_staff(cls, staff):
         io.BytesIO(ri.results_template(cls, actor=staff))
     ).active
     values = [[c.value for c in r] for r in sheet.iter_rows()]
-    assert values[0] == ["姓名*", "身份证号码*", "出勤课时", "考核成绩", "考核结果"]
-    assert values[1:] == [["甲", a.trainee.id_number, 70, None, None]]
-    assert sheet.cell(row=2, column=2).number_format == "@"
+    assert values[0] == [
+        "报名编号*",
+        "姓名*",
+        "身份证号码",
+        "出勤课时",
+        "考核成绩",
+        "考核结果",
+    ]
+    masked = pii.mask_id_number(a.trainee.id_number)
+    assert masked != a.trainee.id_number
+    assert values[1:] == [[ref(a), "甲", masked, 70, None, None]]
+    assert sheet.cell(row=2, column=1).number_format == "@"
+    assert sheet.cell(row=2, column=3).number_format == "@"
     lists = [dv.formula1 for dv in sheet.data_validations.dataValidation]
     assert '"合格,不合格,缺考"' in lists
 
@@ -478,10 +549,10 @@ def test_command_end_to_end_with_the_template(tmp_path, cls, staff):
     book = openpyxl.load_workbook(io.BytesIO(ri.results_template(cls, actor=staff)))
     sheet = book.active
     for r in sheet.iter_rows(min_row=2):
-        if r[0].value == "甲":
-            r[2].value, r[3].value, r[4].value = 72, 91.5, "合格"
+        if r[1].value == "甲":
+            r[3].value, r[4].value, r[5].value = 72, 91.5, "合格"
         else:
-            r[2].value = 30
+            r[3].value = 30
     path = tmp_path / "results.xlsx"
     book.save(path)
 
@@ -504,7 +575,7 @@ def test_command_end_to_end_with_the_template(tmp_path, cls, staff):
 def test_command_refuses_another_institutions_user(tmp_path, cls, staff):
     e = enrol(cls)
     book = openpyxl.load_workbook(io.BytesIO(ri.results_template(cls, actor=staff)))
-    book.active["D2"] = 90
+    book.active["E2"] = 90
     path = tmp_path / "results.xlsx"
     book.save(path)
     other = staff_user(Role.INSTITUTION, institution=InstitutionFactory())
@@ -519,7 +590,7 @@ def test_command_refuses_another_institutions_user(tmp_path, cls, staff):
 def test_command_refuses_bad_rows(tmp_path, cls, staff):
     enrol(cls)
     book = openpyxl.load_workbook(io.BytesIO(ri.results_template(cls, actor=staff)))
-    book.active["D2"] = 120
+    book.active["E2"] = 120
     path = tmp_path / "results.xlsx"
     book.save(path)
     summary, error = run_command(

@@ -21,7 +21,7 @@ from courses.models import (
     RosterUploadStatus,
     UploadKind,
 )
-from courses.results_import import RESULT_COLUMNS
+from courses.results_import import RESULT_COLUMNS, enrolment_ref
 from tests.courses.test_admin_courses import make_world
 from tests.factories import (
     EnrolmentFactory,
@@ -29,6 +29,7 @@ from tests.factories import (
     TrainingClassFactory,
     make_id_number,
 )
+from training_platform import pii
 from training_platform.audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +69,19 @@ def results_file(rows, name="出勤和考核结果.xlsx"):
 
 def line(enrolment, hours="", score="", result=""):
     trainee = enrolment.trainee
-    return [trainee.name, trainee.id_number, hours, score, result]
+    return [
+        enrolment_ref(enrolment.training_class_id, enrolment.pk),
+        trainee.name,
+        trainee.masked_id_number,
+        hours,
+        score,
+        result,
+    ]
+
+
+def stranger(cls, name="某人", n=0):
+    """A row whose reference is genuine for the class but names no enrolment of it."""
+    return [enrolment_ref(cls.pk, 10**9 + n), name, "", "10", "", ""]
 
 
 def passed_rows(enrolments):
@@ -106,6 +119,11 @@ def assert_forbidden(response):
         assert response.status_code == 403
 
 
+def set_class_status(cls, status):
+    cls.status = status
+    cls.save(update_fields=["status"])
+
+
 def sheet_values(response):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
@@ -120,8 +138,13 @@ def test_template_lists_the_class_enrolments_for_its_staff(client, world):
     response = client.get(class_url("courses_class_results_template", world["class_a"]))
     values = sheet_values(response)
     assert "GY-0001" in response["Content-Disposition"]
-    assert values[0][:2] == ("姓名*", "身份证号码*")
-    assert {v[1] for v in values[1:]} == {e.trainee.id_number for e in world["rows"]}
+    assert values[0][:3] == ("报名编号*", "姓名*", "身份证号码")
+    assert {v[0] for v in values[1:]} == {
+        enrolment_ref(e.training_class_id, e.pk) for e in world["rows"]
+    }
+    assert {v[2] for v in values[1:]} == {
+        e.trainee.masked_id_number for e in world["rows"]
+    }
     assert AuditEvent.objects.filter(action="results.template").count() == 1
 
 
@@ -226,11 +249,10 @@ def test_the_same_file_again_changes_nothing(client, world):
 
 def test_errors_are_shown_nothing_is_written_and_error_rows_download(client, world):
     cls, rows = world["class_a"], world["rows"]
-    stranger = ["某人", make_id_number("520102", seq=901), "10", "", ""]
     lines = [
         line(rows[0], "80", "90", "合格"),  # good, but not written alone
         line(rows[1], "40", "", "合格"),  # 50% attendance cannot pass
-        stranger,
+        stranger(cls),
         line(rows[2], "", "120", ""),
     ]
     client.force_login(world["users"]["inst_a"])
@@ -253,14 +275,14 @@ def test_errors_are_shown_nothing_is_written_and_error_rows_download(client, wor
     values = sheet_values(response)
     assert quote("出勤和考核结果错误行") in response["Content-Disposition"]
     assert values[0] == (*[c.header for c in RESULT_COLUMNS], "错误说明")
-    assert [v[0] for v in values[1:]] == [
+    assert [v[1] for v in values[1:]] == [
         rows[1].trainee.name,
         "某人",
         rows[2].trainee.name,
     ]
-    assert values[1][1] == rows[1].trainee.id_number  # as uploaded, as text
+    assert values[1][0] == lines[1][0]  # as uploaded, as text
     assert values[1][-1].startswith("考核结果：")
-    assert values[2][-1] == "身份证号码：该学员未报名本培训班。"
+    assert values[2][-1] == "报名编号：该学员未报名本培训班。"
     assert values[3][-1].startswith("考核成绩：")
 
 
@@ -423,10 +445,7 @@ def test_summary_keeps_the_first_errors_and_the_download_has_them_all(
     monkeypatch.setattr(course_models, "SUMMARY_ERRORS_KEPT", 2)
     monkeypatch.setattr(roster_views, "ERRORS_SHOWN", 1)
     cls = world["class_a"]
-    strangers = [
-        [f"某人{i}", make_id_number("520102", seq=800 + i), "10", "", ""]
-        for i in range(5)
-    ]
+    strangers = [stranger(cls, f"某人{i}", i) for i in range(5)]
     client.force_login(world["users"]["inst_a"])
     body = upload_file(client, cls, results_file(strangers), follow=True)
     body = body.content.decode()
@@ -437,8 +456,8 @@ def test_summary_keeps_the_first_errors_and_the_download_has_them_all(
     assert 'id="results-errors">5<' in body
     assert "仅列出前 1 条，共 5 条" in body
     values = sheet_values(client.get(upload_url("courses_results_errors", upload)))
-    assert [v[0] for v in values[1:]] == [f"某人{i}" for i in range(5)]
-    assert all(v[-1] == "身份证号码：该学员未报名本培训班。" for v in values[1:])
+    assert [v[1] for v in values[1:]] == [f"某人{i}" for i in range(5)]
+    assert all(v[-1] == "报名编号：该学员未报名本培训班。" for v in values[1:])
 
 
 # --- query counts ---------------------------------------------------------------------
@@ -473,11 +492,10 @@ def test_query_counts_do_not_grow_with_the_rows(client, world):
     small, few = _class_with(world, 3)
     large, many = _class_with(world, 40)
     # One bad row each, so that the error rows can be downloaded.
-    bad = ["某人", make_id_number("520102", seq=950), "10", "", ""]
-    _flow_queries(client, small, [*passed_rows(few), bad])  # warm caches up
-    assert _flow_queries(client, small, [*passed_rows(few), bad]) == _flow_queries(
-        client, large, [*passed_rows(many), bad]
-    )
+    _flow_queries(client, small, [*passed_rows(few), stranger(small)])  # warm up
+    assert _flow_queries(
+        client, small, [*passed_rows(few), stranger(small)]
+    ) == _flow_queries(client, large, [*passed_rows(many), stranger(large)])
 
     def confirm_and_result(cls, enrolments):
         upload_file(client, cls, results_file(passed_rows(enrolments)))
@@ -491,3 +509,67 @@ def test_query_counts_do_not_grow_with_the_rows(client, world):
         return confirm, result
 
     assert confirm_and_result(small, few) == confirm_and_result(large, many)
+
+
+# --- no full ID number leaves in the sheet ----------------------------------------------
+
+
+def test_the_sheet_carries_no_full_id_number_of_a_self_enrolled_trainee(client, world):
+    """Issue 9 #6: staff without reveal permission download the sheet; someone who
+    enrolled online never gave the institution their number, and the sheet must not
+    either. Every cell of every sheet, and the file's raw XML, are searched."""
+    import zipfile
+
+    from courses import services
+
+    cls = world["class_a"]
+    set_class_status(cls, ClassStatus.OPEN)
+    number = make_id_number("520102", seq=777)
+    online = services.enrolment_create(
+        trainee=TraineeFactory(name="网上报名学员", id_number=number),
+        training_class=cls,
+    )
+    set_class_status(cls, ClassStatus.RUNNING)
+    user = world["users"]["inst_a"]
+    assert not user.has_perm("trainees.reveal_pii")
+    client.force_login(user)
+    response = client.get(class_url("courses_class_results_template", cls))
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    cells = [
+        str(cell.value)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.value is not None
+    ]
+    everyone = [*world["rows"], online]
+    for enrolment in everyone:
+        full = enrolment.trainee.id_number
+        assert not any(full in text or full[:17] in text for text in cells)
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        raw = "".join(archive.read(name).decode("utf-8") for name in archive.namelist())
+    assert all(e.trainee.id_number[:17] not in raw for e in everyone)
+    # The person is still on the sheet: by reference, name and masked number.
+    row = next(v for v in sheet_values(response) if v[1] == "网上报名学员")
+    assert row[0] == enrolment_ref(cls.pk, online.pk)
+    assert row[2] == pii.mask_id_number(number) != number
+
+
+def test_the_downloaded_sheet_filled_in_imports_by_reference(client, world):
+    cls, rows = world["class_a"], world["rows"]
+    client.force_login(world["users"]["inst_a"])
+    response = client.get(class_url("courses_class_results_template", cls))
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    for r in book.active.iter_rows(min_row=2):
+        r[3].value, r[4].value, r[5].value = 80, 90, "合格"
+    out = io.BytesIO()
+    book.save(out)
+    file = SimpleUploadedFile("结果.xlsx", out.getvalue())
+    upload_file(client, cls, file, follow=True)
+    upload = RosterUpload.objects.get()
+    client.post(upload_url("courses_results_confirm", upload))
+    assert all(
+        state(e) == (Decimal("80"), Decimal("90"), AssessmentResult.PASSED)
+        for e in rows
+    )

@@ -165,8 +165,18 @@ def test_an_unknown_region_is_reported(cls):
         ("520102", "520102"),
         ("贵阳市", "520100"),
         ("贵州省贵阳市南明区", "520102"),
+        ("贵阳市南明区", "520102"),
         ("", None),
         ("无", None),
+        # the forms offices write (issue 9 #15)
+        ("黔东南州", "522600"),
+        ("凯里", "522601"),
+        ("威宁县", "520526"),
+        ("威宁", "520526"),
+        ("遵义县", "520304"),
+        ("盘县", "520281"),
+        ("水城县", "520204"),
+        ("黔西县", "520581"),
     ],
 )
 def test_a_region_is_found_by_name_code_or_full_name(cls, text, code):
@@ -176,6 +186,25 @@ def test_a_region_is_found_by_name_code_or_full_name(cls, text, code):
     assert plan.errors == []
     region = plan.created[0].household_region
     assert (region.code if region else None) == code
+
+
+def test_an_ambiguous_region_names_the_candidates(cls):
+    from training_platform.reference.models import Region, RegionLevel
+    from training_platform.reference.regions import region_resolver_reset
+
+    Region.objects.create(
+        code="522799", name="南明县", level=RegionLevel.COUNTY, parent_id="522700"
+    )
+    try:
+        plan = roster.roster_plan(
+            training_class=cls, rows=numbered(person(1, household_region="南明"))
+        )
+    finally:
+        region_resolver_reset()  # the rollback sends no signal
+    error = only_error(plan)
+    assert (error.row, error.column) == (2, "户籍地")
+    assert "对应多个地区：贵阳市南明区（520102）、" in error.message
+    assert "南明县（522799）" in error.message
 
 
 def test_an_unknown_education_is_reported(cls):
@@ -753,3 +782,53 @@ def test_odd_cells_take_the_full_check_with_the_same_outcome(cls):
         (),
     )
     assert (third.household_region, third.education) == (None, "")
+
+
+# --- the enrolment rules every path shares ------------------------------------------
+
+
+def _born_years_before(day: dt.date, years: int) -> dt.date:
+    return day.replace(year=day.year - years)
+
+
+def test_a_person_under_sixteen_at_class_start_is_a_row_error_as_in_self_service(
+    cls,
+):
+    from courses import services
+
+    young = _born_years_before(cls.start_date, 16) + dt.timedelta(days=1)  # 15
+    row = person(1, id_number=make_id_number("520102", young, seq=1))
+    plan = roster.roster_plan(training_class=cls, rows=numbered(row))
+    error = only_error(plan)
+    assert (error.row, error.column) == (2, "身份证号码")
+    # The message self-service gives for the same person and class.
+    with pytest.raises(ValidationError) as excinfo:
+        services.enrolment_create(
+            trainee=TraineeFactory(id_number=row["id_number"]), training_class=cls
+        )
+    assert error.message == excinfo.value.messages[0] == "报名者在开班时须年满16周岁。"
+    assert plan.created == [] and plan.enrol == []
+
+
+def test_a_person_sixteen_on_the_first_day_is_enrolled(cls):
+    birth = _born_years_before(cls.start_date, 16)
+    plan = roster.roster_plan(
+        training_class=cls,
+        rows=numbered(person(1, id_number=make_id_number("520102", birth, seq=1))),
+    )
+    assert plan.errors == [] and len(plan.enrol) == 1
+
+
+def test_an_under_age_row_in_odd_cells_gets_the_same_error(cls):
+    """The full check (full-width digits) applies the rule too."""
+    young = _born_years_before(cls.start_date, 15)
+    number = make_id_number("520102", young, seq=3)
+    full_width = number.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    plan = roster.roster_plan(
+        training_class=cls, rows=numbered(person(1, id_number=full_width))
+    )
+    error = only_error(plan)
+    assert (error.column, error.message) == (
+        "身份证号码",
+        "报名者在开班时须年满16周岁。",
+    )

@@ -8,10 +8,12 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 
+from bases.models import InstitutionOccupation
 from courses import services
 from courses.models import (
     AssessmentResult,
     ClassStatus,
+    Course,
     Enrolment,
     EnrolmentStatus,
     TrainingClass,
@@ -20,13 +22,16 @@ from tests.factories import (
     CourseFactory,
     EnrolmentFactory,
     InstitutionFactory,
+    InstitutionOccupationFactory,
     TraineeFactory,
     TrainingClassFactory,
     make_id_number,
     region,
     staff_user,
+    training_filing,
 )
 from training_platform.audit.models import AuditEvent
+from training_platform.reference.models import Occupation
 from training_platform.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +43,9 @@ def code_of(excinfo):
 
 @pytest.fixture
 def gy_inst():
-    return InstitutionFactory(region=region("520102"))
+    institution = InstitutionFactory(region=region("520102"))
+    training_filing(institution)  # 电工 up to 三级, what CourseFactory teaches
+    return institution
 
 
 @pytest.fixture
@@ -397,3 +404,104 @@ def test_class_capacity_cannot_drop_below_the_enrolled(gy_inst, gy_staff):
             changes={"capacity": 0},
         )
     assert code_of(excinfo) == "capacity_below_enrolled"
+
+
+# --- what an institution is filed to train -----------------------------------------------
+
+
+def course_fields(occupation="6-31-01-03", level="4", **overrides):
+    return {
+        "title": "新培训项目",
+        "occupation": Occupation.objects.get(code=occupation),
+        "target_level": level,
+        "kind": "employment",
+        "hours": 80,
+        **overrides,
+    }
+
+
+def test_a_course_for_an_occupation_not_filed_to_train_is_refused(gy_inst, gy_staff):
+    # gy_inst is filed for 电工 only; 焊工 is not filed, an evaluation filing is not one
+    # to train.
+    InstitutionOccupationFactory(
+        institution=gy_inst,
+        occupation=Occupation.objects.get(code="4-03-02-01"),
+        can_train=False,
+        can_evaluate=True,
+    )
+    for code in ("6-18-02-04", "4-03-02-01"):
+        with pytest.raises(ValidationError) as excinfo:
+            services.course_create(
+                actor=gy_staff, institution=gy_inst, **course_fields(code)
+            )
+        message = excinfo.value.message_dict["occupation"][0]
+        assert "未备案职业（工种）" in message and "培训资格" in message
+    assert not Course.objects.filter(title="新培训项目").exists()
+
+
+def test_a_course_above_the_filed_level_is_refused(gy_inst, gy_staff):
+    with pytest.raises(ValidationError) as excinfo:
+        services.course_create(
+            actor=gy_staff, institution=gy_inst, **course_fields(level="2")
+        )
+    assert excinfo.value.message_dict["target_level"] == [
+        f"培训机构“{gy_inst.name}”备案的“电工”培训等级最高为三级/高级工，"
+        "不能开设二级/技师的培训。"
+    ]
+    for level in ("3", "4", "5", ""):  # up to the filed level; or no level at all
+        course = services.course_create(
+            actor=gy_staff,
+            institution=gy_inst,
+            **course_fields(level=level, title=f"电工{level}"),
+        )
+        assert course.pk
+
+
+def test_changing_a_course_stays_within_the_filing(gy_inst, gy_staff):
+    course = services.course_create(
+        actor=gy_staff, institution=gy_inst, **course_fields()
+    )
+    for changes in (
+        {"target_level": "1"},
+        {"occupation": Occupation.objects.get(code="6-18-02-04")},
+    ):
+        with pytest.raises(ValidationError) as excinfo:
+            services.course_update(actor=gy_staff, course=course, changes=changes)
+        assert "备案" in " ".join(excinfo.value.messages)
+    course.refresh_from_db()
+    assert (course.occupation_id, course.target_level) == ("6-31-01-03", "4")
+    services.course_update(actor=gy_staff, course=course, changes={"hours": 96})
+    course.refresh_from_db()
+    assert course.hours == 96
+    assert AuditEvent.objects.filter(action="course.update").count() == 1
+
+
+def test_a_class_of_a_course_the_institution_is_not_filed_for_is_refused(gy_staff):
+    unfiled = InstitutionFactory(region=region("520102"))
+    staff = staff_user(Role.INSTITUTION, institution=unfiled)
+    course = CourseFactory(institution=unfiled)  # written before the rule existed
+    today = dt.date.today()
+    with pytest.raises(ValidationError) as excinfo:
+        services.class_create(
+            actor=staff,
+            course=course,
+            code="NF-01",
+            capacity=20,
+            start_date=today,
+            end_date=today + dt.timedelta(days=10),
+        )
+    assert (
+        "未备案职业（工种）“电工”的培训资格" in excinfo.value.message_dict["course"][0]
+    )
+    assert not TrainingClass.objects.filter(code="NF-01").exists()
+
+
+def test_a_class_whose_filing_was_withdrawn_cannot_be_filed(gy_inst, gy_staff):
+    cls = TrainingClassFactory(
+        course=CourseFactory(institution=gy_inst), status=ClassStatus.DRAFT
+    )
+    InstitutionOccupation.objects.filter(institution=gy_inst).update(can_train=False)
+    with pytest.raises(ValidationError):
+        services.class_file(actor=gy_staff, training_class=cls)
+    cls.refresh_from_db()
+    assert cls.status == ClassStatus.DRAFT

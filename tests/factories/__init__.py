@@ -288,3 +288,18 @@ class CertificateFactory(factory.django.DjangoModelFactory):
     issued_on = factory.LazyFunction(dt.date.today)
     basis = IssueBasis.ASSESSMENT
     fact_key = factory.Sequence(lambda n: f"test:{n}")
+
+
+def training_filing(
+    institution: TrainingInstitution,
+    occupation: str = "6-31-01-03",
+    max_level: str = SkillLevel.LEVEL_3,
+) -> InstitutionOccupation:
+    """File ``institution`` to train ``occupation`` up to ``max_level`` (培训备案)."""
+    return InstitutionOccupationFactory(
+        institution=institution,
+        occupation=Occupation.objects.get(code=occupation),
+        max_level=max_level,
+        can_train=True,
+        can_evaluate=False,
+    )

@@ -7,4 +7,4 @@ class ReferenceConfig(AppConfig):
     verbose_name = "基础数据"
 
     def ready(self):
-        from training_platform.reference import policies  # noqa: F401
+        from training_platform.reference import policies, regions  # noqa: F401
