@@ -30,7 +30,6 @@ from training_platform import access
 from training_platform.audit.services import audit_record
 from training_platform.reference.models import SKILL_LEVEL_RANK, Region, SkillLevel
 from training_platform.roles import Role
-from training_platform.validators import parse_id_number
 
 MINIMUM_AGE = 16  # 劳动法: the minimum working age
 
@@ -502,16 +501,6 @@ def enrolment_refusals(
     return refusals
 
 
-def birth_date_of(trainee: Trainee) -> dt.date:
-    """The person's birth date, read from the ID number (the record keeps no plain one)."""
-    number = trainee.id_number
-    try:
-        return parse_id_number(number).birth_date
-    except ValidationError:
-        # A number on file that today's rules refuse still carries its birth date.
-        return dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-
-
 @transaction.atomic
 def enrolment_create(
     *,
@@ -538,7 +527,7 @@ def enrolment_create(
         raise ValidationError(
             "您已报名该培训班，无需重复报名。", code="already_enrolled"
         )
-    refusals = enrolment_refusals(birth_date=birth_date_of(trainee), training_class=cls)
+    refusals = enrolment_refusals(birth_date=trainee.birth_date, training_class=cls)
     if refusals:
         raise ValidationError(refusals[0].message, code=refusals[0].code)
     if cls.seats_taken >= cls.capacity:
