@@ -16,6 +16,7 @@ from certificates.models import (
     CertificateStatus,
     IssueBasis,
     VerificationLog,
+    VerificationOutcome,
     new_token,
 )
 from certificates.signing import QR_PARAM, verify_qr_text
@@ -498,3 +499,28 @@ def test_the_page_speaks_english_when_asked(client):
     assert "Certificate status" in html
     assert "Revoked on 2026-05-04. Reason: 材料不实" in html
     assert "证书状态" not in html
+
+
+def test_rows_logged_before_masking_are_cleaned_by_the_migration():
+    """Rows an earlier version kept as typed lose their ID numbers; numbers stay."""
+    import importlib
+
+    from django.apps import apps
+
+    certificate = make_certificate()
+    full_width = ID_NUMBER.translate(
+        str.maketrans("0123456789", "０１２３４５６７８９")
+    )
+    typed = [ID_NUMBER, full_width, "%35%32" + ID_NUMBER[2:], certificate.number]
+    for asked in typed:
+        VerificationLog.objects.create(
+            channel="query", asked=asked, outcome=VerificationOutcome.NOT_FOUND
+        )
+    migration = importlib.import_module(
+        "certificates.migrations.0004_scrub_verification_log_asked"
+    )
+    migration.scrub_asked(apps, None)
+    kept = list(VerificationLog.objects.order_by("id").values_list("asked", flat=True))
+    for asked in kept[:3]:
+        assert ID_NUMBER[6:14] not in asked and "*" in asked
+    assert kept[3] == certificate.number
