@@ -12,7 +12,8 @@ DEPLOY_ENV := DJANGO_SETTINGS_MODULE=training_platform.settings.production \
 	PII_ENCRYPTION_KEYS=k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY= PII_ACTIVE_KEY_ID=k1 \
 	PII_BLIND_INDEX_KEY=bGludC1vbmx5LWJsaW5kLWluZGV4LWtleS0zMi1ieXRlcyE= \
 	CERTIFICATE_SIGNING_KEYS=lint1:bGludC1vbmx5LWNlcnQtc2lnbmluZy1zZWVkLTMyYiE= \
-	CERTIFICATE_SIGNING_ACTIVE_KEY=lint1 REDIS_URL=redis://127.0.0.1:6379/0
+	CERTIFICATE_SIGNING_ACTIVE_KEY=lint1 SMS_BACKEND=training_platform.sms.backends.dummy.SmsBackend \
+	REDIS_URL=redis://127.0.0.1:6379/0
 
 .PHONY: run test lint bench install lock clean
 

@@ -25,6 +25,7 @@ FULL_ENV = {
     "CERTIFICATE_SIGNING_KEYS": "k1:bGludC1vbmx5LWNlcnQtc2lnbmluZy1zZWVkLTMyYiE=",
     "CERTIFICATE_SIGNING_ACTIVE_KEY": "k1",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "SMS_BACKEND": "training_platform.sms.backends.dummy.SmsBackend",
 }
 
 
@@ -36,7 +37,7 @@ def load_production(env, code=None):
     clean = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DJANGO", "PII", "CERTIFICATE", "TRUSTED_PROXIES"))
+        if not k.startswith(("DJANGO", "PII", "CERTIFICATE", "TRUSTED_PROXIES", "SMS"))
     }
     clean.pop("REDIS_URL", None)
     clean.pop("DATABASE_URL", None)
@@ -66,6 +67,7 @@ def test_production_settings_load_with_every_secret_set():
         "CERTIFICATE_SIGNING_KEYS",
         "CERTIFICATE_SIGNING_ACTIVE_KEY",
         "REDIS_URL",
+        "SMS_BACKEND",
     ],
 )
 def test_production_settings_refuse_to_start_without(missing):
@@ -123,6 +125,9 @@ def b64(raw: bytes) -> str:
         ("CERTIFICATE_SIGNING_KEYS", f"k1:{b64(b'x' * 31)}", "32 bytes"),
         ("PII_ENCRYPTION_KEYS", "k1:not base64!", "base64"),
         ("PII_ACTIVE_KEY_ID", "k9", "PII_ACTIVE_KEY_ID"),
+        # codes printed to the console or kept in memory never reach anyone
+        ("SMS_BACKEND", "training_platform.sms.backends.console.SmsBackend", "SMS"),
+        ("SMS_BACKEND", "training_platform.sms.backends.locmem.SmsBackend", "SMS"),
     ],
 )
 def test_production_settings_refuse_public_and_short_keys(name, value, complaint):

@@ -68,6 +68,16 @@ CACHES = check_shared_cache(
     }
 )
 
+# Sign-up codes go out by SMS: a real gateway backend (or the dummy one, which sends
+# nothing, so that only staff-issued activation codes work) must be chosen explicitly;
+# the console and in-memory backends are for development and tests.
+SMS_BACKEND = required("SMS_BACKEND")
+if SMS_BACKEND.rsplit(".", 2)[-2] in {"console", "locmem"}:
+    raise ImproperlyConfigured(
+        f"SMS_BACKEND={SMS_BACKEND} is for development and tests; "
+        "set a gateway backend (or training_platform.sms.backends.dummy.SmsBackend)."
+    )
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = True
 SECURE_HSTS_SECONDS = int(env("DJANGO_HSTS_SECONDS", "31536000"))
