@@ -9,23 +9,13 @@ from wagtail.admin.forms import WagtailAdminModelForm
 
 from bases.models import InstitutionOccupation, TrainingInstitution
 from courses.models import AssessmentResult, Course, TrainingClass
+from courses.services import COURSE_EDITABLE_FIELDS
 from training_platform import access
 from training_platform.reference.models import RegionLevel
 from training_platform.roles import Role
 
-COURSE_FIELDS = [
-    "institution",
-    "title",
-    "occupation",
-    "target_level",
-    "kind",
-    "hours",
-    "fee",
-    "subsidised",
-    "mode",
-    "description",
-    "is_active",
-]
+# The form edits exactly what course_update may change.
+COURSE_FIELDS = list(COURSE_EDITABLE_FIELDS)
 CLASS_FIELDS = [
     "code",
     "course",
