@@ -6,4 +6,45 @@ class BasesConfig(AppConfig):
     verbose_name = "机构与基地"
 
     def ready(self):
-        from bases import policies  # noqa: F401  (registers access rules and scope resolver)
+        # What bases plugs into the platform (training_platform/extensions.py).
+        from bases import policies
+        from bases.models import (
+            InstitutionChangeRequest,
+            SkillMasterStudio,
+            StaffMembership,
+            TrainingBase,
+            TrainingInstitution,
+        )
+        from training_platform.access import AccessRule
+        from training_platform.extensions import access_rules, scope_resolvers
+
+        scope_resolvers.register(policies.resolve_scope)
+        access_rules.extend(
+            [
+                AccessRule(
+                    TrainingInstitution,
+                    view=policies.institution_view,
+                    change=policies.institution_change,
+                ),
+                AccessRule(
+                    TrainingBase,
+                    view=policies.base_view,
+                    change=policies.hosted_change,
+                ),
+                AccessRule(
+                    SkillMasterStudio,
+                    view=policies.hosted_view,
+                    change=policies.hosted_change,
+                ),
+                AccessRule(
+                    InstitutionChangeRequest,
+                    view=policies.change_request_view,
+                    change=policies.change_request_review,
+                ),
+                AccessRule(
+                    StaffMembership,
+                    view=policies.membership_view,
+                    change=policies.membership_change,
+                ),
+            ]
+        )

@@ -4,11 +4,7 @@ from django.db.models import Q
 
 from bases.models import (
     BaseKind,
-    InstitutionChangeRequest,
-    SkillMasterStudio,
     StaffMembership,
-    TrainingBase,
-    TrainingInstitution,
 )
 from training_platform import access
 from training_platform.reference.models import prefix_for
@@ -92,13 +88,6 @@ def membership_view(scope):
     return scope.region_q("region__code", "institution__region__code")
 
 
-access.register_scope_resolver(resolve_scope)
-access.register(TrainingInstitution, view=institution_view, change=institution_change)
-access.register(TrainingBase, view=base_view, change=hosted_change)
-access.register(SkillMasterStudio, view=hosted_view, change=hosted_change)
-access.register(
-    InstitutionChangeRequest, view=change_request_view, change=change_request_review
-)
-access.register(
-    StaffMembership, view=membership_view, change=lambda scope: access.NOTHING
-)
+def membership_change(scope):
+    # Nobody changes a membership row through the scoped admin views.
+    return access.NOTHING

@@ -21,10 +21,9 @@ from django.utils.html import conditional_escape
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from wagtail import hooks
 
 from bases.models import TrainingInstitution
-from certificates import selectors, services
+from certificates import extensions, selectors, services
 from certificates.forms import ClassIssueForm, EvaluationIssueForm, ReasonForm
 from certificates.models import (
     Certificate,
@@ -45,8 +44,6 @@ from training_platform import access
 from training_platform.audit.services import audit_record, audit_record_many
 from training_platform.reference.models import CertificateKind
 
-#: the Wagtail hook other apps use to add sections to the certificate page
-RECORD_SECTIONS_HOOK = "certificates_record_sections"
 PENDING = frozenset({IssueBatchStatus.QUEUED, IssueBatchStatus.RUNNING})
 
 
@@ -98,14 +95,11 @@ class RecordSection:
 def record_sections(request, certificate) -> list[RecordSection]:
     """What other apps add to the certificate page, e.g. the subsidy claims behind it.
 
-    Each ``certificates_record_sections`` hook is ``fn(request, certificate)`` and
-    returns ``None`` (nothing to add), ``(title, html)`` with ``html`` already rendered
-    (a plain ``str`` is escaped, a ``SafeString`` kept), or ``(title, rows)`` /
-    ``(title, rows, headers)`` with ``rows`` a list of sequences of cells. This app never
-    imports the apps that answer.
+    Each is registered on ``certificates.extensions.record_sections`` (its answers are
+    described there); this app never imports the apps that answer.
     """
     sections = []
-    for fn in hooks.get_hooks(RECORD_SECTIONS_HOOK):
+    for fn in extensions.record_sections:
         answer = fn(request, certificate)
         if not answer:
             continue

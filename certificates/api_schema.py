@@ -1,6 +1,6 @@
 """The certificate verification endpoint in the OpenAPI document (registered in ready())."""
 
-from training_platform import openapi
+from training_platform.openapi import OpenApiPath
 
 _ERROR = {
     "type": "object",
@@ -122,4 +122,4 @@ VERIFY = {
     }
 }
 
-openapi.register("/certificates/{token}", VERIFY, SCHEMAS)
+VERIFY_PATH = OpenApiPath("/certificates/{token}", VERIFY, SCHEMAS)

@@ -6,10 +6,34 @@ class CertificatesConfig(AppConfig):
     verbose_name = "证书"
 
     def ready(self):
-        # Imported for what they register: access rules, the record source, key checks.
-        from certificates import api_schema, policies, records, signing  # noqa: F401
+        # What certificates plugs into the apps below it (their extensions.py).
+        from certificates import (
+            admin_views,
+            api_schema,
+            policies,
+            records,
+            signing,  # noqa: F401  (its system checks)
+        )
+        from certificates.models import Certificate, IssueBatch, VerificationLog
         from certificates.selectors import enrolments_with_valid_certificate
-        from courses.services import register_result_lock
+        from courses.extensions import class_page_links, result_locks
+        from trainees.extensions import record_sources
+        from training_platform.access import AccessRule
+        from training_platform.extensions import access_rules, openapi_paths
 
+        access_rules.extend(
+            [
+                AccessRule(
+                    Certificate,
+                    view=policies.certificate_view,
+                    change=policies.certificate_change,
+                ),
+                AccessRule(VerificationLog, view=policies.verification_view),
+                AccessRule(IssueBatch, view=policies.batch_view),
+            ]
+        )
+        record_sources.register(records.CERTIFICATES)
+        openapi_paths.register(api_schema.VERIFY_PATH)
         # A valid certificate settles the results it was issued on.
-        register_result_lock(enrolments_with_valid_certificate)
+        result_locks.register(enrolments_with_valid_certificate)
+        class_page_links.register(admin_views.class_page_links)

@@ -7,7 +7,6 @@ organisation's staff and bureaus over the place of issue.
 
 from django.db.models import Q
 
-from certificates.models import Certificate, IssueBatch, VerificationLog
 from training_platform import access
 from training_platform.roles import Role
 
@@ -61,8 +60,3 @@ def batch_view(scope):
             scope.region_q("training_class__region__code"),
         ]
     )
-
-
-access.register(Certificate, view=certificate_view, change=certificate_change)
-access.register(VerificationLog, view=verification_view)
-access.register(IssueBatch, view=batch_view)

@@ -1,7 +1,7 @@
 """The certificates part of a person's lifetime record (registered in ``CertificatesConfig``)."""
 
 from certificates.models import Certificate
-from trainees.records import RecordEntry, register_record_source
+from trainees.records import RecordEntry, RecordSource
 
 
 def certificate_entries(trainee) -> list[RecordEntry]:
@@ -19,7 +19,7 @@ def certificate_entries(trainee) -> list[RecordEntry]:
     ]
 
 
-register_record_source(
+CERTIFICATES = RecordSource(
     "certificates",
     "我的证书",
     certificate_entries,

@@ -15,11 +15,6 @@ def register_evaluation_menu_item():
     return evaluation_menu_item()
 
 
-@hooks.register("courses_class_page_links")
-def class_page_links(request, training_class):
-    return admin_views.class_page_links(request, training_class)
-
-
 @hooks.register("register_admin_urls")
 def register_admin_urls():
     return [

@@ -6,5 +6,32 @@ class CoursesConfig(AppConfig):
     verbose_name = "课程与培训班"
 
     def ready(self):
-        # Imported for what they register: access rules, the enrolments record source.
-        from courses import policies, records  # noqa: F401
+        # What courses plugs into the apps below it (their extensions.py).
+        from courses import policies, records
+        from courses.models import Course, Enrolment, TrainingClass
+        from trainees.extensions import activation_code_issuers, record_sources
+        from trainees.models import Trainee
+        from training_platform.access import AccessRule
+        from training_platform.extensions import access_rules
+
+        access_rules.extend(
+            [
+                AccessRule(
+                    Course, view=policies.course_view, change=policies.course_change
+                ),
+                AccessRule(
+                    TrainingClass,
+                    view=policies.class_view,
+                    change=policies.class_change,
+                ),
+                AccessRule(
+                    Enrolment,
+                    view=policies.enrolment_view,
+                    change=policies.enrolment_change,
+                ),
+                # Institution staff see the trainees of their own classes.
+                AccessRule(Trainee, view=policies.trainee_of_my_classes),
+            ]
+        )
+        activation_code_issuers.register(policies.trainee_of_my_institution_classes)
+        record_sources.register(records.ENROLMENTS)

@@ -7,9 +7,6 @@ lets institution staff see the trainees enrolled in their classes.
 
 from django.db.models import Q
 
-from courses.models import Course, Enrolment, TrainingClass
-from trainees.models import Trainee
-from trainees.policies import register_activation_code_issuer
 from training_platform import access
 from training_platform.roles import Role
 
@@ -65,17 +62,8 @@ def trainee_of_my_classes(scope):
     return scope.institution_q("enrolments__training_class__course__institution_id")
 
 
-access.register(Course, view=course_view, change=course_change)
-access.register(TrainingClass, view=class_view, change=class_change)
-access.register(Enrolment, view=enrolment_view, change=enrolment_change)
-access.register(Trainee, view=trainee_of_my_classes)
-
-
 def trainee_of_my_institution_classes(scope):
     # Institution staff (not evaluators) may hand their trainees an activation code.
     return scope.institution_q(
         "enrolments__training_class__course__institution_id", role=Role.INSTITUTION
     )
-
-
-register_activation_code_issuer(trainee_of_my_institution_classes)

@@ -2,7 +2,7 @@
 
 from courses.selectors import enrolments_of_trainee
 from courses.services import enrolment_can_withdraw
-from trainees.records import RecordEntry, register_record_source
+from trainees.records import RecordEntry, RecordSource
 
 
 def enrolment_entries(trainee) -> list[RecordEntry]:
@@ -22,7 +22,7 @@ def enrolment_entries(trainee) -> list[RecordEntry]:
     return entries
 
 
-register_record_source(
+ENROLMENTS = RecordSource(
     "enrolments",
     "我的培训班",
     enrolment_entries,

@@ -5,7 +5,6 @@ screen can show as it is. Class transitions and enrolment changes are audited.
 """
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -16,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from bases.models import InstitutionOccupation
+from courses.extensions import result_locks
 from courses.models import (
     AssessmentResult,
     ClassStatus,
@@ -37,20 +37,11 @@ RESULTS_SETTLED = (
     "已凭此成绩签发有效证书，出勤和考核结果不能再修改；如需更正，请先撤销证书。"
 )
 
-# Higher apps tell which enrolments' results something now stands on (a valid
-# certificate): fn(enrolment ids) -> the settled ones. courses never imports them.
-_result_locks: list[Callable[[list[int]], set[int]]] = []
-
-
-def register_result_lock(fn: Callable[[list[int]], set[int]]) -> None:
-    if fn not in _result_locks:
-        _result_locks.append(fn)
-
 
 def results_settled(enrolment_ids: list[int]) -> set[int]:
     """The enrolments among ``enrolment_ids`` whose results may no longer change."""
     settled: set[int] = set()
-    for fn in _result_locks:
+    for fn in result_locks:  # filled by higher apps (a valid certificate)
         settled |= fn(list(enrolment_ids))
     return settled
 

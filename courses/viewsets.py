@@ -6,7 +6,6 @@ import django_filters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
@@ -14,6 +13,7 @@ from wagtail.admin.viewsets.model import ViewSetGroup
 
 from courses import services
 from courses.admin_views import error_text, is_class_staff
+from courses.extensions import class_page_links
 from courses.forms import (
     CLASS_FIELDS,
     COURSE_FIELDS,
@@ -275,12 +275,9 @@ class ClassInspectView(ScopedInspectView):
         context["enrolments_url"] = (
             reverse("enrolment:index") + "?" + urlencode({"class_code": cls.code})
         )
-        # Higher apps (certificates, subsidies) add their links through this hook, so
-        # courses never imports them: fn(request, training_class) -> [(label, url)].
+        # Higher apps (certificates, subsidies) add their links (courses.extensions).
         context["extra_links"] = [
-            link
-            for fn in hooks.get_hooks("courses_class_page_links")
-            for link in fn(self.request, cls)
+            link for fn in class_page_links for link in fn(self.request, cls)
         ]
         return context
 

@@ -7,7 +7,8 @@ classes: ``courses`` adds that rule, since enrolments live there.
 
 from django.db.models import Q
 
-from trainees.models import KeyGroupMembership, Trainee
+from trainees.extensions import activation_code_issuers
+from trainees.models import Trainee
 from training_platform import access
 from training_platform.roles import Role
 
@@ -44,37 +45,25 @@ def membership_view(scope):
     )
 
 
-access.register_scope_resolver(resolve_scope)
-access.register(Trainee, view=trainee_view, change=trainee_change)
-access.register(
-    KeyGroupMembership,
-    view=membership_view,
-    change=lambda scope: scope.region_q(
+def membership_change(scope):
+    return scope.region_q(
         "trainee__household_region__code",
         "trainee__residence_region__code",
         role=Role.BUREAU,
-    ),
-)
+    )
 
 
 # --- who may hand a person an activation code (to claim their record at sign-up) -------
 #
 # The bureau of the person's region; apps above add theirs (``courses``: the staff of an
-# institution where the person is enrolled). Rules are OR-ed, as in ``access``.
+# institution where the person is enrolled) on ``trainees.extensions``. Rules are OR-ed,
+# as in ``access``.
 
 
-def _bureau_of_region(scope):
+def bureau_of_region(scope):
     return scope.region_q(
         "household_region__code", "residence_region__code", role=Role.BUREAU
     )
-
-
-_activation_code_issuers: list = [_bureau_of_region]
-
-
-def register_activation_code_issuer(rule) -> None:
-    if rule not in _activation_code_issuers:
-        _activation_code_issuers.append(rule)
 
 
 def activation_code_issuable(user):
@@ -82,7 +71,7 @@ def activation_code_issuable(user):
     scope = access.scope_for(user)
     if scope.is_superuser:
         return Trainee.objects.all()
-    query = access.any_of(rule(scope) for rule in _activation_code_issuers)
+    query = access.any_of(rule(scope) for rule in activation_code_issuers)
     if query == access.NOTHING:
         return Trainee.objects.none()
     return Trainee.objects.filter(pk__in=Trainee.objects.filter(query).values("pk"))

@@ -1,8 +1,9 @@
 """The lifetime training record (终身培训电子档案), composed from record sources.
 
-Higher apps (courses, certificates, competitions, subsidies) register a *provider* for
-their part of a person's record in their ``AppConfig.ready()``; this module never imports
-them. A provider takes a :class:`~trainees.models.Trainee` and returns that person's
+Higher apps (courses, certificates, competitions, subsidies) register a
+:class:`RecordSource` for their part of a person's record on
+``trainees.extensions.record_sources`` in their ``AppConfig.ready()``; this module never
+imports them. A provider takes a :class:`~trainees.models.Trainee` and returns that person's
 entries as a list, with a fixed number of queries however many entries there are
 (``select_related`` / ``prefetch_related``, never a query per entry).
 """
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from trainees.extensions import record_sources
 from trainees.models import Trainee
 
 GENERIC_SECTION_TEMPLATE = "trainees/record_section.html"
@@ -62,29 +64,6 @@ class Record:
         return sorted(pairs, key=lambda p: p[1].date or dt.date.min, reverse=True)
 
 
-_sources: dict[str, RecordSource] = {}
-
-
-def register_record_source(
-    name: str,
-    title: str,
-    provider: Provider,
-    *,
-    template: str = GENERIC_SECTION_TEMPLATE,
-    order: int = 100,
-) -> RecordSource:
-    """Add (or replace, so ``ready()`` may run twice) the source called ``name``."""
-    source = RecordSource(
-        name=name, title=title, provider=provider, template=template, order=order
-    )
-    _sources[name] = source
-    return source
-
-
-def record_sources() -> list[RecordSource]:
-    return sorted(_sources.values(), key=lambda s: (s.order, s.name))
-
-
 def record_for(trainee: Trainee) -> Record:
     """The person's whole record: one section per registered source, in source order."""
     return Record(
@@ -96,6 +75,6 @@ def record_for(trainee: Trainee) -> Record:
                 template=source.template,
                 entries=list(source.provider(trainee)),
             )
-            for source in record_sources()
+            for source in sorted(record_sources, key=lambda s: (s.order, s.name))
         ],
     )

@@ -1,22 +1,23 @@
 """The one place that answers "which rows may this user see / change".
 
-Each app registers, for each of its models, a *view* rule and a *change* rule: a function
-from the user's :class:`Scope` to a ``Q``. Higher apps may add rules to a lower app's model
-(``courses`` lets an institution see the trainees enrolled in its classes) without the
-lower app importing them. Every back-office list, object view and API goes through
+Each app registers, in its ``AppConfig.ready()``, an :class:`AccessRule` per model on the
+``access_rules`` extension point (``training_platform/extensions.py``): a *view* rule and a
+*change* rule, each a function from the user's :class:`Scope` to a ``Q``. Higher apps may
+add rules to a lower app's model (``courses`` lets an institution see the trainees
+enrolled in its classes) without the lower app importing them. Every back-office list, object view and API goes through
 :func:`visible` / :func:`changeable` (or :func:`get_visible_or_404`).
 
 Who the user *is* (their memberships) is told by *scope resolvers* that the apps owning
-memberships register, so this module imports no app.
+memberships register on ``scope_resolvers``, so this module imports no app.
 """
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
+from training_platform.extensions import access_rules, scope_resolvers
 from training_platform.roles import ORGANISATION_ROLES, REGION_ROLES, Role
 
 NOTHING = Q(pk__in=[])
@@ -81,35 +82,26 @@ ANONYMOUS = Scope()
 Rule = Callable[[Scope], Q]
 ScopeResolver = Callable[[object], dict]
 
-_view_rules: dict[type, list[Rule]] = defaultdict(list)
-_change_rules: dict[type, list[Rule]] = defaultdict(list)
-_resolvers: list[ScopeResolver] = []
 
+@dataclass(frozen=True)
+class AccessRule:
+    """What ``model``'s rows a scope may see (``view``) and change (``change``, if given)."""
 
-def register(model: type[Model], *, view: Rule, change: Rule | None = None) -> None:
-    """Add a view rule (and optionally a change rule) for ``model``; rules are OR-ed."""
-    if view not in _view_rules[model]:
-        _view_rules[model].append(view)
-    if change is not None and change not in _change_rules[model]:
-        _change_rules[model].append(change)
+    model: type[Model]
+    view: Rule
+    change: Rule | None = None
 
 
 def has_rules(model: type[Model]) -> bool:
     """Whether any app registered access rules for ``model`` (or a parent class)."""
-    return bool(_rules_for(model, _view_rules))
-
-
-def register_scope_resolver(resolver: ScopeResolver) -> None:
-    """``resolver(user)`` returns Scope fields to merge (sets are unioned)."""
-    if resolver not in _resolvers:
-        _resolvers.append(resolver)
+    return bool(_rules_for(model, "view"))
 
 
 def _resolve(user) -> Scope:
     if user is None or not user.is_authenticated or not user.is_active:
         return ANONYMOUS
     roles, role_institutions, role_regions, trainee_id = set(), set(), set(), None
-    for resolver in _resolvers:
+    for resolver in scope_resolvers:
         part = resolver(user)
         roles |= set(part.get("roles", ()))
         role_institutions |= set(part.get("role_institutions", ()))
@@ -160,19 +152,25 @@ def _as_queryset(source) -> QuerySet:
     return source._default_manager.all()
 
 
-def _rules_for(model, table):
+def _rules_for(model, kind: str) -> list[Rule]:
+    """The ``kind`` ("view" or "change") rules of the nearest class in the MRO with any."""
     for klass in model.__mro__:
-        if klass in table:
-            return table[klass]
+        rules = []
+        for rule in access_rules:
+            fn = getattr(rule, kind)
+            if rule.model is klass and fn is not None and fn not in rules:
+                rules.append(fn)
+        if rules:
+            return rules
     return []
 
 
-def _filter(user, source, table) -> QuerySet:
+def _filter(user, source, kind: str) -> QuerySet:
     qs = _as_queryset(source)
     scope = scope_for(user)
     if scope.is_superuser:
         return qs
-    query = any_of(rule(scope) for rule in _rules_for(qs.model, table))
+    query = any_of(rule(scope) for rule in _rules_for(qs.model, kind))
     if query == NOTHING:
         return qs.none()
     if query == EVERYTHING:
@@ -183,12 +181,12 @@ def _filter(user, source, table) -> QuerySet:
 
 def visible(user, source) -> QuerySet:
     """Rows of ``source`` (a model or queryset) that ``user`` may see."""
-    return _filter(user, source, _view_rules)
+    return _filter(user, source, "view")
 
 
 def changeable(user, source) -> QuerySet:
     """Rows of ``source`` that ``user`` may change."""
-    return _filter(user, source, _change_rules)
+    return _filter(user, source, "change")
 
 
 def get_visible_or_404(user, source, **lookup):

@@ -10,10 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import format_html
-from wagtail import hooks
 
 from bases.models import InstitutionOccupation
 from certificates import services
+from certificates.extensions import record_sections
 from certificates.models import (
     Certificate,
     CertificateStatus,
@@ -22,6 +22,7 @@ from certificates.models import (
     VerificationLog,
     VerificationOutcome,
 )
+from courses.extensions import class_page_links
 from courses.models import AssessmentResult, ClassStatus
 from tests.factories import (
     CourseFactory,
@@ -327,7 +328,7 @@ def test_certificate_page_lists_verifications_for_auditors_only(client, world):
     assert "203.0.113.7" not in body and "最近核验" not in body
 
 
-def test_record_sections_come_from_hooks(client, world):
+def test_record_sections_come_from_the_extension_point(client, world):
     cert = world["cert_a"]
 
     def claims(request, certificate):
@@ -346,9 +347,9 @@ def test_record_sections_come_from_hooks(client, world):
 
     client.force_login(world["users"]["auditor_gz"])
     with (
-        hooks.register_temporarily("certificates_record_sections", claims),
-        hooks.register_temporarily("certificates_record_sections", notes),
-        hooks.register_temporarily("certificates_record_sections", silent),
+        record_sections.register_temporarily(claims),
+        record_sections.register_temporarily(notes),
+        record_sections.register_temporarily(silent),
     ):
         body = client.get(inspect_url(cert)).content.decode()
     assert "<th>申领编号</th>" in body and "<td>2026-001</td>" in body
@@ -964,7 +965,7 @@ def class_links(world, who, key):
     request = RequestFactory().get("/admin/")
     request.user = world["users"][who]
     links = []
-    for fn in hooks.get_hooks("courses_class_page_links"):
+    for fn in class_page_links:
         links += fn(request, world[key])
     return dict(links)
 

@@ -17,6 +17,7 @@ from tests.factories import (
     staff_user,
 )
 from trainees import records
+from trainees.extensions import record_sources
 from training_platform.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -121,16 +122,16 @@ def test_account_without_a_record_is_asked_to_complete_real_name(client):
     assert 'href="/accounts/signup/"' in body
 
 
-def test_record_for_collects_every_registered_source(monkeypatch, trainee):
-    monkeypatch.setattr(records, "_sources", dict(records._sources))
+def test_record_for_collects_every_registered_source(trainee):
     seen = []
 
     def provider(person):
         seen.append(person)
         return [records.RecordEntry(date=dt.date(2025, 3, 1), title="世赛选拔")]
 
-    records.register_record_source("test_awards", "竞赛成绩", provider, order=50)
-    record = records.record_for(trainee)
+    awards = records.RecordSource("test_awards", "竞赛成绩", provider, order=50)
+    with record_sources.register_temporarily(awards):
+        record = records.record_for(trainee)
     assert seen == [trainee]
     names = [section.name for section in record.sections]
     assert names.index("enrolments") < names.index("test_awards")
@@ -140,9 +141,8 @@ def test_record_for_collects_every_registered_source(monkeypatch, trainee):
     assert [entry.title for _s, entry in record.timeline()] == ["世赛选拔"]
 
 
-def test_generic_sections_render_on_me(client, monkeypatch, trainee):
-    monkeypatch.setattr(records, "_sources", dict(records._sources))
-    records.register_record_source(
+def test_generic_sections_render_on_me(client, trainee):
+    awards = records.RecordSource(
         "test_awards",
         "竞赛成绩",
         lambda person: [
@@ -150,7 +150,8 @@ def test_generic_sections_render_on_me(client, monkeypatch, trainee):
         ],
     )
     client.force_login(trainee.user)
-    body = client.get(URL).content.decode()
+    with record_sources.register_temporarily(awards):
+        body = client.get(URL).content.decode()
     assert "竞赛成绩" in body
     assert "电工赛项 一等奖" in body
     assert "2025-03-01" in body

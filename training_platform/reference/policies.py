@@ -6,8 +6,6 @@ printed on certificates), so a prefecture or county bureau may look but not edit
 
 from training_platform import access
 from training_platform.reference.models import (
-    KeyGroup,
-    Occupation,
     RegionLevel,
     prefix_for,
 )
@@ -32,7 +30,3 @@ def everyone(scope):
 
 def province_bureau(scope):
     return access.EVERYTHING if may_edit_reference(scope) else access.NOTHING
-
-
-access.register(Occupation, view=everyone, change=province_bureau)
-access.register(KeyGroup, view=everyone, change=province_bureau)
