@@ -37,7 +37,8 @@ import tempfile
 import time
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from bench.common import RESULTS, ROOT, machine, write_result
+
 CACHE = RESULTS / ".cache"  # gitignored
 FILE_VERSION = 1  # bump when the generated content changes
 SETTINGS = "training_platform.settings.test"
@@ -482,7 +483,7 @@ def _run(*args, env=None) -> dict:
     proc = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
         [sys.executable, "-m", "bench.roster", "--child", *map(str, args)],
         stdout=subprocess.PIPE,
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=ROOT,
         env={**os.environ, **(env or {})},
     )
     out = proc.stdout.read()
@@ -508,8 +509,6 @@ def _repeats(rows: int) -> int:
 
 
 def bench_roster() -> dict:
-    from bench.run import machine
-
     sizes = _sizes()
     CACHE.mkdir(parents=True, exist_ok=True)
     figures = {}
@@ -557,7 +556,7 @@ def bench_roster() -> dict:
                 capture_output=True,
                 text=True,
                 check=True,
-                cwd=Path(__file__).resolve().parent.parent,
+                cwd=ROOT,
                 env={**os.environ, "BENCH_ROSTER_CHILD_PROFILE": "1"},
             )
             profile = proc.stderr
@@ -628,11 +627,8 @@ def table(result: dict) -> str:
 
 
 def main() -> dict:
-    RESULTS.mkdir(exist_ok=True)
     result = bench_roster()
-    (RESULTS / "roster.json").write_text(
-        json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
+    write_result("roster", result)
     sys.stdout.write(table(result) + "\n")
     if "profile_import_top15_cumulative" in result:
         sys.stdout.write(result["profile_import_top15_cumulative"])

@@ -5,62 +5,13 @@ taken in the same process, interleaved (A, B, A, B, ...), and reported with its 
 Results go to bench/results/<name>.json; a Markdown table is printed for the README.
 """
 
-import json
 import os
-import platform
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def setup_django(db_path: Path):
-    os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "training_platform.settings.test")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
-
-
-def interleaved(a, b, rounds=15):
-    """Median seconds of ``a`` and ``b``, run alternately so noise hits both alike."""
-    times_a, times_b = [], []
-    for _ in range(rounds):
-        for fn, sink in ((a, times_a), (b, times_b)):
-            start = time.perf_counter()
-            fn()
-            sink.append(time.perf_counter() - start)
-    return statistics.median(times_a), statistics.median(times_b)
-
-
-def count_queries(fn):
-    """SQL statements ``fn`` runs (request_started resets connection.queries_log)."""
-    from django.db import connection
-
-    statements = []
-
-    def counter(execute, sql, params, many, context):
-        statements.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(counter):
-        fn()
-    return len(statements)
-
-
-def machine():
-    return {
-        "python": platform.python_version(),
-        "machine": platform.machine(),
-        "cpus": os.cpu_count(),
-        "date": time.strftime("%Y-%m-%d"),
-    }
+from bench.common import count_queries, interleaved, machine, setup_django, write_result
 
 
 def bench_seed_and_scoping(scale: int):
@@ -150,13 +101,10 @@ def table(result):
 
 def foundation():
     scale = int(os.environ.get("BENCH_SCALE", "100"))
-    RESULTS.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         setup_django(Path(tmp) / "bench.sqlite3")
         result = bench_seed_and_scoping(scale)
-    (RESULTS / "foundation.json").write_text(
-        json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
+    write_result("foundation", result)
     sys.stdout.write(table(result) + "\n")
 
 

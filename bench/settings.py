@@ -1,4 +1,4 @@
-"""Settings for the verification load test (bench/verify.py): production-like serving.
+"""Settings for the verification load test (bench/verify/): production-like serving.
 
 The test settings (fixed keys, no external services) with what matters for a load test
 as production has it: ``DEBUG = False``, the project's middleware unchanged, persistent

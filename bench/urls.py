@@ -1,4 +1,4 @@
-"""The project's URLs plus ``/bench/trivial/``: the baseline for bench/verify.py.
+"""The project's URLs plus ``/bench/trivial/``: the baseline for bench/verify/.
 
 The trivial view goes through the same middleware as every other view, so the
 verification page's throughput can be compared with "Django doing nothing".

@@ -36,7 +36,7 @@ L5, L4, L3 = SkillLevel.LEVEL_5, SkillLevel.LEVEL_4, SkillLevel.LEVEL_3
 @dataclass(frozen=True)
 class DemoCourse:
     key: str
-    institution: str  # credit-code key of demo.services.INSTITUTIONS
+    institution: str  # credit-code key of demo.fixtures.INSTITUTIONS
     occupation: str
     title: str
     level: str

@@ -1,4 +1,4 @@
-"""bench/verify.py's certificate seed writes valid, verifiable certificates."""
+"""bench/verify/seed.py's certificate seed writes valid, verifiable certificates."""
 
 import re
 from collections import Counter
@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from bench.verify import FACT_PREFIX, seed_certificates
+from bench.verify.seed import FACT_PREFIX, seed_certificates
 from certificates import selectors
 from certificates.models import Certificate, CertificateSeries, CertificateStatus
 from certificates.numbering import SERIAL_DIGITS, is_valid_number

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from certificates.models import VerificationLog
-from tests.certificates.test_admin import assert_denied, login, world  # noqa: F401
+from tests.certificates.admin_world import assert_denied, login
 
 pytestmark = pytest.mark.django_db
 

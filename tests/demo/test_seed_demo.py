@@ -19,7 +19,9 @@ from bases.models import (
     TrainingInstitution,
 )
 from certificates.models import Certificate
-from demo.services import DEMO_PASSWORD, DEMO_USERNAMES, demo_info, demo_seed
+from demo.fixtures import DEMO_PASSWORD, DEMO_USERNAMES
+from demo.selectors import demo_info
+from demo.services import demo_seed
 from trainees.models import KeyGroupMembership, Trainee
 from training_platform import access
 from training_platform.reference.models import SkillLevel

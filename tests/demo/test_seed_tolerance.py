@@ -20,7 +20,8 @@ from certificates.models import Certificate, CertificateStatus
 from courses import services as course_services
 from courses.models import ClassStatus, Course, Enrolment, TrainingClass
 from demo import services as demo_services
-from demo.services import demo_info, demo_seed
+from demo.selectors import demo_info
+from demo.services import demo_seed
 from trainees.models import KeyGroupMembership, Trainee
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from demo.services import demo_info, demo_logins_text
+from demo.selectors import demo_info, demo_logins_text
 
 
 class Command(BaseCommand):

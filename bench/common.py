@@ -1,0 +1,76 @@
+"""What every benchmark shares: Django on a scratch database, interleaved timings, query
+counts, the machine's description and the results file.
+
+bench.run (``make bench``), bench.roster and bench.verify import it; none of them
+imports another, so each runs alone (``python -m bench.roster``) or from bench.run.
+"""
+
+import json
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def setup_django(db_path: Path):
+    os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "training_platform.settings.test")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def interleaved(a, b, rounds=15):
+    """Median seconds of ``a`` and ``b``, run alternately so noise hits both alike."""
+    times_a, times_b = [], []
+    for _ in range(rounds):
+        for fn, sink in ((a, times_a), (b, times_b)):
+            start = time.perf_counter()
+            fn()
+            sink.append(time.perf_counter() - start)
+    return statistics.median(times_a), statistics.median(times_b)
+
+
+def count_queries(fn):
+    """SQL statements ``fn`` runs (request_started resets connection.queries_log)."""
+    from django.db import connection
+
+    statements = []
+
+    def counter(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(counter):
+        fn()
+    return len(statements)
+
+
+def machine():
+    return {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "date": time.strftime("%Y-%m-%d"),
+    }
+
+
+def write_result(name: str, result: dict) -> Path:
+    """``bench/results/<name>.json``, as the README's tables are made from."""
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(
+        json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    return path
