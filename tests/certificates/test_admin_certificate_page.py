@@ -1,6 +1,6 @@
 """The certificates back-office certificate page: the record behind it, its sections
-from the extension point, verifications for auditors, links between a replaced certificate and its
-replacement, queries that do not grow with history."""
+from the extension point, verifications for auditors, links between a replaced
+certificate and its replacement, queries that do not grow with history."""
 
 import pytest
 from django.db import connection
