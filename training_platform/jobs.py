@@ -29,3 +29,12 @@ def job_finish(model: type[Model], pk, *, status: str, **fields) -> None:
     model._default_manager.filter(pk=pk).update(
         status=status, finished_at=timezone.now(), **fields
     )
+
+
+def job_enqueue(model: type[Model], pk, task, *args) -> None:
+    """Queue ``task(pk, *args)`` for job ``pk`` and note the task's id on the row.
+
+    Call it once the row is committed as queued: the task claims it with ``job_claim``.
+    """
+    result = task.enqueue(pk, *args)
+    model._default_manager.filter(pk=pk).update(task_id=str(result.id))

@@ -19,7 +19,7 @@ from training_platform import xlsx
 from training_platform.imports.kinds import ImportKind
 from training_platform.imports.models import ImportJob, ImportStatus
 from training_platform.imports.reading import nonblank
-from training_platform.jobs import job_claim, job_finish, job_progress
+from training_platform.jobs import job_claim, job_enqueue, job_finish, job_progress
 from training_platform.redact import scrub
 
 logger = logging.getLogger(__name__)
@@ -118,8 +118,7 @@ def upload_confirm(
         job.status = ImportStatus.QUEUED
         job.save(update_fields=["status"])
     # After the commit: the task claims the row only once it is queued.
-    result = task.enqueue(job.pk)
-    job_progress(type(job), job.pk, task_id=str(result.id))
+    job_enqueue(type(job), job.pk, task)
     return "queued"
 
 
