@@ -38,3 +38,8 @@ def job_enqueue(model: type[Model], pk, task, *args) -> None:
     """
     result = task.enqueue(pk, *args)
     model._default_manager.filter(pk=pk).update(task_id=str(result.id))
+
+
+def job_percent(done: int, total: int) -> int:
+    """Progress as a whole percentage for a progress bar (100 when there is nothing)."""
+    return 100 if not total else min(100, done * 100 // total)
