@@ -42,6 +42,7 @@ from trainees.models import Trainee
 from trainees.selectors import trainee_find_by_id_number
 from training_platform import access
 from training_platform.audit.services import audit_record, audit_record_many
+from training_platform.jobs import job_enqueue
 from training_platform.reference.models import CertificateKind
 
 PENDING = frozenset({IssueBatchStatus.QUEUED, IssueBatchStatus.RUNNING})
@@ -367,10 +368,12 @@ def _start_batch(request, training_class, kind, organisation, *, total) -> Issue
         requested_by=request.user,
         total=total,  # the task corrects it when it starts counting
     )
-    result = issue_batch_task.enqueue(
-        batch.pk, organisation.pk if organisation is not None else None
+    job_enqueue(
+        IssueBatch,
+        batch.pk,
+        issue_batch_task,
+        organisation.pk if organisation is not None else None,
     )
-    IssueBatch.objects.filter(pk=batch.pk).update(task_id=str(result.id))
     return batch
 
 

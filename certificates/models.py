@@ -18,6 +18,7 @@ from bases.models import TrainingInstitution
 from courses.models import Enrolment, TrainingClass
 from trainees.models import Trainee
 from training_platform import pii
+from training_platform.jobs import job_percent
 from training_platform.reference.models import (
     CertificateKind,
     Occupation,
@@ -322,4 +323,4 @@ class IssueBatch(models.Model):
 
     @property
     def percent(self) -> int:
-        return 100 if not self.total else min(100, self.done * 100 // self.total)
+        return job_percent(self.done, self.total)

@@ -1,14 +1,18 @@
-"""Background work for certificates (Django Tasks API): issuing to a whole class."""
+"""Background work for certificates (Django Tasks API): issuing to a whole class.
+
+The batch row is a job row (``training_platform.jobs``): claimed, given progress and
+finished with conditional updates, as the import pipeline's uploads are.
+"""
 
 import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 from django_tasks import task
 
 from bases.models import TrainingInstitution
 from certificates.models import IssueBatch, IssueBatchStatus
 from certificates.services import certificate_issue_for_class
+from training_platform.jobs import job_claim, job_finish, job_progress
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +32,7 @@ def run_batch(batch: IssueBatch, *, organisation=None) -> IssueBatch:
     """
 
     def progress(done: int, total: int) -> None:
-        IssueBatch.objects.filter(pk=batch.pk).update(done=done, total=total)
+        job_progress(IssueBatch, batch.pk, done=done, total=total)
 
     try:
         summary = certificate_issue_for_class(
@@ -39,25 +43,28 @@ def run_batch(batch: IssueBatch, *, organisation=None) -> IssueBatch:
             progress=progress,
         )
     except (ValidationError, PermissionDenied) as exc:
-        IssueBatch.objects.filter(pk=batch.pk).update(
+        job_finish(
+            IssueBatch,
+            batch.pk,
             status=IssueBatchStatus.FAILED,
             summary={"message": _refusal(exc)},
-            finished_at=timezone.now(),
         )
     except Exception:
-        IssueBatch.objects.filter(pk=batch.pk).update(
+        job_finish(
+            IssueBatch,
+            batch.pk,
             status=IssueBatchStatus.FAILED,
             summary={"message": "发证失败，请稍后重试或联系管理员。"},
-            finished_at=timezone.now(),
         )
         raise
     else:
-        IssueBatch.objects.filter(pk=batch.pk).update(
+        job_finish(
+            IssueBatch,
+            batch.pk,
             status=IssueBatchStatus.DONE,
             summary=summary.as_dict(),
             done=summary.eligible,
             total=summary.eligible,
-            finished_at=timezone.now(),
         )
     batch.refresh_from_db()
     return batch
@@ -66,10 +73,12 @@ def run_batch(batch: IssueBatch, *, organisation=None) -> IssueBatch:
 @task()
 def issue_batch_task(batch_id: int, organisation_id: int | None = None) -> str:
     """批量发证 for one IssueBatch; the progress page polls the batch row."""
-    claimed = IssueBatch.objects.filter(
-        pk=batch_id, status=IssueBatchStatus.QUEUED
-    ).update(status=IssueBatchStatus.RUNNING)
-    if not claimed:  # already run or gone: a second run is not wanted
+    if not job_claim(
+        IssueBatch,
+        batch_id,
+        from_status=IssueBatchStatus.QUEUED,
+        to_status=IssueBatchStatus.RUNNING,
+    ):  # already run or gone: a second run is not wanted
         return "skipped"
     batch = IssueBatch.objects.select_related("training_class", "requested_by").get(
         pk=batch_id

@@ -1,18 +1,15 @@
 """Courses (培训项目), classes (培训班) and enrolments, with attendance and assessment."""
 
-import io
-import uuid
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
 from bases.models import TrainingBase, TrainingInstitution
 from trainees.models import Trainee
-from training_platform import pii
+from training_platform.imports.models import ImportJob
 from training_platform.reference.models import Occupation, Region, SkillLevel
 
 
@@ -272,39 +269,22 @@ class Enrolment(models.Model):
         return self.status == EnrolmentStatus.ENROLLED
 
 
-class RosterUploadStatus(models.TextChoices):
-    PREVIEWED = "previewed", "已预览待确认"
-    QUEUED = "queued", "排队中"
-    RUNNING = "running", "导入中"
-    DONE = "done", "已导入"
-    REFUSED = "refused", "未导入（有错误）"
-    FAILED = "failed", "导入失败"
-    EXPIRED = "expired", "已过期（文件已删除）"
-
-
 class UploadKind(models.TextChoices):
     ROSTER = "roster", "花名册"
     RESULTS = "results", "出勤和考核结果"
 
 
-# Errors kept in ``RosterUpload.summary``; the total is kept beside them.
-SUMMARY_ERRORS_KEPT = 1000
+class ImportUpload(ImportJob):
+    """One uploaded import file of a class (花名册, or 出勤和考核结果 by ``kind``), from
+    preview to import: the pipeline's job row (``training_platform.imports``), with
+    the class as its target.
 
-
-ROSTER_FILE_PURPOSE = "courses.rosterupload.file"
-
-
-class RosterUpload(models.Model):
-    """One uploaded import file (花名册, or 出勤和考核结果 by ``kind``), from preview
-    to import.
-
-    Personal data (PIPL): ``file`` holds names, ID numbers and phones, stored encrypted
-    (``store_file`` / ``open_file``, AES-GCM under the PII key ring). It is deleted
-    as soon as the import succeeds; uploads that never got that far lose their file
-    after 7 days (``courses.tasks.upload_cleanup``, status ``expired``). ``summary``
-    holds only counts and row-numbered error messages, never an ID number or a name,
-    and at most ``SUMMARY_ERRORS_KEPT`` errors (``set_summary``).
+    Personal data (PIPL): see ``ImportJob``; the file is encrypted, deleted after a
+    successful import and after 7 days otherwise (``courses.tasks.upload_cleanup``).
     """
+
+    # The purpose the stored files were encrypted under: kept as it was.
+    FILE_PURPOSE = "courses.rosterupload.file"
 
     training_class = models.ForeignKey(
         TrainingClass,
@@ -312,33 +292,13 @@ class RosterUpload(models.Model):
         related_name="roster_uploads",
         verbose_name="培训班",
     )
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name="上传人",
-    )
     kind = models.CharField(
         "导入内容",
         max_length=10,
         choices=UploadKind.choices,
         default=UploadKind.ROSTER,
     )
-    created_at = models.DateTimeField("上传时间", auto_now_add=True)
     file = models.FileField("文件", upload_to="rosters/%Y/%m/", blank=True)
-    original_name = models.CharField("原文件名", max_length=255, blank=True)
-    row_count = models.PositiveIntegerField("数据行数", default=0)
-    status = models.CharField(
-        "状态",
-        max_length=10,
-        choices=RosterUploadStatus.choices,
-        default=RosterUploadStatus.PREVIEWED,
-    )
-    summary = models.JSONField("结果摘要", default=dict, blank=True)
-    progress = models.PositiveIntegerField("已处理行数", default=0)
-    task_id = models.CharField("后台任务", max_length=64, blank=True)
-    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "导入文件"
@@ -352,33 +312,6 @@ class RosterUpload(models.Model):
     def __str__(self):
         return f"{self.training_class.code} · {self.original_name}"
 
-    def set_summary(self, summary: dict) -> None:
-        """Keep ``summary`` with its first ``SUMMARY_ERRORS_KEPT`` errors and the total
-        (``error_count``), so a huge bad file cannot grow the row without bound."""
-        summary = dict(summary)
-        errors = summary.get("errors") or []
-        summary["error_count"] = summary.get("error_count", len(errors))
-        summary["errors"] = list(errors[:SUMMARY_ERRORS_KEPT])
-        self.summary = summary
-
     @property
-    def error_count(self) -> int:
-        """Every error found, including those not kept in ``summary``."""
-        summary = self.summary or {}
-        return summary.get("error_count", len(summary.get("errors") or []))
-
-    @property
-    def errors_truncated(self) -> bool:
-        return self.error_count > len((self.summary or {}).get("errors") or [])
-
-    def store_file(self, fileobj) -> None:
-        """Keep the uploaded bytes encrypted at rest under a random name."""
-        sealed = pii.encrypt_bytes(fileobj.read(), purpose=ROSTER_FILE_PURPOSE)
-        self.file.save(f"{uuid.uuid4().hex}.bin", ContentFile(sealed), save=False)
-
-    def open_file(self) -> io.BytesIO:
-        """The uploaded xlsx, decrypted in memory."""
-        with self.file.open("rb") as stored:
-            return io.BytesIO(
-                pii.decrypt_bytes(stored.read(), purpose=ROSTER_FILE_PURPOSE)
-            )
+    def target(self) -> TrainingClass:
+        return self.training_class

@@ -1,7 +1,7 @@
 """Attendance and assessment results import (出勤和考核结果导入).
 
-The same pipeline as the roster (``courses.roster``): ``read_table`` reads the xlsx into
-``(excel row number, {column key: cell text})`` pairs, ``results_plan`` validates every
+The same pipeline as the roster (``training_platform.imports``): ``read_results`` reads
+the xlsx into ``(excel row number, {column key: cell text})`` pairs, ``results_plan`` validates every
 row set-based, ``results_import_apply`` writes a valid plan at once. The rules are those
 of ``services.attendance_record`` and ``services.assessment_record``.
 
@@ -36,12 +36,10 @@ from courses.models import (
 )
 from courses.roster import (
     BATCH_SIZE,
-    Column,
-    RowError,
     bare_name,
     chunks,
+    is_sample,
     optional_text,
-    read_table,
 )
 from courses.services import (
     RESULTS_SETTLED,
@@ -51,6 +49,12 @@ from courses.services import (
 )
 from training_platform import pii, xlsx
 from training_platform.audit.services import audit_record
+from training_platform.imports.kinds import (
+    Column,
+    ImportKind,
+    RowError,
+    errors_as_dicts,
+)
 from training_platform.validators import normalize
 
 RESULT_COLUMNS: tuple[Column, ...] = (
@@ -170,9 +174,7 @@ def _summary(*, rows, updated, unchanged, errors) -> dict:
         "rows": rows,
         "updated": updated,
         "unchanged": unchanged,
-        "errors": [
-            {"row": e.row, "column": e.column, "message": e.message} for e in errors
-        ],
+        "errors": errors_as_dicts(errors),
     }
 
 
@@ -469,6 +471,33 @@ def _apply(plan: ResultsPlan, *, actor, request) -> dict:
     return summary
 
 
+class ResultsImport(ImportKind):
+    """出勤和考核结果: attendance and results of the class's enrolments, by 报名编号."""
+
+    key = "results"
+    noun = "出勤和考核结果"
+    columns = RESULT_COLUMNS
+    counts = ("updated", "unchanged")
+    text_keys = frozenset({"ref", "id_number"})
+
+    def skip_row(self, cells: dict) -> bool:
+        # The roster template's sample row, as every import has always skipped it.
+        return is_sample(cells)
+
+    def authorize(self, *, actor, target) -> None:
+        # Dry runs included: a plan tells who is enrolled in the class.
+        _require_staff(actor, _load_class(target))
+
+    def plan(self, *, target, rows) -> ResultsPlan:
+        return results_plan(training_class=target, rows=rows)
+
+    def apply(self, *, plan, actor=None, request=None) -> dict:
+        return results_import_apply(plan=plan, actor=actor, request=request)
+
+
+RESULTS_IMPORT = ResultsImport()
+
+
 def results_import(
     *,
     training_class: TrainingClass,
@@ -479,22 +508,19 @@ def results_import(
 ) -> dict:
     """Plan results and, unless it is a dry run or has errors, apply them; the summary.
 
-    Staff of the class's institution only, dry runs included: a plan tells who is
-    enrolled in the class.
+    Staff of the class's institution only, dry runs included.
     """
-    _require_staff(actor, _load_class(training_class))
-    plan = results_plan(training_class=training_class, rows=rows)
-    if dry_run or plan.errors:
-        return plan.summary()
-    return results_import_apply(plan=plan, actor=actor, request=request)
+    return RESULTS_IMPORT.run(
+        target=training_class, rows=rows, actor=actor, request=request, dry_run=dry_run
+    )
 
 
 # --- xlsx in and out -------------------------------------------------------------------
 
 
 def read_results(fileobj, *, limits: xlsx.Limits = xlsx.DEFAULT_LIMITS):
-    """The results rows of an xlsx file (see ``roster.read_table``)."""
-    return read_table(fileobj, RESULT_COLUMNS, limits=limits)
+    """The results rows of an xlsx file (``training_platform.imports.reading``)."""
+    return RESULTS_IMPORT.read(fileobj, limits=limits)
 
 
 def _number_cell(value: Decimal | None):

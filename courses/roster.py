@@ -49,6 +49,12 @@ from trainees.models import (
 )
 from training_platform import pii, xlsx
 from training_platform.audit.services import audit_record
+from training_platform.imports.kinds import (
+    Column,
+    ImportKind,
+    RowError,
+    errors_as_dicts,
+)
 from training_platform.reference.models import KeyGroup, Region
 from training_platform.reference.regions import RegionUnresolved, region_resolver
 from training_platform.validators import (
@@ -57,20 +63,6 @@ from training_platform.validators import (
     normalize_mobile,
     parse_id_number,
 )
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    aliases: tuple[str, ...] = ()
-    required: bool = False
-
-    @property
-    def template_header(self) -> str:
-        """The header as the template shows it (required columns end with ``*``)."""
-        return f"{self.header}*" if self.required else self.header
-
 
 COLUMNS: tuple[Column, ...] = (
     Column("name", "姓名", ("姓名*", "学员姓名"), required=True),
@@ -135,13 +127,6 @@ _EDUCATION_ALIASES = {
 }
 
 
-@dataclass
-class RowError:
-    row: int
-    column: str
-    message: str
-
-
 @dataclass(slots=True)
 class RosterRow:
     """One valid row, as it will be written (personal data: holds the ID number)."""
@@ -188,9 +173,7 @@ def _summary(*, rows, created, matched, enrolled, already_enrolled, errors) -> d
         "matched_trainees": matched,
         "enrolled": enrolled,
         "already_enrolled": already_enrolled,
-        "errors": [
-            {"row": e.row, "column": e.column, "message": e.message} for e in errors
-        ],
+        "errors": errors_as_dicts(errors),
     }
 
 
@@ -860,6 +843,28 @@ class _RosterWriter:
 # --- both ----------------------------------------------------------------------------------
 
 
+class RosterImport(ImportKind):
+    """花名册: new people are created, known ones matched, everyone enrolled."""
+
+    key = "roster"
+    noun = "花名册"
+    columns = COLUMNS
+    counts = ("created_trainees", "matched_trainees", "enrolled", "already_enrolled")
+    text_keys = frozenset({"id_number", "phone"})
+
+    def skip_row(self, cells: dict) -> bool:
+        return is_sample(cells)
+
+    def plan(self, *, target, rows) -> RosterPlan:
+        return roster_plan(training_class=target, rows=rows)
+
+    def apply(self, *, plan, actor=None, request=None) -> dict:
+        return roster_import_apply(plan=plan, actor=actor, request=request)
+
+
+ROSTER_IMPORT = RosterImport()
+
+
 def roster_import(
     *,
     training_class: TrainingClass,
@@ -869,54 +874,20 @@ def roster_import(
     dry_run: bool = False,
 ) -> dict:
     """Plan a roster and, unless it is a dry run or has errors, apply it; the summary."""
-    plan = roster_plan(training_class=training_class, rows=rows)
-    if dry_run or plan.errors:
-        return plan.summary()
-    return roster_import_apply(plan=plan, actor=actor, request=request)
+    return ROSTER_IMPORT.run(
+        target=training_class, rows=rows, actor=actor, request=request, dry_run=dry_run
+    )
 
 
 # --- xlsx in and out -------------------------------------------------------------------
 
 
-def read_table(fileobj, columns, *, limits: xlsx.Limits = xlsx.DEFAULT_LIMITS):
-    """Rows of an xlsx file as ``(row number, {column key: text})`` for ``columns``.
-
-    The file is checked (container, size, rows, columns) and the header found before the
-    first row is yielded; a refused file raises ``XlsxRefused`` with a Chinese message.
-    The template's sample row, if the user left it in, is skipped.
-    """
-    _header_row, found, data = xlsx.find_header(
-        xlsx.iter_rows(fileobj, limits),
-        aliases={c.key: {c.header, *c.aliases} for c in columns},
-        required={c.key for c in columns if c.required},
-    )
-    return _rows(data, found)
-
-
 def read_roster(fileobj, *, limits: xlsx.Limits = xlsx.DEFAULT_LIMITS):
-    """The roster rows of an xlsx file (see ``read_table``)."""
-    return read_table(fileobj, COLUMNS, limits=limits)
+    """The roster rows of an xlsx file (``training_platform.imports.reading``)."""
+    return ROSTER_IMPORT.read(fileobj, limits=limits)
 
 
-def _rows(data, columns: dict[str, int]):
-    keys = tuple(columns.items())
-    cell_text = xlsx.cell_text
-    for number, values in data:
-        width = len(values)
-        row = {}
-        for key, index in keys:
-            value = values[index] if index < width else ""
-            # ASCII text as cell_text has it, without the call (most ID and phone cells).
-            if value.__class__ is str and value.isascii():
-                row[key] = value.strip()
-            else:
-                row[key] = cell_text(value)
-        if _is_sample(row):  # the template's example, left in by the user
-            continue
-        yield number, row
-
-
-def _is_sample(row: dict) -> bool:
+def is_sample(row: dict) -> bool:
     name = row.get("name") or ""
     return (
         # Cheap first: a name that is 张三 once spaces are gone has both characters.

@@ -2,7 +2,8 @@
 
 One set of views serves both imports of a class, each described by an ``ImportScreen``:
 花名册 (``ROSTER_IMPORT``) and 出勤和考核结果 (``RESULTS_IMPORT``); ``import_urls`` gives
-each its URLs. Reading, checking and importing are ``courses.tasks.PIPELINES``.
+each its URLs. Storing, checking, confirming and importing are the pipeline's services
+(``training_platform.imports.services``), for the kind in ``courses.tasks.KINDS``.
 
 The class is found through ``access`` (404 outside the user's scope); only staff of the
 class's institution may upload, confirm or download error rows (403 for everyone else
@@ -16,14 +17,12 @@ that institution's staff only.
 """
 
 import logging
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -32,54 +31,49 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from courses.admin_views import inspect_url, is_class_staff
-from courses.models import RosterUpload, RosterUploadStatus, TrainingClass, UploadKind
+from courses.models import ImportUpload, TrainingClass
 from courses.results_import import (
-    RESULT_COLUMNS,
     RESULTS_CLASS_STATUSES,
+    RESULTS_IMPORT,
     results_template,
 )
-from courses.roster import COLUMNS, ROSTER_CLASS_STATUSES, roster_template
-from courses.tasks import (
-    PIPELINES,
-    UPLOAD_KEEP_DAYS,
-    run_upload,
-    upload_cleanup,
-    upload_import_task,
-)
+from courses.roster import ROSTER_CLASS_STATUSES, ROSTER_IMPORT, roster_template
+from courses.tasks import upload_cleanup, upload_import_task
 from training_platform import access, xlsx
-from training_platform.redact import scrub
+from training_platform.imports import services as imports
+from training_platform.imports.kinds import ImportKind
+from training_platform.imports.models import ImportStatus
 
 logger = logging.getLogger(__name__)
 
 # Files with more data rows than this are checked and imported in the background.
-SYNC_ROW_LIMIT = 2000
+SYNC_ROW_LIMIT = imports.SYNC_ROW_LIMIT
 # Errors listed on the preview and result pages (the download has them all).
 ERRORS_SHOWN = 50
 # Stale uploads expired, at most, each time a new one is stored (the command does all).
 CLEANUP_BATCH = 20
-ERROR_COLUMN = "错误说明"
-PENDING = frozenset({RosterUploadStatus.QUEUED, RosterUploadStatus.RUNNING})
 
 
 @dataclass(frozen=True)
 class ImportScreen:
     """What differs between the imports of a class; the views are the same."""
 
-    kind: str  # UploadKind
+    kind: ImportKind
     prefix: str  # in URL paths and names, and in element ids
-    noun: str
     class_statuses: frozenset
     closed_note: str
     template_label: str
     intro: str  # after the template link
-    columns: tuple
-    text_keys: frozenset  # columns written as text in the error rows
     template_suffix: str
     template_staff_only: bool  # the template carries personal data
     template: Callable  # (training_class, user) → xlsx bytes
     counts: Callable  # (summary, done) → [(key, label, value)]
 
-    def url(self, step: str, upload: RosterUpload) -> str:
+    @property
+    def noun(self) -> str:
+        return self.kind.noun
+
+    def url(self, step: str, upload: ImportUpload) -> str:
         return reverse(
             f"courses_{self.prefix}_{step}", args=[upload.training_class_id, upload.pk]
         )
@@ -109,24 +103,20 @@ def _results_counts(summary, done):
 
 
 ROSTER_IMPORT = ImportScreen(
-    kind=UploadKind.ROSTER,
+    kind=ROSTER_IMPORT,
     prefix="roster",
-    noun="花名册",
     class_statuses=ROSTER_CLASS_STATUSES,
     closed_note="只有已批准、报名中或培训中的培训班可以导入花名册。",
     template_label="下载花名册模板",
     intro="，按表头逐行填写后上传。",
-    columns=COLUMNS,
-    text_keys=frozenset({"id_number", "phone"}),
     template_suffix="花名册模板",
     template_staff_only=False,
     template=lambda training_class, user: roster_template(training_class),
     counts=_roster_counts,
 )
 RESULTS_IMPORT = ImportScreen(
-    kind=UploadKind.RESULTS,
+    kind=RESULTS_IMPORT,
     prefix="results",
-    noun="出勤和考核结果",
     class_statuses=RESULTS_CLASS_STATUSES,
     closed_note="培训班开班后才能导入出勤和考核结果。",
     template_label="下载本班的出勤和考核表",
@@ -134,8 +124,6 @@ RESULTS_IMPORT = ImportScreen(
         "（已列出在读学员和已录入的结果），填写出勤课时、考核成绩或考核结果后上传；"
         "留空的单元格不作修改。"
     ),
-    columns=RESULT_COLUMNS,
-    text_keys=frozenset({"ref", "id_number"}),
     template_suffix="出勤和考核表",
     template_staff_only=True,
     template=lambda training_class, user: results_template(training_class, actor=user),
@@ -185,19 +173,13 @@ def _staff_class(request, pk, screen: ImportScreen) -> TrainingClass:
     return training_class
 
 
-def _upload(training_class, upload_id, screen: ImportScreen, *, lock=False):
-    queryset = RosterUpload.objects.filter(
-        training_class=training_class, kind=screen.kind
+def _upload(training_class, upload_id, screen: ImportScreen):
+    queryset = ImportUpload.objects.filter(
+        training_class=training_class, kind=screen.kind.key
     )
-    if lock:
-        queryset = queryset.select_for_update()
     upload = get_object_or_404(queryset, pk=upload_id)
     upload.training_class = training_class
     return upload
-
-
-def _nonblank(rows):
-    return [(n, cells) for n, cells in rows if any(cells.values())]
 
 
 # --- views ---------------------------------------------------------------------------
@@ -241,35 +223,23 @@ def upload_view(request, pk, *, screen: ImportScreen):
     )
 
 
-def _read_and_keep(request, training_class, form, screen) -> RosterUpload | None:
+def _read_and_keep(request, training_class, form, screen) -> ImportUpload | None:
     """The saved upload with its dry-run summary, or ``None`` with the form's error."""
-    pipeline = PIPELINES[screen.kind]
-    file = form.cleaned_data["file"]
+    upload = ImportUpload(
+        training_class=training_class,
+        kind=screen.kind.key,
+        uploaded_by=request.user,
+    )
     try:
-        rows = _nonblank(pipeline.read(file))
-    except xlsx.XlsxRefused as exc:
+        imports.upload_store(
+            job=upload,
+            kind=screen.kind,
+            file=form.cleaned_data["file"],
+            sync_limit=SYNC_ROW_LIMIT,
+        )
+    except ValidationError as exc:
         form.add_error("file", exc.messages)
         return None
-    if not rows:
-        form.add_error("file", "文件中没有学员数据，请在表头下方逐行填写后再上传。")
-        return None
-    if len(rows) <= SYNC_ROW_LIMIT:
-        summary = pipeline.check(training_class=training_class, rows=rows)
-    else:  # checked by the background task on confirm
-        summary = {"rows": len(rows), "errors": []}
-    upload = RosterUpload(
-        training_class=training_class,
-        kind=screen.kind,
-        uploaded_by=request.user,
-        # The name shows which upload this was; an ID or phone number in it is masked.
-        original_name=scrub(file.name or "")[:255],
-        row_count=len(rows),
-    )
-    upload.set_summary(summary)
-    file.seek(0)
-    # Stored under a random name: the original one may carry a person's name.
-    upload.store_file(file)
-    upload.save()
     _cleanup_some()
     return upload
 
@@ -288,7 +258,7 @@ def preview_view(request, pk, upload_id, *, screen: ImportScreen):
     """预览: counts and the first errors; confirm only when there is no error."""
     training_class = _staff_class(request, pk, screen)
     upload = _upload(training_class, upload_id, screen)
-    if upload.status != RosterUploadStatus.PREVIEWED:
+    if upload.status != ImportStatus.PREVIEWED:
         return redirect(screen.url("result", upload))
     return TemplateResponse(
         request,
@@ -302,24 +272,17 @@ def preview_view(request, pk, upload_id, *, screen: ImportScreen):
 def confirm_view(request, pk, upload_id, *, screen: ImportScreen):
     """确认导入: import now, or queue a large file; confirming again changes nothing."""
     training_class = _staff_class(request, pk, screen)
-    enqueue = False
-    with transaction.atomic():
-        upload = _upload(training_class, upload_id, screen, lock=True)
-        if upload.status != RosterUploadStatus.PREVIEWED:
-            return redirect(screen.url("result", upload))
-        if upload.error_count:
-            messages.error(request, "文件有错误，请改正后重新上传。")
-            return redirect(screen.url("preview", upload))
-        if upload.row_count > SYNC_ROW_LIMIT:
-            upload.status = RosterUploadStatus.QUEUED
-            upload.save(update_fields=["status"])
-            enqueue = True
-        else:
-            upload.status = RosterUploadStatus.RUNNING
-            run_upload(upload, request=request)
-    if enqueue:
-        result = upload_import_task.enqueue(upload.pk)
-        RosterUpload.objects.filter(pk=upload.pk).update(task_id=str(result.id))
+    upload = _upload(training_class, upload_id, screen)
+    outcome = imports.upload_confirm(
+        job=upload,
+        kind=screen.kind,
+        task=upload_import_task,
+        request=request,
+        sync_limit=SYNC_ROW_LIMIT,
+    )
+    if outcome == "errors":
+        messages.error(request, "文件有错误，请改正后重新上传。")
+        return redirect(screen.url("preview", upload))
     return redirect(screen.url("result", upload))
 
 
@@ -329,12 +292,10 @@ def result_view(request, pk, upload_id, *, screen: ImportScreen):
     """导入结果: a progress bar that refreshes while the task runs, then the counts."""
     training_class = _staff_class(request, pk, screen)
     upload = _upload(training_class, upload_id, screen)
-    if upload.status == RosterUploadStatus.PREVIEWED:
+    if upload.status == ImportStatus.PREVIEWED:
         return redirect(screen.url("preview", upload))
     return TemplateResponse(
-        request,
-        "courses/admin/import_result.html",
-        _page_context(upload, screen) | {"pending": upload.status in PENDING},
+        request, "courses/admin/import_result.html", _page_context(upload, screen)
     )
 
 
@@ -347,66 +308,29 @@ def error_rows_view(request, pk, upload_id, *, screen: ImportScreen):
     """
     training_class = _staff_class(request, pk, screen)
     upload = _upload(training_class, upload_id, screen)
-    if not upload.error_count or not upload.file:
+    content = imports.upload_error_rows(job=upload, kind=screen.kind)
+    if content is None:
         raise Http404
-    pipeline = PIPELINES[screen.kind]
-    try:
-        with upload.open_file() as fileobj:
-            rows = _nonblank(pipeline.read(fileobj))
-    except xlsx.XlsxRefused:
-        raise Http404 from None
-    errors = upload.summary.get("errors") or []
-    if upload.errors_truncated:
-        errors = pipeline.check(training_class=training_class, rows=rows)["errors"]
-    by_row: dict[int, list[str]] = defaultdict(list)
-    for error in errors:
-        text = error["message"]
-        if error.get("column"):
-            text = f"{error['column']}：{text}"
-        by_row[error["row"]].append(text)
-    whole_file = by_row.pop(0, [])  # e.g. the class no longer takes this import
-    columns = screen.columns
-    out = [
-        [cells.get(c.key, "") for c in columns]
-        + ["；".join([*whole_file, *by_row.get(number, [])])]
-        for number, cells in rows
-        if whole_file or number in by_row
-    ]
-    content = xlsx.write_xlsx(
-        [c.header for c in columns] + [ERROR_COLUMN],
-        out,
-        sheet_title="错误行",
-        text_columns={i for i, c in enumerate(columns) if c.key in screen.text_keys},
-    )
     return xlsx.xlsx_response(
         content, f"{training_class.code}-{screen.noun}错误行.xlsx"
     )
 
 
 def _page_context(upload, screen: ImportScreen) -> dict:
-    summary = upload.summary or {}
-    errors = summary.get("errors") or []
-    error_count = upload.error_count
+    page = imports.upload_preview(upload, errors_shown=ERRORS_SHOWN)
     cls = upload.training_class
-    done = upload.status == RosterUploadStatus.DONE
-    return {
+    return page | {
         "screen": screen,
         "training_class": cls,
-        "upload": upload,
-        "summary": summary,
         "counts": [
             {"id": f"{screen.prefix}-{key}", "label": label, "value": value}
-            for key, label, value in screen.counts(summary, done)
+            for key, label, value in screen.counts(page["summary"], page["done"])
         ],
-        "errors": errors[:ERRORS_SHOWN],
-        "error_count": error_count,
-        "more_errors": error_count > ERRORS_SHOWN,
-        "keep_days": UPLOAD_KEEP_DAYS,
         "inspect_url": inspect_url(cls),
         "upload_url": screen.class_url("upload", cls),
         "confirm_url": screen.url("confirm", upload),
         "errors_url": screen.url("errors", upload)
-        if error_count and upload.file
+        if page["error_count"] and upload.file
         else "",
     }
 

@@ -12,13 +12,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from courses import models as course_models
 from courses import roster_views
 from courses.models import (
     AssessmentResult,
     ClassStatus,
-    RosterUpload,
-    RosterUploadStatus,
+    ImportUpload,
     UploadKind,
 )
 from courses.results_import import RESULT_COLUMNS, enrolment_ref
@@ -31,6 +29,8 @@ from tests.factories import (
 )
 from training_platform import pii
 from training_platform.audit.models import AuditEvent
+from training_platform.imports import models as import_models
+from training_platform.imports.models import ImportStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -203,9 +203,9 @@ def test_upload_previews_then_confirm_writes_once(client, world):
     assert 'id="results-rows">3<' in body
     assert 'id="results-updated">3<' in body
     assert 'id="results-unchanged">0<' in body
-    upload = RosterUpload.objects.get()
+    upload = ImportUpload.objects.get()
     assert upload.kind == UploadKind.RESULTS
-    assert upload.status == RosterUploadStatus.PREVIEWED
+    assert upload.status == ImportStatus.PREVIEWED
     assert untouched(rows)  # nothing written yet
 
     confirm = upload_url("courses_results_confirm", upload)
@@ -216,7 +216,7 @@ def test_upload_previews_then_confirm_writes_once(client, world):
     for enrolment in rows:
         assert state(enrolment) == (Decimal("80"), Decimal("90"), "passed")
     upload.refresh_from_db()
-    assert upload.status == RosterUploadStatus.DONE
+    assert upload.status == ImportStatus.DONE
     assert upload.progress == 3
     assert not upload.file  # personal data gone after success
     events = AuditEvent.objects.filter(action="results.import").count()
@@ -225,24 +225,24 @@ def test_upload_previews_then_confirm_writes_once(client, world):
     response = client.post(confirm, follow=True)  # again: nothing changes
     assert response.status_code == 200
     assert AuditEvent.objects.filter(action="results.import").count() == events
-    assert RosterUpload.objects.get().status == RosterUploadStatus.DONE
+    assert ImportUpload.objects.get().status == ImportStatus.DONE
 
 
 def test_the_same_file_again_changes_nothing(client, world):
     cls, rows = world["class_a"], world["rows"]
     client.force_login(world["users"]["inst_a"])
     upload_file(client, cls, results_file(passed_rows(rows)))
-    client.post(upload_url("courses_results_confirm", RosterUpload.objects.get()))
+    client.post(upload_url("courses_results_confirm", ImportUpload.objects.get()))
     stamps = [e.assessed_at for e in rows if not e.refresh_from_db()]
     body = upload_file(
         client, cls, results_file(passed_rows(rows)), follow=True
     ).content.decode()
     assert 'id="results-updated">0<' in body
     assert 'id="results-unchanged">3<' in body
-    second = RosterUpload.objects.latest("pk")
+    second = ImportUpload.objects.latest("pk")
     client.post(upload_url("courses_results_confirm", second))
     second.refresh_from_db()
-    assert second.status == RosterUploadStatus.DONE
+    assert second.status == ImportStatus.DONE
     assert second.summary["updated"] == 0
     assert [e.assessed_at for e in rows if not e.refresh_from_db()] == stamps
 
@@ -263,13 +263,13 @@ def test_errors_are_shown_nothing_is_written_and_error_rows_download(client, wor
     assert "该学员未报名本培训班。" in body
     assert "考核成绩应在 0 到 100 之间" in body
     assert "下载错误行" in body
-    upload = RosterUpload.objects.get()
+    upload = ImportUpload.objects.get()
     response = client.post(upload_url("courses_results_confirm", upload))
     assert response.status_code == 302
     assert response.headers["Location"] == upload_url("courses_results_preview", upload)
     assert untouched(rows)  # all or nothing
     upload.refresh_from_db()
-    assert upload.status == RosterUploadStatus.PREVIEWED
+    assert upload.status == ImportStatus.PREVIEWED
 
     response = client.get(upload_url("courses_results_errors", upload))
     values = sheet_values(response)
@@ -298,7 +298,7 @@ def test_a_class_that_has_not_started_refuses_the_whole_file(client, world):
     ).content.decode()
     assert "不能导入出勤和考核结果" in body
     assert "确认导入" not in body
-    upload = RosterUpload.objects.get()
+    upload = ImportUpload.objects.get()
     values = sheet_values(client.get(upload_url("courses_results_errors", upload)))
     assert len(values) == 4  # every row carries the whole-file error
 
@@ -308,7 +308,7 @@ def test_a_non_xlsx_upload_gets_a_chinese_message(client, world):
     bad = SimpleUploadedFile("结果.xlsx", b"name,id\n", content_type="text/csv")
     body = upload_file(client, world["class_a"], bad).content.decode()
     assert "文件不是有效的 Excel 工作簿" in body
-    assert not RosterUpload.objects.exists()
+    assert not ImportUpload.objects.exists()
 
 
 def test_large_file_is_imported_by_the_background_task(client, world, monkeypatch):
@@ -320,11 +320,11 @@ def test_large_file_is_imported_by_the_background_task(client, world, monkeypatc
     ).content.decode()
     assert "后台检查并导入" in body
     assert untouched(rows)
-    upload = RosterUpload.objects.get()
+    upload = ImportUpload.objects.get()
     response = client.post(upload_url("courses_results_confirm", upload), follow=True)
     upload.refresh_from_db()
     assert upload.task_id
-    assert upload.status == RosterUploadStatus.DONE
+    assert upload.status == ImportStatus.DONE
     assert upload.progress == upload.row_count == 3
     assert upload.summary["updated"] == 3
     assert state(rows[0]) == (Decimal("80"), Decimal("90"), AssessmentResult.PASSED)
@@ -339,12 +339,12 @@ def test_background_errors_keep_the_file_for_the_error_rows(client, world, monke
     lines = [*passed_rows(rows[:2]), line(rows[2], "", "abc", "")]
     client.force_login(world["users"]["inst_a"])
     upload_file(client, cls, results_file(lines))
-    upload = RosterUpload.objects.get()
+    upload = ImportUpload.objects.get()
     body = client.post(
         upload_url("courses_results_confirm", upload), follow=True
     ).content.decode()
     upload.refresh_from_db()
-    assert upload.status == RosterUploadStatus.REFUSED
+    assert upload.status == ImportStatus.REFUSED
     assert "本次未写入任何数据" in body
     assert "不是数字" in body
     assert untouched(rows)
@@ -356,7 +356,7 @@ def test_an_uploader_who_lost_the_role_is_refused_by_the_task(world):
     from courses.tasks import run_upload
 
     cls = world["class_a"]
-    upload = RosterUpload(
+    upload = ImportUpload(
         training_class=cls,
         kind=UploadKind.RESULTS,
         uploaded_by=world["users"]["bureau_gy"],
@@ -367,7 +367,7 @@ def test_an_uploader_who_lost_the_role_is_refused_by_the_task(world):
     upload.save()
     run_upload(upload)
     upload.refresh_from_db()
-    assert upload.status == RosterUploadStatus.REFUSED
+    assert upload.status == ImportStatus.REFUSED
     assert "只有本机构的工作人员" in upload.summary["message"]
     assert untouched(world["rows"])
 
@@ -378,7 +378,7 @@ def test_an_uploader_who_lost_the_role_is_refused_by_the_task(world):
 def _uploaded(client, world):
     client.force_login(world["users"]["inst_a"])
     upload_file(client, world["class_a"], results_file(passed_rows(world["rows"])))
-    return RosterUpload.objects.get()
+    return ImportUpload.objects.get()
 
 
 STEPS = ("preview", "result", "errors")
@@ -400,8 +400,8 @@ def test_outside_the_scope_everything_is_404(client, world, who):
         response = client.get(upload_url(f"courses_results_{step}", upload))
         assert response.status_code == 404
     assert client.post(upload_url("courses_results_confirm", upload)).status_code == 404
-    assert RosterUpload.objects.count() == 1
-    assert RosterUpload.objects.get().status == RosterUploadStatus.PREVIEWED
+    assert ImportUpload.objects.count() == 1
+    assert ImportUpload.objects.get().status == ImportStatus.PREVIEWED
     assert untouched(world["rows"])
 
 
@@ -420,15 +420,15 @@ def test_roles_that_only_view_the_class_are_refused(client, world, who):
     for step in STEPS:
         assert_forbidden(client.get(upload_url(f"courses_results_{step}", upload)))
     assert_forbidden(client.post(upload_url("courses_results_confirm", upload)))
-    assert RosterUpload.objects.count() == 1
-    assert RosterUpload.objects.get().status == RosterUploadStatus.PREVIEWED
+    assert ImportUpload.objects.count() == 1
+    assert ImportUpload.objects.get().status == ImportStatus.PREVIEWED
     assert untouched(world["rows"])
     assert not AuditEvent.objects.filter(action="results.template").exists()
 
 
 def test_a_roster_upload_is_not_found_under_the_results_urls(client, world):
     upload = _uploaded(client, world)
-    RosterUpload.objects.filter(pk=upload.pk).update(kind=UploadKind.ROSTER)
+    ImportUpload.objects.filter(pk=upload.pk).update(kind=UploadKind.ROSTER)
     for step in STEPS:
         response = client.get(upload_url(f"courses_results_{step}", upload))
         assert response.status_code == 404
@@ -442,14 +442,14 @@ def test_a_roster_upload_is_not_found_under_the_results_urls(client, world):
 def test_summary_keeps_the_first_errors_and_the_download_has_them_all(
     client, world, monkeypatch
 ):
-    monkeypatch.setattr(course_models, "SUMMARY_ERRORS_KEPT", 2)
+    monkeypatch.setattr(import_models, "SUMMARY_ERRORS_KEPT", 2)
     monkeypatch.setattr(roster_views, "ERRORS_SHOWN", 1)
     cls = world["class_a"]
     strangers = [stranger(cls, f"某人{i}", i) for i in range(5)]
     client.force_login(world["users"]["inst_a"])
     body = upload_file(client, cls, results_file(strangers), follow=True)
     body = body.content.decode()
-    upload = RosterUpload.objects.get()
+    upload = ImportUpload.objects.get()
     assert len(upload.summary["errors"]) == 2
     assert upload.summary["error_count"] == upload.error_count == 5
     assert "文件有 5 处错误" in body
@@ -480,7 +480,7 @@ def _flow_queries(client, cls, lines) -> dict:
     counts = {}
     file = results_file(lines)
     counts["upload"] = _queries(lambda: upload_file(client, cls, file))
-    upload = RosterUpload.objects.filter(training_class=cls).latest("pk")
+    upload = ImportUpload.objects.filter(training_class=cls).latest("pk")
     for step in ("preview", "errors"):
         url = upload_url(f"courses_results_{step}", upload)
         counts[step] = _queries(lambda url=url: client.get(url))
@@ -499,7 +499,7 @@ def test_query_counts_do_not_grow_with_the_rows(client, world):
 
     def confirm_and_result(cls, enrolments):
         upload_file(client, cls, results_file(passed_rows(enrolments)))
-        upload = RosterUpload.objects.filter(training_class=cls).latest("pk")
+        upload = ImportUpload.objects.filter(training_class=cls).latest("pk")
         confirm = _queries(
             lambda: client.post(upload_url("courses_results_confirm", upload))
         )
@@ -567,7 +567,7 @@ def test_the_downloaded_sheet_filled_in_imports_by_reference(client, world):
     book.save(out)
     file = SimpleUploadedFile("结果.xlsx", out.getvalue())
     upload_file(client, cls, file, follow=True)
-    upload = RosterUpload.objects.get()
+    upload = ImportUpload.objects.get()
     client.post(upload_url("courses_results_confirm", upload))
     assert all(
         state(e) == (Decimal("80"), Decimal("90"), AssessmentResult.PASSED)

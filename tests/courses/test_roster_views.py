@@ -14,21 +14,20 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from courses import models as course_models
 from courses import roster_views
 from courses.models import (
-    SUMMARY_ERRORS_KEPT,
     ClassStatus,
     Enrolment,
     EnrolmentStatus,
-    RosterUpload,
-    RosterUploadStatus,
+    ImportUpload,
     UploadKind,
 )
 from courses.roster import COLUMNS, roster_template
 from courses.tasks import UNFINISHED, run_upload, upload_cleanup, upload_import_task
 from tests.courses.test_admin_courses import make_world
 from tests.factories import make_id_number
+from training_platform.imports import models as import_models
+from training_platform.imports.models import ImportStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -121,8 +120,8 @@ def test_upload_previews_then_confirm_enrols_once(client, world):
     assert 'id="roster-rows">3<' in body
     assert 'id="roster-created">3<' in body
     assert 'id="roster-enrolled">3<' in body
-    upload = RosterUpload.objects.get()
-    assert upload.status == RosterUploadStatus.PREVIEWED
+    upload = ImportUpload.objects.get()
+    assert upload.status == ImportStatus.PREVIEWED
     assert upload.row_count == 3
     assert active_count(cls) == before  # nothing written yet
 
@@ -134,7 +133,7 @@ def test_upload_previews_then_confirm_enrols_once(client, world):
     assert 'id="roster-enrolled">3<' in body
     assert active_count(cls) == before + 3
     upload.refresh_from_db()
-    assert upload.status == RosterUploadStatus.DONE
+    assert upload.status == ImportStatus.DONE
     assert upload.progress == 3
     assert not upload.file  # personal data gone after success
 
@@ -148,7 +147,7 @@ def test_an_id_number_in_the_file_name_is_not_stored(client, world):
     file = fill_template(good_rows(1))
     file.name = "520102199001011234名单 13912345678.xlsx"
     upload_file(client, world["class_a"], file)
-    upload = RosterUpload.objects.get()
+    upload = ImportUpload.objects.get()
     assert upload.original_name == "******************名单 ***********.xlsx"
 
 
@@ -157,11 +156,11 @@ def test_uploading_the_same_file_again_enrols_nobody_twice(client, world):
     rows = good_rows(2)
     client.force_login(world["users"]["inst_a"])
     upload_file(client, cls, fill_template(rows))
-    client.post(upload_url("courses_roster_confirm", RosterUpload.objects.get()))
+    client.post(upload_url("courses_roster_confirm", ImportUpload.objects.get()))
     count = active_count(cls)
     body = upload_file(client, cls, fill_template(rows)).content.decode()
     assert 'id="roster-already">2<' in body
-    second = RosterUpload.objects.latest("pk")
+    second = ImportUpload.objects.latest("pk")
     client.post(upload_url("courses_roster_confirm", second))
     assert active_count(cls) == count
 
@@ -174,7 +173,7 @@ def test_errors_are_shown_and_error_rows_download(client, world):
     assert "确认导入" not in body
     assert "请填写姓名。" in body
     assert "下载错误行" in body
-    upload = RosterUpload.objects.get()
+    upload = ImportUpload.objects.get()
     assert client.post(upload_url("courses_roster_confirm", upload)).status_code == 302
     assert not Enrolment.objects.filter(trainee__name="学员0").exists()
 
@@ -193,14 +192,14 @@ def test_non_xlsx_upload_gets_a_chinese_message(client, world):
     bad = SimpleUploadedFile("花名册.xlsx", b"name,id\n", content_type="text/csv")
     body = upload_file(client, world["class_a"], bad).content.decode()
     assert "文件不是有效的 Excel 工作簿" in body
-    assert not RosterUpload.objects.exists()
+    assert not ImportUpload.objects.exists()
 
 
 def test_another_institution_gets_404_everywhere(client, world):
     cls = world["class_a"]
     client.force_login(world["users"]["inst_a"])
     upload_file(client, cls, fill_template(good_rows(1)))
-    upload = RosterUpload.objects.get()
+    upload = ImportUpload.objects.get()
     client.force_login(world["users"]["inst_b"])
     for name in ("courses_class_roster_template", "courses_class_roster_upload"):
         assert client.get(class_url(name, cls)).status_code == 404
@@ -216,7 +215,7 @@ def test_another_institution_gets_404_everywhere(client, world):
     assert client.get(upload_url("courses_roster_errors", upload)).status_code == 404
     assert client.post(upload_url("courses_roster_confirm", upload)).status_code == 404
     upload.refresh_from_db()
-    assert upload.status == RosterUploadStatus.PREVIEWED
+    assert upload.status == ImportStatus.PREVIEWED
 
 
 def assert_forbidden(response):
@@ -232,7 +231,7 @@ def test_bureau_and_auditor_get_403_on_upload_and_confirm(client, world, who):
     cls = world["class_a"]
     client.force_login(world["users"]["inst_a"])
     upload_file(client, cls, fill_template(good_rows(1)))
-    upload = RosterUpload.objects.get()
+    upload = ImportUpload.objects.get()
     client.force_login(world["users"][who])
     upload_page = class_url("courses_class_roster_upload", cls)
     assert (
@@ -243,9 +242,9 @@ def test_bureau_and_auditor_get_403_on_upload_and_confirm(client, world, who):
     assert_forbidden(client.post(upload_url("courses_roster_confirm", upload)))
     assert_forbidden(client.get(upload_url("courses_roster_errors", upload)))
     assert_forbidden(client.get(upload_url("courses_roster_preview", upload)))
-    assert RosterUpload.objects.count() == 1
+    assert ImportUpload.objects.count() == 1
     upload.refresh_from_db()
-    assert upload.status == RosterUploadStatus.PREVIEWED
+    assert upload.status == ImportStatus.PREVIEWED
 
 
 def test_large_file_is_imported_by_the_background_task(client, world, monkeypatch):
@@ -255,11 +254,11 @@ def test_large_file_is_imported_by_the_background_task(client, world, monkeypatc
     client.force_login(world["users"]["inst_a"])
     body = upload_file(client, cls, fill_template(good_rows(3))).content.decode()
     assert "后台检查并导入" in body
-    upload = RosterUpload.objects.get()
+    upload = ImportUpload.objects.get()
     response = client.post(upload_url("courses_roster_confirm", upload), follow=True)
     upload.refresh_from_db()
     assert upload.task_id
-    assert upload.status == RosterUploadStatus.DONE
+    assert upload.status == ImportStatus.DONE
     assert upload.progress == upload.row_count == 3
     assert upload.summary["enrolled"] == 3
     assert active_count(cls) == before + 3
@@ -275,8 +274,8 @@ def test_result_page_refreshes_while_queued(client, world):
     cls = world["class_a"]
     client.force_login(world["users"]["inst_a"])
     upload_file(client, cls, fill_template(good_rows(1)))
-    upload = RosterUpload.objects.get()
-    upload.status = RosterUploadStatus.QUEUED
+    upload = ImportUpload.objects.get()
+    upload.status = ImportStatus.QUEUED
     upload.save(update_fields=["status"])
     body = client.get(upload_url("courses_roster_result", upload)).content.decode()
     assert 'http-equiv="refresh"' in body
@@ -287,7 +286,7 @@ def test_the_stored_upload_is_encrypted_at_rest(client, world):
     rows = good_rows(1)
     client.force_login(world["users"]["inst_a"])
     upload_file(client, world["class_a"], fill_template(rows))
-    upload = RosterUpload.objects.get()
+    upload = ImportUpload.objects.get()
     with upload.file.open("rb") as stored:
         raw = stored.read()
     assert not raw.startswith(b"PK")  # not an xlsx (zip) on disk
@@ -299,12 +298,12 @@ def test_a_results_upload_is_not_found_under_the_roster_urls(client, world):
     cls = world["class_a"]
     client.force_login(world["users"]["inst_a"])
     upload_file(client, cls, fill_template(good_rows(1)))
-    upload = RosterUpload.objects.get()
-    RosterUpload.objects.filter(pk=upload.pk).update(kind=UploadKind.RESULTS)
+    upload = ImportUpload.objects.get()
+    ImportUpload.objects.filter(pk=upload.pk).update(kind=UploadKind.RESULTS)
     for name in ("courses_roster_preview", "courses_roster_result"):
         assert client.get(upload_url(name, upload)).status_code == 404
     assert client.post(upload_url("courses_roster_confirm", upload)).status_code == 404
-    assert RosterUpload.objects.get().status == RosterUploadStatus.PREVIEWED
+    assert ImportUpload.objects.get().status == ImportStatus.PREVIEWED
 
 
 # --- summary capping ------------------------------------------------------------------
@@ -322,9 +321,9 @@ def test_set_summary_keeps_the_first_thousand_errors_and_the_total():
     errors = [
         {"row": n, "column": "姓名", "message": "请填写姓名。"} for n in range(2500)
     ]
-    upload = RosterUpload()
+    upload = ImportUpload()
     upload.set_summary({"rows": 2500, "errors": errors})
-    assert SUMMARY_ERRORS_KEPT == 1000
+    assert import_models.SUMMARY_ERRORS_KEPT == 1000
     assert upload.summary["errors"] == errors[:1000]
     assert upload.summary["error_count"] == upload.error_count == 2500
     assert upload.errors_truncated
@@ -335,13 +334,13 @@ def test_set_summary_keeps_the_first_thousand_errors_and_the_total():
 
 
 def test_capped_summary_still_downloads_every_bad_row(client, world, monkeypatch):
-    monkeypatch.setattr(course_models, "SUMMARY_ERRORS_KEPT", 2)
+    monkeypatch.setattr(import_models, "SUMMARY_ERRORS_KEPT", 2)
     cls = world["class_a"]
     client.force_login(world["users"]["inst_a"])
     body = upload_file(
         client, cls, fill_template(good_rows(1) + bad_rows(4))
     ).content.decode()
-    upload = RosterUpload.objects.get()
+    upload = ImportUpload.objects.get()
     assert len(upload.summary["errors"]) == 2
     assert upload.error_count == 4
     assert "花名册" in body and 'id="roster-errors">4<' in body
@@ -353,14 +352,14 @@ def test_capped_summary_still_downloads_every_bad_row(client, world, monkeypatch
 
 def test_background_refusal_stores_a_capped_summary(client, world, monkeypatch):
     monkeypatch.setattr(roster_views, "SYNC_ROW_LIMIT", 1)
-    monkeypatch.setattr(course_models, "SUMMARY_ERRORS_KEPT", 2)
+    monkeypatch.setattr(import_models, "SUMMARY_ERRORS_KEPT", 2)
     cls = world["class_a"]
     client.force_login(world["users"]["inst_a"])
     upload_file(client, cls, fill_template(good_rows(1) + bad_rows(3)))
-    upload = RosterUpload.objects.get()
+    upload = ImportUpload.objects.get()
     client.post(upload_url("courses_roster_confirm", upload))
     upload.refresh_from_db()
-    assert upload.status == RosterUploadStatus.REFUSED
+    assert upload.status == ImportStatus.REFUSED
     assert len(upload.summary["errors"]) == 2
     assert upload.error_count == 3
     response = client.get(upload_url("courses_roster_errors", upload))
@@ -371,10 +370,10 @@ def test_background_refusal_stores_a_capped_summary(client, world, monkeypatch):
 # --- cleanup of uploads never imported ------------------------------------------------
 
 
-def stored(world, *, status=RosterUploadStatus.PREVIEWED, days=0):
+def stored(world, *, status=ImportStatus.PREVIEWED, days=0):
     """An upload of class A with its file stored, ``days`` old (made directly, so that
     no upload screen expires anything on the way)."""
-    upload = RosterUpload(
+    upload = ImportUpload(
         training_class=world["class_a"],
         uploaded_by=world["users"]["inst_a"],
         original_name="花名册.xlsx",
@@ -389,13 +388,13 @@ def stored(world, *, status=RosterUploadStatus.PREVIEWED, days=0):
 
 
 def age(upload, days):
-    RosterUpload.objects.filter(pk=upload.pk).update(
+    ImportUpload.objects.filter(pk=upload.pk).update(
         created_at=timezone.now() - dt.timedelta(days=days)
     )
 
 
 def file_exists(name):
-    return RosterUpload._meta.get_field("file").storage.exists(name)
+    return ImportUpload._meta.get_field("file").storage.exists(name)
 
 
 def test_cleanup_expires_old_unfinished_uploads_and_keeps_the_rest(client, world):
@@ -404,7 +403,7 @@ def test_cleanup_expires_old_unfinished_uploads_and_keeps_the_rest(client, world
     done = stored(world, days=30)
     run_upload(done)
     done.refresh_from_db()
-    assert done.status == RosterUploadStatus.DONE
+    assert done.status == ImportStatus.DONE
     names = {u.pk: u.file.name for u in [*old, recent]}
     assert all(file_exists(name) for name in names.values())
 
@@ -413,22 +412,22 @@ def test_cleanup_expires_old_unfinished_uploads_and_keeps_the_rest(client, world
     assert json.loads(out.getvalue()) == {"days": 7, "expired": len(old)}
     for upload in old:
         upload.refresh_from_db()
-        assert upload.status == RosterUploadStatus.EXPIRED
+        assert upload.status == ImportStatus.EXPIRED
         assert not upload.file
         assert upload.finished_at is not None
         assert not file_exists(names[upload.pk])
     recent.refresh_from_db()
-    assert recent.status == RosterUploadStatus.PREVIEWED
+    assert recent.status == ImportStatus.PREVIEWED
     assert file_exists(recent.file.name)
     done.refresh_from_db()
-    assert done.status == RosterUploadStatus.DONE
+    assert done.status == ImportStatus.DONE
 
     out = io.StringIO()
     call_command("cleanup_uploads", stdout=out)  # again: nothing left to do
     assert json.loads(out.getvalue())["expired"] == 0
     call_command("cleanup_uploads", "--days", "5", stdout=out)
     recent.refresh_from_db()
-    assert recent.status == RosterUploadStatus.EXPIRED
+    assert recent.status == ImportStatus.EXPIRED
     assert not file_exists(names[recent.pk])
 
 
@@ -438,20 +437,20 @@ def test_a_new_upload_expires_a_few_stale_ones(client, world, monkeypatch):
     recent = stored(world, days=1)
     client.force_login(world["users"]["inst_a"])
     upload_file(client, world["class_a"], fill_template(good_rows(1)))
-    statuses = [RosterUpload.objects.get(pk=u.pk).status for u in stale]
+    statuses = [ImportUpload.objects.get(pk=u.pk).status for u in stale]
     # The two oldest go first.
     assert statuses == [
-        RosterUploadStatus.PREVIEWED,
-        RosterUploadStatus.EXPIRED,
-        RosterUploadStatus.EXPIRED,
+        ImportStatus.PREVIEWED,
+        ImportStatus.EXPIRED,
+        ImportStatus.EXPIRED,
     ]
     upload_file(client, world["class_a"], fill_template(good_rows(1)))
-    assert not RosterUpload.objects.filter(
-        pk__in=[u.pk for u in stale], status=RosterUploadStatus.PREVIEWED
+    assert not ImportUpload.objects.filter(
+        pk__in=[u.pk for u in stale], status=ImportStatus.PREVIEWED
     ).exists()
-    assert RosterUpload.objects.get(pk=recent.pk).file
-    latest = RosterUpload.objects.latest("pk")
-    assert latest.status == RosterUploadStatus.PREVIEWED and latest.file
+    assert ImportUpload.objects.get(pk=recent.pk).file
+    latest = ImportUpload.objects.latest("pk")
+    assert latest.status == ImportStatus.PREVIEWED and latest.file
 
 
 def test_the_cost_of_expiring_on_upload_does_not_grow(client, world, monkeypatch):
@@ -474,7 +473,7 @@ def test_the_cost_of_expiring_on_upload_does_not_grow(client, world, monkeypatch
         stored(world, days=8)
     with_six = upload_queries()  # still two expired per upload
     assert with_two == with_six > quiet
-    expired = RosterUpload.objects.filter(status=RosterUploadStatus.EXPIRED)
+    expired = ImportUpload.objects.filter(status=ImportStatus.EXPIRED)
     assert expired.count() == 4
 
 
@@ -496,10 +495,10 @@ def test_an_expired_upload_can_no_longer_be_confirmed(client, world):
 
 
 def test_a_queued_upload_expired_before_the_worker_ran_is_skipped(client, world):
-    upload = stored(world, status=RosterUploadStatus.QUEUED, days=8)
+    upload = stored(world, status=ImportStatus.QUEUED, days=8)
     assert upload_cleanup() == 1
     assert upload_import_task.call(upload.pk) == "skipped"
-    assert RosterUpload.objects.get(pk=upload.pk).status == RosterUploadStatus.EXPIRED
+    assert ImportUpload.objects.get(pk=upload.pk).status == ImportStatus.EXPIRED
 
 
 def test_cleanup_rejects_negative_days():
@@ -522,7 +521,7 @@ def test_preview_and_error_rows_queries_do_not_grow_with_the_rows(client, world)
         with CaptureQueriesContext(connection) as ctx:
             upload_file(client, cls, file)
         counts.append(len(ctx.captured_queries))
-        upload = RosterUpload.objects.latest("pk")
+        upload = ImportUpload.objects.latest("pk")
         for name in ("courses_roster_preview", "courses_roster_errors"):
             with CaptureQueriesContext(connection) as ctx:
                 client.get(upload_url(name, upload))

@@ -5,23 +5,12 @@ the class's institution). Prints the summary as JSON; exits non-zero when the fi
 the user was refused.
 """
 
-import json
-
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from courses.results_import import read_results, results_import
+from courses.results_import import RESULTS_IMPORT
 from courses.selectors import class_by_ref
-
-
-def _refused(messages) -> dict:
-    return {
-        "rows": 0,
-        "updated": 0,
-        "unchanged": 0,
-        "errors": [{"row": 0, "column": "", "message": m} for m in messages],
-    }
+from training_platform.imports.commands import import_file_command
 
 
 class Command(BaseCommand):
@@ -52,19 +41,11 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=username).first()
         if user is None or not user.is_active:
             raise CommandError(f"找不到用户：{username}")
-        try:
-            with open(file, "rb") as fh:
-                # Read while the file is open: a refusal may leave the rows unread.
-                rows = list(read_results(fh))
-            summary = results_import(
-                training_class=training_class, rows=rows, actor=user, dry_run=dry_run
-            )
-        except OSError as exc:
-            raise CommandError(f"无法读取文件：{exc.strerror}") from None
-        except PermissionDenied as exc:
-            summary = _refused([str(exc) or "没有权限。"])
-        except ValidationError as exc:
-            summary = _refused(exc.messages)
-        self.stdout.write(json.dumps(summary, ensure_ascii=False))
-        if summary["errors"]:
-            raise CommandError(f"文件未导入：{len(summary['errors'])} 处错误")
+        import_file_command(
+            self,
+            kind=RESULTS_IMPORT,
+            target=training_class,
+            path=file,
+            actor=user,
+            dry_run=dry_run,
+        )

@@ -3,13 +3,11 @@
 Prints the import summary as JSON; exits non-zero when the file was refused.
 """
 
-import json
-
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from courses.roster import read_roster, roster_import
+from courses.roster import ROSTER_IMPORT
 from courses.selectors import class_by_ref
+from training_platform.imports.commands import import_file_command
 
 
 class Command(BaseCommand):
@@ -31,24 +29,6 @@ class Command(BaseCommand):
         training_class = class_by_ref(class_ref)
         if training_class is None:
             raise CommandError(f"找不到培训班：{class_ref}")
-        try:
-            with open(file, "rb") as fh:
-                summary = roster_import(
-                    training_class=training_class, rows=read_roster(fh), dry_run=dry_run
-                )
-        except OSError as exc:
-            raise CommandError(f"无法读取文件：{exc.strerror}") from None
-        except ValidationError as exc:
-            summary = {
-                "rows": 0,
-                "created_trainees": 0,
-                "matched_trainees": 0,
-                "enrolled": 0,
-                "already_enrolled": 0,
-                "errors": [
-                    {"row": 0, "column": "", "message": m} for m in exc.messages
-                ],
-            }
-        self.stdout.write(json.dumps(summary, ensure_ascii=False))
-        if summary["errors"]:
-            raise CommandError(f"文件未导入：{len(summary['errors'])} 处错误")
+        import_file_command(
+            self, kind=ROSTER_IMPORT, target=training_class, path=file, dry_run=dry_run
+        )

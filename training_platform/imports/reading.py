@@ -1,0 +1,52 @@
+"""Reading an uploaded xlsx into rows: the hostile-file guard (``training_platform.xlsx``),
+the header found by its aliases, the columns mapped to keys."""
+
+from collections.abc import Callable, Iterator
+
+from training_platform import xlsx
+
+Rows = Iterator[tuple[int, dict[str, str]]]
+
+
+def read_table(
+    fileobj,
+    columns,
+    *,
+    limits: xlsx.Limits = xlsx.DEFAULT_LIMITS,
+    skip: Callable[[dict], bool] | None = None,
+) -> Rows:
+    """Rows of an xlsx file as ``(row number, {column key: text})`` for ``columns``.
+
+    The file is checked (container, size, rows, columns) and the header found before the
+    first row is yielded; a refused file raises ``XlsxRefused`` with a Chinese message.
+    Rows for which ``skip`` is true (e.g. a template's sample row) are left out.
+    """
+    _header_row, found, data = xlsx.find_header(
+        xlsx.iter_rows(fileobj, limits),
+        aliases={c.key: {c.header, *c.aliases} for c in columns},
+        required={c.key for c in columns if c.required},
+    )
+    return _rows(data, found, skip)
+
+
+def _rows(data, columns: dict[str, int], skip) -> Rows:
+    keys = tuple(columns.items())
+    cell_text = xlsx.cell_text
+    for number, values in data:
+        width = len(values)
+        row = {}
+        for key, index in keys:
+            value = values[index] if index < width else ""
+            # ASCII text as cell_text has it, without the call (most ID and phone cells).
+            if value.__class__ is str and value.isascii():
+                row[key] = value.strip()
+            else:
+                row[key] = cell_text(value)
+        if skip is not None and skip(row):
+            continue
+        yield number, row
+
+
+def nonblank(rows) -> list[tuple[int, dict[str, str]]]:
+    """The rows with at least one cell filled in."""
+    return [(n, cells) for n, cells in rows if any(cells.values())]
