@@ -138,9 +138,14 @@ def parse_id_number(value, *, today: dt.date | None = None) -> IdNumberInfo:
             code="id_number_province",
             params={"p": number[:2]},
         )
-    sex = "M" if int(number[16]) % 2 == 1 else "F"
+    return id_number_info(number, birth)
+
+
+def id_number_info(number: str, birth_date: dt.date) -> IdNumberInfo:
+    """The facts of a number ``parse_id_number`` or ``id_number_quick`` accepted."""
+    # GB 11643: the 17th character is odd for men, even for women.
     return IdNumberInfo(
-        number=number, region_code=number[:6], birth_date=birth, sex=sex
+        number, number[:6], birth_date, "M" if int(number[16]) % 2 else "F"
     )
 
 
