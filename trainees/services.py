@@ -102,7 +102,8 @@ _TRAINEE_COLUMNS = (
 )
 
 
-@transaction.atomic
+# No savepoint: inside an import's transaction it would journal every page written.
+@transaction.atomic(savepoint=False)
 def trainee_create_many(
     *, people: Sequence[NewTrainee], since: dt.date | None = None
 ) -> list[int]:
@@ -132,7 +133,6 @@ def trainee_create_many(
                 [p.id_number.number for p in batch], purpose=ID_NUMBER_PURPOSE
             )
             rows = []
-            hashes = []
             for person, cipher in zip(batch, ciphers, strict=True):
                 info = person.id_number
                 fields = id_number_fields(
@@ -140,7 +140,6 @@ def trainee_create_many(
                 )
                 household = person.household_region
                 residence = person.residence_region
-                hashes.append(fields["id_number_hash"])
                 rows.append(
                     (
                         person.name,
@@ -149,11 +148,12 @@ def trainee_create_many(
                         fields["birth_year"],
                         fields["sex"],
                         person.phone,
-                        None if household is None else region_pk(household),
-                        None if residence is None else region_pk(residence),
+                        household if household is None else region_pk(household),
+                        residence if residence is None else region_pk(residence),
                         person.education,
                     )
                 )
+            hashes = [row[2] for row in rows]
             trainees.run(cursor, rows)
             found = sql.ids_by(Trainee, "id_number_hash", hashes)
             batch_ids = [found[h] for h in hashes]
@@ -169,7 +169,8 @@ def trainee_create_many(
     return ids
 
 
-@transaction.atomic
+# No savepoint: inside an import's transaction it would journal every page written.
+@transaction.atomic(savepoint=False)
 def key_group_memberships_add_many(
     *, memberships: Iterable[tuple[int, str]], since: dt.date | None = None
 ) -> None:

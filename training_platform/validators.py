@@ -7,8 +7,8 @@ credit code), see docs/reference.md.
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 
@@ -55,8 +55,10 @@ def id_check_char(first17: str) -> str:
     return ID_CHECK_CHARS[total % 11]
 
 
-@dataclass(frozen=True)
-class IdNumberInfo:
+class IdNumberInfo(NamedTuple):
+    """What a valid ID number says (immutable; a named tuple: bulk imports make one
+    per row, and a frozen dataclass costs twice as much to make)."""
+
     number: str
     region_code: str
     birth_date: dt.date
