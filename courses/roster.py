@@ -14,7 +14,9 @@ Two passes, so a large file costs little memory and the writing stays short:
   lock, after checking seats and enrolments again: prepared tuples go to the database
   with ``executemany`` per batch (the ORM's per-field preparation of a bulk INSERT
   costs more than everything else together), new people's ids are read back by
-  blind index.
+  blind index. People and their key groups are written by
+  ``trainees.services.trainee_create_many`` / ``key_group_memberships_add_many``;
+  the statements come from ``training_platform.sql``.
 
 Personal data (PIPL): ID numbers stay in memory only; errors, summaries and the audit
 trail carry row numbers and counts, never an ID number or a name on file.
