@@ -21,7 +21,7 @@ from certificates.models import (
 from certificates.rendering import PrintedCertificate
 from certificates.signing import QRPayload, qr_text
 from trainees.models import id_number_hash
-from training_platform import access, pii
+from training_platform import access, pii, sql
 from training_platform.audit.models import AuditEvent
 from training_platform.reference.models import CertificateKind, SkillLevel
 from training_platform.validators import normalize
@@ -81,33 +81,26 @@ class Verified:
         return display_status_of(self.status, self.expires_on, today)
 
 
-_sql_cache: dict[tuple, str] = {}
-
-
+@sql.per_vendor
 def _verify_sql(where: tuple[str, ...]) -> str:
-    key = (connection.vendor, where)
-    if key not in _sql_cache:
-        qn = connection.ops.quote_name
-        meta = Certificate._meta
+    def col(alias, name):
+        return sql.column(Certificate, name, alias=alias)
 
-        def col(alias, opts, name):
-            return f"{alias}.{qn(opts.get_field(name).column)}"
-
-        columns = [col("c", meta, name) for name in VERIFY_COLUMNS] + [
-            col("c", meta, "occupation"),  # the code (the occupation's key)
-            col("c", meta, "occupation_name"),
-            col("s", meta, "number"),
-            col("s", meta, "token"),
-        ]
-        # Identifiers only, from the models' metadata; values are always parameters.
-        _sql_cache[key] = "SELECT {} FROM {} c {} WHERE {}".format(  # noqa: S608
-            ", ".join(columns),
-            qn(meta.db_table),
-            f"LEFT OUTER JOIN {qn(meta.db_table)} s"
-            f" ON s.{qn(meta.pk.column)} = {col('c', meta, 'superseded_by')}",
-            " AND ".join(f"{col('c', meta, name)} = %s" for name in where),
-        )
-    return _sql_cache[key]
+    columns = [col("c", name) for name in VERIFY_COLUMNS] + [
+        col("c", "occupation"),  # the code (the occupation's key)
+        col("c", "occupation_name"),
+        col("s", "number"),
+        col("s", "token"),
+    ]
+    certificates = sql.table(Certificate)
+    # Identifiers only, from the models' metadata; values are always parameters.
+    return "SELECT {} FROM {} c {} WHERE {}".format(  # noqa: S608
+        ", ".join(columns),
+        certificates,
+        f"LEFT OUTER JOIN {certificates} s"
+        f" ON {col('s', Certificate._meta.pk.name)} = {col('c', 'superseded_by')}",
+        " AND ".join(f"{col('c', name)} = %s" for name in where),
+    )
 
 
 def _aware(value):

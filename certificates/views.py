@@ -4,7 +4,7 @@ Every answer is built from :func:`selectors.public_view` (masked holder, nothing
 unknown and malformed tokens get the same answer shape; each verification is logged; the
 endpoints are rate-limited per client (429 with Retry-After). One SELECT per
 verification, plus its log row (written at once, or batched: see
-``services.VerificationLogWriter``).
+``verification_log.VerificationLogWriter``).
 """
 
 from dataclasses import replace

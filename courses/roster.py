@@ -14,7 +14,9 @@ Two passes, so a large file costs little memory and the writing stays short:
   lock, after checking seats and enrolments again: prepared tuples go to the database
   with ``executemany`` per batch (the ORM's per-field preparation of a bulk INSERT
   costs more than everything else together), new people's ids are read back by
-  blind index.
+  blind index. People and their key groups are written by
+  ``trainees.services.trainee_create_many`` / ``key_group_memberships_add_many``;
+  the statements come from ``training_platform.sql``.
 
 Personal data (PIPL): ID numbers stay in memory only; errors, summaries and the audit
 trail carry row numbers and counts, never an ID number or a name on file.
@@ -25,12 +27,10 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from operator import attrgetter
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Model
-from django.db.models.constants import OnConflict
+from django.db.models import F
 from django.utils import timezone
 
 from courses.models import (
@@ -44,10 +44,14 @@ from courses.services import Refusal, enrolment_refusals
 from trainees.models import (
     ID_NUMBER_PURPOSE,
     Education,
-    KeyGroupMembership,
     Trainee,
 )
-from training_platform import pii, xlsx
+from trainees.services import (
+    NewTrainee,
+    key_group_memberships_add_many,
+    trainee_create_many,
+)
+from training_platform import pii, sql, xlsx
 from training_platform.audit.services import audit_record
 from training_platform.imports.kinds import (
     Column,
@@ -58,6 +62,7 @@ from training_platform.imports.kinds import (
 from training_platform.reference.models import KeyGroup, Region
 from training_platform.reference.regions import RegionUnresolved, region_resolver
 from training_platform.validators import (
+    id_number_info,
     id_number_quick,
     normalize,
     normalize_mobile,
@@ -88,8 +93,8 @@ HEADERS = {c.key: c.header for c in COLUMNS}
 ROSTER_CLASS_STATUSES = frozenset(
     {ClassStatus.APPROVED, ClassStatus.OPEN, ClassStatus.RUNNING}
 )
-# SQLite allows 999 parameters per statement; PostgreSQL far more.
-IN_CHUNK = 900
+# Values per IN (...) list (SQLite's parameter limit, see training_platform.sql).
+IN_CHUNK = sql.IN_BATCH
 BATCH_SIZE = 500
 # Rows looked up (plan) and written (apply) per round trip: one IN (...) of blind
 # indexes fits a batch.
@@ -181,39 +186,6 @@ def chunks(items: list, size: int | None = None) -> Iterator[list]:
     size = size or IN_CHUNK
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _select_in(
-    model: type[Model],
-    columns: tuple[str, ...],
-    key: str,
-    values: list,
-    *,
-    where: str = "",
-    params: tuple = (),
-) -> Iterator[tuple]:
-    """Rows of ``columns`` whose ``key`` is one of ``values``, one query per chunk.
-
-    Plain SQL (names from ``_meta``): the ORM prepares every value of an ``IN`` list
-    one by one, which costs more than the query when a batch holds hundreds.
-    ``values`` and ``params`` must already be what the database takes; ``where`` is
-    an extra condition in the same form.
-    """
-    opts = model._meta
-    quote = connection.ops.quote_name
-    select = ", ".join(quote(opts.get_field(c).column) for c in columns)
-    head = "SELECT {} FROM {} WHERE {}{} IN (".format(  # noqa: S608 - names from _meta
-        select,
-        quote(opts.db_table),
-        f"({where}) AND " if where else "",
-        quote(opts.get_field(key).column),
-    )
-    with connection.cursor() as cursor:
-        for chunk in chunks(values):
-            cursor.execute(
-                head + ", ".join(["%s"] * len(chunk)) + ")", (*params, *chunk)
-            )
-            yield from cursor.fetchall()
 
 
 def bare_name(name) -> str:
@@ -510,12 +482,14 @@ def roster_plan(
 
 def _class_enrolments(cls: TrainingClass, columns: tuple[str, ...], trainee_ids):
     """``columns`` of the class's enrolments of these people."""
-    opts = Enrolment._meta
-    where = "{} = %s".format(
-        connection.ops.quote_name(opts.get_field("training_class").column)
-    )
-    return _select_in(
-        Enrolment, columns, "trainee", trainee_ids, where=where, params=(cls.pk,)
+    return sql.select_in(
+        Enrolment,
+        columns,
+        "trainee",
+        trainee_ids,
+        where=f"{sql.column(Enrolment, 'training_class')} = %s",
+        params=(cls.pk,),
+        size=IN_CHUNK,
     )
 
 
@@ -526,11 +500,12 @@ def _plan_batch(plan: RosterPlan, batch: list[RosterRow]) -> None:
     # People already on file, by blind index.
     existing: dict[str, tuple[int, str]] = {
         id_hash: (pk, name)
-        for id_hash, pk, name in _select_in(
+        for id_hash, pk, name in sql.select_in(
             Trainee,
             ("id_number_hash", "id", "name"),
             "id_number_hash",
             [r.id_hash for r in batch],
+            size=IN_CHUNK,
         )
     }
     statuses: dict[int, str] = dict(
@@ -612,7 +587,7 @@ def _apply(plan: RosterPlan, *, actor, request) -> dict:
     with connection.cursor() as cursor, _sqlite_cache(cursor, len(plan.created)):
         for batch in chunks(plan.created, ROW_BATCH):
             writer.create(cursor, batch)
-        writer.add_memberships(cursor, plan.matched)
+        writer.add_memberships(plan.matched)
         for batch in chunks(enrol_matched, ROW_BATCH):
             writer.enrol(cursor, batch)
     for chunk in chunks(reactivate):
@@ -666,82 +641,17 @@ def _sqlite_cache(cursor, rows: int):
         cursor.execute(f"PRAGMA cache_size = {int(previous):d}")
 
 
-class _Insert:
-    """One ``INSERT`` statement for many rows of a model, run with ``executemany``.
+class _RosterWriter:
+    """Writes a plan's people, key groups and enrolments, batch by batch.
 
-    ``fields`` are given per row, already as the database takes them; every other
-    column gets ``values[name]`` or its default (``now`` for ``auto_now(_add)``),
-    prepared once by the field itself. Names come from ``_meta``, the statement's
-    dialect (``INSERT OR IGNORE`` / ``ON CONFLICT DO NOTHING``) from the backend.
+    People and key groups go through ``trainees.services`` (set-based); only the
+    enrolments, this app's own rows, are inserted here.
     """
 
-    def __init__(
-        self,
-        model: type[Model],
-        fields: tuple[str, ...],
-        *,
-        values: dict | None = None,
-        now: dt.datetime,
-        ignore_conflicts: bool = False,
-    ):
-        opts = model._meta
-        ops = connection.ops
-        given = [opts.get_field(name) for name in fields]
-        values = values or {}
-        fixed = []
-        for f in opts.concrete_fields:
-            if f in given or (f.primary_key and f.db_returning):
-                continue
-            if getattr(f, "generated", False) or (
-                f.name not in values and f.has_db_default()
-            ):
-                continue  # the database fills these in
-            if f.name in values:
-                value = values[f.name]
-            elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                value = now
-            else:
-                value = f.get_default()
-            fixed.append((f, f.get_db_prep_save(value, connection)))
-        columns = [*given, *(f for f, _value in fixed)]
-        on_conflict = OnConflict.IGNORE if ignore_conflicts else None
-        suffix = ops.on_conflict_suffix_sql(columns, on_conflict, None, None)
-        self.sql = "{} {} ({}) VALUES ({}){}".format(
-            ops.insert_statement(on_conflict=on_conflict),
-            ops.quote_name(opts.db_table),
-            ", ".join(ops.quote_name(f.column) for f in columns),
-            ", ".join(["%s"] * len(columns)),
-            f" {suffix}" if suffix else "",
-        )
-        self.fixed = tuple(value for _f, value in fixed)
-
-    def run(self, cursor, rows: list[tuple]) -> None:
-        if rows:
-            fixed = self.fixed
-            cursor.executemany(self.sql, [row + fixed for row in rows])
-
-
-class _RosterWriter:
-    """Writes a plan's people, key groups and enrolments, batch by batch."""
-
-    TRAINEE_FIELDS = (
-        "name",
-        "id_number",
-        "id_number_hash",
-        "birth_year",
-        "sex",
-        "phone",
-        "household_region",
-        "residence_region",
-        "education",
-    )
-
     def __init__(self, cls: TrainingClass):
-        now = timezone.now()
         self.cls = cls
         self.today = timezone.localdate()
-        self.trainees = _Insert(Trainee, self.TRAINEE_FIELDS, now=now)
-        self.enrolments = _Insert(
+        self.enrolments = sql.Insert(
             Enrolment,
             ("trainee",),
             values={
@@ -749,95 +659,42 @@ class _RosterWriter:
                 "status": EnrolmentStatus.ENROLLED,
                 "source": EnrolmentSource.ROSTER,
             },
-            now=now,
+            now=timezone.now(),
         )
-        # No conflict is expected (held groups are left out); one written by someone
-        # else in the meantime is the same fact, so it is kept as it is.
-        self.memberships = _Insert(
-            KeyGroupMembership,
-            ("trainee", "group"),
-            values={"since": self.today},
-            now=now,
-            ignore_conflicts=True,
-        )
-        self._until = KeyGroupMembership._meta.get_field("until")
-        # The primary keys as plain attributes (Model.pk is a property, per row).
-        self._region_pk = attrgetter(Region._meta.pk.attname)
-        self._group_pk = attrgetter(KeyGroup._meta.pk.attname)
 
     def create(self, cursor, rows: list[RosterRow]) -> None:
-        """New people (no ignore_conflicts: someone else's duplicate fails it all)."""
-        ciphers = pii.encrypt_many(
-            [r.id_number for r in rows], purpose=ID_NUMBER_PURPOSE
-        )
-        region_pk = self._region_pk
-        params = []
-        for row, cipher in zip(rows, ciphers, strict=True):
-            number = row.id_number
-            region = row.household_region
-            code = None if region is None else region_pk(region)
-            params.append(
-                (
-                    row.name,
-                    cipher,
-                    row.id_hash,
-                    row.birth_date.year,
-                    "M" if int(number[16]) % 2 else "F",
-                    row.phone,
-                    code,
-                    code,
-                    row.education,
+        """New people (someone else's duplicate meanwhile fails it all), enrolled."""
+        ids = trainee_create_many(
+            people=[
+                NewTrainee(
+                    name=row.name,
+                    id_number=id_number_info(row.id_number, row.birth_date),
+                    id_hash=row.id_hash,
+                    phone=row.phone,
+                    household_region=row.household_region,
+                    residence_region=row.household_region,
+                    education=row.education,
+                    key_groups=row.key_groups,
                 )
-            )
-        self.trainees.run(cursor, params)
-        ids = dict(
-            _select_in(
-                Trainee,
-                ("id_number_hash", "id"),
-                "id_number_hash",
-                [r.id_hash for r in rows],
-            )
+                for row in rows
+            ],
+            since=self.today,
         )
-        for row in rows:
-            row.trainee_id = ids[row.id_hash]
-        group_pk = self._group_pk
-        self.memberships.run(
-            cursor,
-            [(row.trainee_id, group_pk(g)) for row in rows for g in row.key_groups],
-        )
-        self.enrol(cursor, [row.trainee_id for row in rows])
+        for row, pk in zip(rows, ids, strict=True):
+            row.trainee_id = pk
+        self.enrol(cursor, ids)
 
     def enrol(self, cursor, trainee_ids: list[int]) -> None:
         self.enrolments.run(cursor, [(pk,) for pk in trainee_ids])
 
-    def add_memberships(self, cursor, rows: list[RosterRow]) -> None:
+    def add_memberships(self, rows: list[RosterRow]) -> None:
         """Key groups from the roster, from today; a group a person holds stays as it is."""
-        rows = [r for r in rows if r.key_groups]
-        until = connection.ops.quote_name(
-            KeyGroupMembership._meta.get_field("until").column
+        key_group_memberships_add_many(
+            memberships=[
+                (row.trainee_id, g.pk) for row in rows for g in row.key_groups
+            ],
+            since=self.today,
         )
-        today = self._until.get_db_prep_save(self.today, connection)
-        for batch in chunks(rows, ROW_BATCH):
-            # Held today: open-ended, or ending today or later.
-            held = set(
-                _select_in(
-                    KeyGroupMembership,
-                    ("trainee", "group"),
-                    "trainee",
-                    [r.trainee_id for r in batch],
-                    where=f"{until} IS NULL OR {until} >= %s",
-                    params=(today,),
-                )
-            )
-            self.memberships.run(
-                cursor,
-                [
-                    (row.trainee_id, self._group_pk(g))
-                    for row in batch
-                    for g in row.key_groups
-                    if (row.trainee_id, self._group_pk(g)) not in held
-                ],
-            )
 
 
 # --- both ----------------------------------------------------------------------------------

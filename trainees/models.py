@@ -41,11 +41,14 @@ def id_number_hash(number: str) -> str:
     return pii.blind_index(number, purpose=ID_NUMBER_PURPOSE)
 
 
-def id_number_fields(info: IdNumberInfo) -> dict:
-    """The stored columns for a validated ID number: ciphertext source, hash, derived facts."""
+def id_number_fields(info: IdNumberInfo, *, id_hash: str = "") -> dict:
+    """The stored columns for a validated ID number: ciphertext source, hash, derived facts.
+
+    ``id_hash`` is the number's blind index if the caller has it already (bulk work).
+    """
     return {
         "id_number": info.number,
-        "id_number_hash": id_number_hash(info.number),
+        "id_number_hash": id_hash or id_number_hash(info.number),
         "birth_year": info.birth_date.year,
         "sex": info.sex,
     }

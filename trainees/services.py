@@ -6,6 +6,9 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from operator import attrgetter
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -13,19 +16,20 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from trainees import policies
 from trainees.models import (
+    ID_NUMBER_PURPOSE,
     ActivationCode,
     KeyGroupMembership,
     Trainee,
     id_number_fields,
     id_number_hash,
 )
-from training_platform import access, pii, ratelimit, sms
+from training_platform import access, pii, ratelimit, sms, sql
 from training_platform.audit.services import audit_record
 from training_platform.reference.models import KeyGroup, Region
 from training_platform.validators import (
@@ -71,23 +75,137 @@ def trainee_create(
     return trainee
 
 
-@transaction.atomic
-def key_group_membership_add(
-    *,
-    trainee: Trainee,
-    group: KeyGroup,
-    since: dt.date,
-    until: dt.date | None = None,
-    evidence: str = "",
-) -> KeyGroupMembership:
-    """Record that a trainee belongs to a key group from ``since`` (repeat-safe)."""
-    membership, _created = KeyGroupMembership.objects.get_or_create(
-        trainee=trainee,
-        group=group,
-        since=since,
-        defaults={"until": until, "evidence": evidence},
+@dataclass(slots=True, kw_only=True)
+class NewTrainee:
+    """A person for ``trainee_create_many`` (personal data: holds the ID number)."""
+
+    name: str
+    id_number: IdNumberInfo
+    id_hash: str = ""  # the number's blind index, if the caller has it already
+    phone: str = ""  # normalised
+    household_region: Region | None = None
+    residence_region: Region | None = None
+    education: str = ""
+    key_groups: tuple[KeyGroup, ...] = ()
+
+
+_TRAINEE_COLUMNS = (
+    "name",
+    "id_number",
+    "id_number_hash",
+    "birth_year",
+    "sex",
+    "phone",
+    "household_region",
+    "residence_region",
+    "education",
+)
+
+
+# No savepoint: inside an import's transaction it would journal every page written.
+@transaction.atomic(savepoint=False)
+def trainee_create_many(
+    *, people: Sequence[NewTrainee], since: dt.date | None = None
+) -> list[int]:
+    """Create many real-name records at once, with their key groups; their ids, in order.
+
+    For importers, set-based (one INSERT and one read-back per ``sql.IN_BATCH``
+    people): ``people`` are checked already (name, phone, education as stored) and
+    were not on file when looked up by blind index. A record written by someone else
+    in the meantime raises ``IntegrityError``; nothing is kept then. Key groups are
+    held from ``since`` (today), open-ended.
+    """
+    since = since or timezone.localdate()
+    trainees = sql.Insert(Trainee, _TRAINEE_COLUMNS)
+    memberships = sql.Insert(
+        KeyGroupMembership,
+        ("trainee", "group"),
+        values={"since": since},
+        ignore_conflicts=True,
     )
-    return membership
+    index = pii.blind_indexer(purpose=ID_NUMBER_PURPOSE)
+    region_pk = attrgetter(Region._meta.pk.attname)
+    group_pk = attrgetter(KeyGroup._meta.pk.attname)
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for batch in sql.chunks(people):
+            ciphers = pii.encrypt_many(
+                [p.id_number.number for p in batch], purpose=ID_NUMBER_PURPOSE
+            )
+            rows = []
+            for person, cipher in zip(batch, ciphers, strict=True):
+                info = person.id_number
+                fields = id_number_fields(
+                    info, id_hash=person.id_hash or index(info.number)
+                )
+                household = person.household_region
+                residence = person.residence_region
+                rows.append(
+                    (
+                        person.name,
+                        cipher,
+                        fields["id_number_hash"],
+                        fields["birth_year"],
+                        fields["sex"],
+                        person.phone,
+                        household if household is None else region_pk(household),
+                        residence if residence is None else region_pk(residence),
+                        person.education,
+                    )
+                )
+            hashes = [row[2] for row in rows]
+            trainees.run(cursor, rows)
+            found = sql.ids_by(Trainee, "id_number_hash", hashes)
+            batch_ids = [found[h] for h in hashes]
+            memberships.run(
+                cursor,
+                [
+                    (pk, group_pk(group))
+                    for pk, person in zip(batch_ids, batch, strict=True)
+                    for group in person.key_groups
+                ],
+            )
+            ids.extend(batch_ids)
+    return ids
+
+
+# No savepoint: inside an import's transaction it would journal every page written.
+@transaction.atomic(savepoint=False)
+def key_group_memberships_add_many(
+    *, memberships: Iterable[tuple[int, str]], since: dt.date | None = None
+) -> None:
+    """Record ``(trainee id, key group id)`` pairs from ``since`` (today), open-ended.
+
+    Set-based (one look-up and one INSERT per ``sql.IN_BATCH`` pairs). A group the
+    person holds on ``since`` (open-ended, or ending that day or later) stays as it is.
+    """
+    since = since or timezone.localdate()
+    wanted = list(dict.fromkeys(memberships))
+    insert = sql.Insert(
+        KeyGroupMembership,
+        ("trainee", "group"),
+        values={"since": since},
+        # No conflict is expected (held groups are left out); one written by someone
+        # else in the meantime is the same fact, so it is kept as it is.
+        ignore_conflicts=True,
+    )
+    until = sql.column(KeyGroupMembership, "until")
+    day = KeyGroupMembership._meta.get_field("until").get_db_prep_save(
+        since, connection
+    )
+    with connection.cursor() as cursor:
+        for batch in sql.chunks(wanted):
+            held = set(
+                sql.select_in(
+                    KeyGroupMembership,
+                    ("trainee", "group"),
+                    "trainee",
+                    list({pk for pk, _group in batch}),
+                    where=f"{until} IS NULL OR {until} >= %s",
+                    params=(day,),
+                )
+            )
+            insert.run(cursor, [pair for pair in batch if pair not in held])
 
 
 REVEALABLE_FIELDS = {"id_number": "身份证号码", "bank_account": "银行账号"}

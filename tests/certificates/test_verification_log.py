@@ -5,7 +5,7 @@ import time
 import pytest
 
 from certificates.models import VerificationLog
-from certificates.services import verification_log
+from certificates.verification_log import verification_log
 from tests.certificates.test_verify import make_certificate
 
 
