@@ -151,6 +151,26 @@ def test_an_id_number_in_the_file_name_is_not_stored(client, world):
     assert upload.original_name == "******************名单 ***********.xlsx"
 
 
+def test_file_names_stored_before_scrubbing_are_cleaned_by_the_migration(client, world):
+    import importlib
+
+    from django.apps import apps
+
+    client.force_login(world["users"]["inst_a"])
+    upload_file(client, world["class_a"], fill_template(good_rows(1)))
+    upload = ImportUpload.objects.get()
+    # As an earlier version stored it: the name as given.
+    ImportUpload.objects.filter(pk=upload.pk).update(
+        original_name="520102199001011234名单.xlsx"
+    )
+    migration = importlib.import_module(
+        "courses.migrations.0005_scrub_upload_file_names"
+    )
+    migration.scrub_file_names(apps, None)
+    upload.refresh_from_db()
+    assert upload.original_name == "******************名单.xlsx"
+
+
 def test_uploading_the_same_file_again_enrols_nobody_twice(client, world):
     cls = world["class_a"]
     rows = good_rows(2)
