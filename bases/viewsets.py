@@ -39,6 +39,7 @@ from bases.models import (
 )
 from bases.services import membership_grant
 from training_platform import access
+from training_platform.errors import error_text
 from training_platform.filters import RegionFilter
 from training_platform.reference.models import Occupation, Region, SkillLevel
 from training_platform.roles import Role
@@ -49,33 +50,8 @@ from training_platform.viewsets import (
     ScopedInspectView,
     ScopedModelViewSet,
     ScopedPermissionPolicy,
+    ServiceErrorsMixin,
 )
-
-
-def error_text(exc) -> str:
-    """The message a service refused with, ready to show."""
-    if isinstance(exc, ValidationError):
-        return "；".join(exc.messages)
-    return str(exc) or "您没有权限执行此操作。"
-
-
-class ServiceErrorsMixin:
-    """Show a service's refusal on the form instead of failing the request."""
-
-    def form_valid(self, form):
-        try:
-            return super().form_valid(form)
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for name, errors in exc.error_dict.items():
-                    field = name if name in form.fields else None
-                    form.add_error(field, ValidationError(errors))
-            else:
-                form.add_error(None, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, error_text(exc))
-        self.produced_error_message = self.get_error_message()
-        return self.form_invalid(form)
 
 
 class InstitutionFilterSet(WagtailFilterSet):

@@ -36,13 +36,13 @@ from certificates.models import (
 )
 from certificates.rendering import certificate_pdf, qr_png
 from certificates.tasks import issue_batch_task
-from courses.admin_views import error_text
 from courses.models import TrainingClass
 from courses.services import attendance_threshold_hours, is_institution_staff
 from trainees.models import Trainee
 from trainees.selectors import trainee_find_by_id_number
 from training_platform import access
 from training_platform.audit.services import audit_record, audit_record_many
+from training_platform.errors import error_text
 from training_platform.reference.models import CertificateKind
 
 #: the Wagtail hook other apps use to add sections to the certificate page

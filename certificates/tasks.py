@@ -9,14 +9,9 @@ from django_tasks import task
 from bases.models import TrainingInstitution
 from certificates.models import IssueBatch, IssueBatchStatus
 from certificates.services import certificate_issue_for_class
+from training_platform.errors import error_text
 
 logger = logging.getLogger(__name__)
-
-
-def _refusal(exc) -> str:
-    if isinstance(exc, ValidationError):
-        return "；".join(exc.messages)
-    return str(exc) or "没有权限为本班发证。"
 
 
 def run_batch(batch: IssueBatch, *, organisation=None) -> IssueBatch:
@@ -41,7 +36,7 @@ def run_batch(batch: IssueBatch, *, organisation=None) -> IssueBatch:
     except (ValidationError, PermissionDenied) as exc:
         IssueBatch.objects.filter(pk=batch.pk).update(
             status=IssueBatchStatus.FAILED,
-            summary={"message": _refusal(exc)},
+            summary={"message": error_text(exc, default="没有权限为本班发证。")},
             finished_at=timezone.now(),
         )
     except Exception:

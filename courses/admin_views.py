@@ -18,6 +18,7 @@ from courses import services
 from courses.forms import RejectForm, ResultRowForm
 from courses.models import ClassStatus, Enrolment, EnrolmentStatus, TrainingClass
 from training_platform import access
+from training_platform.errors import error_text
 
 INSTITUTION_ACTIONS = {
     "file": services.class_file,
@@ -29,13 +30,6 @@ INSTITUTION_ACTIONS = {
 BUREAU_ACTIONS = {"approve": services.class_approve, "reject": services.class_reject}
 # Attendance and results are recorded once the class has started (see services).
 RECORDING_STATUSES = frozenset({ClassStatus.RUNNING, ClassStatus.FINISHED})
-
-
-def error_text(exc) -> str:
-    """The message a service refused with, ready to show."""
-    if isinstance(exc, ValidationError):
-        return "；".join(exc.messages)
-    return str(exc) or "您没有权限执行此操作。"
 
 
 def is_class_staff(user, training_class) -> bool:

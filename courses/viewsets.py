@@ -3,7 +3,7 @@
 from urllib.parse import urlencode
 
 import django_filters
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from wagtail import hooks
@@ -13,7 +13,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ViewSetGroup
 
 from courses import services
-from courses.admin_views import error_text, is_class_staff
+from courses.admin_views import is_class_staff
 from courses.forms import (
     CLASS_FIELDS,
     COURSE_FIELDS,
@@ -44,27 +44,8 @@ from training_platform.viewsets import (
     ScopedInspectView,
     ScopedModelViewSet,
     ScopedPermissionPolicy,
+    ServiceErrorsMixin,
 )
-
-
-class ServiceErrorsMixin:
-    """Show a service's refusal on the form instead of failing the request."""
-
-    def form_valid(self, form):
-        try:
-            return super().form_valid(form)
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for name, errors in exc.error_dict.items():
-                    field = name if name in form.fields else None
-                    form.add_error(field, ValidationError(errors))
-            else:
-                form.add_error(None, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, error_text(exc))
-        self.produced_error_message = self.get_error_message()
-        return self.form_invalid(form)
-
 
 # --- courses ---------------------------------------------------------------------------
 
