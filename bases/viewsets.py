@@ -26,7 +26,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ViewSetGroup
 from wagtail.permissions import policy_registry, register_permission_policy
 
-from bases import services
+from bases import policies, services
 from bases.models import (
     ChangeRequestFiling,
     ChangeRequestStatus,
@@ -170,7 +170,7 @@ class InstitutionCreateView(ServiceErrorsMixin, RolePanelMixin, ScopedCreateView
 class InstitutionEditView(ServiceErrorsMixin, RolePanelMixin, ScopedEditView):
     def role_panel(self):
         return institution_panel(
-            reviewer=services.may_review(self.request.user, self.object)
+            reviewer=policies.may_review(self.request.user, self.object)
         )
 
     def save_instance(self):
@@ -205,7 +205,7 @@ class InstitutionInspectView(ScopedInspectView):
         context["change_requests"] = list(
             institution.change_requests.select_related("requested_by")[:5]
         )
-        if services.is_institution_staff(user, institution):
+        if policies.is_institution_staff(user, institution):
             context["change_request_url"] = (
                 reverse("institutionchangerequest:add")
                 + "?"
@@ -525,7 +525,7 @@ class ChangeRequestInspectView(ScopedInspectView):
         ]
         context["can_review"] = (
             change_request.status == ChangeRequestStatus.PENDING
-            and services.may_review(self.request.user, change_request.institution)
+            and policies.may_review(self.request.user, change_request.institution)
         )
         if context["can_review"]:
             context["approve_url"] = reverse(

@@ -34,10 +34,12 @@ from certificates.models import (
     IssueBatchStatus,
     VerificationLog,
 )
+from certificates.policies import may_manage
 from certificates.rendering import certificate_pdf, qr_png
 from certificates.tasks import issue_batch_task
 from courses.models import TrainingClass
-from courses.services import attendance_threshold_hours, is_institution_staff
+from courses.policies import is_institution_staff
+from courses.services import attendance_threshold_hours
 from trainees.models import Trainee
 from trainees.selectors import trainee_find_by_id_number
 from training_platform import access
@@ -529,7 +531,7 @@ def certificate_page_context(request, certificate) -> dict:
         }
         for event in selectors.certificate_history(certificate)[:HISTORY_SHOWN]
     ]
-    can_manage = certificate.status == CertificateStatus.VALID and services.may_manage(
+    can_manage = certificate.status == CertificateStatus.VALID and may_manage(
         user, certificate
     )
     show_verifications = user.has_perm("certificates.view_verificationlog")

@@ -14,6 +14,11 @@ from training_platform.roles import Role
 PROVINCE_PREFIX = "52"
 
 
+def may_manage(actor, certificate: Certificate) -> bool:
+    """Revoke or reissue: the issuing organisation's staff, or a bureau over its region."""
+    return access.can_change(actor, certificate)
+
+
 def certificate_view(scope):
     own = Q(trainee_id=scope.trainee_id) if scope.trainee_id else access.NOTHING
     return access.any_of(

@@ -34,8 +34,10 @@ from certificates.models import (
     VerificationLog,
 )
 from certificates.numbering import format_number, number_prefix, reserve_serials
+from certificates.policies import may_manage
 from courses.models import AssessmentResult, Enrolment, EnrolmentStatus, TrainingClass
-from courses.services import is_institution_staff, meets_attendance
+from courses.policies import is_institution_staff
+from courses.services import meets_attendance
 from trainees.models import Trainee
 from training_platform import access
 from training_platform.audit.services import audit_record, audit_record_many
@@ -94,11 +96,6 @@ def _require_filing(organisation, occupation, level: str) -> None:
         raise PermissionDenied(
             "本评价机构未备案该职业（工种）或等级的评价资格，不能签发。"
         )
-
-
-def may_manage(actor, certificate: Certificate) -> bool:
-    """Revoke or reissue: the issuing organisation's staff, or a bureau over its region."""
-    return access.can_change(actor, certificate)
 
 
 # --- issuing ---------------------------------------------------------------------------

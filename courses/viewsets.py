@@ -13,7 +13,6 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ViewSetGroup
 
 from courses import services
-from courses.admin_views import is_class_staff
 from courses.forms import (
     CLASS_FIELDS,
     COURSE_FIELDS,
@@ -31,8 +30,7 @@ from courses.models import (
     EnrolmentStatus,
     TrainingClass,
 )
-from courses.services import class_actions_for
-from courses.services import class_can_edit as class_editable_by
+from courses.policies import class_actions_for, class_can_edit, is_class_staff
 from training_platform import access
 from training_platform.filters import RegionFilter
 from training_platform.reference.models import OccupationCategory
@@ -148,7 +146,7 @@ class ClassFilterSet(WagtailFilterSet):
 class ClassIndexView(ScopedIndexView):
     def get_edit_url(self, instance):
         # Titles lead to the class page (with its workflow) unless it can be edited.
-        if class_editable_by(self.request.user, instance):
+        if class_can_edit(self.request.user, instance):
             return super().get_edit_url(instance)
         return None
 
@@ -183,7 +181,7 @@ class ClassEditView(ServiceErrorsMixin, ScopedEditView):
         obj = super().get_object(queryset)
         if not is_class_staff(self.request.user, obj):
             raise ClassLocked("只有开班的培训机构可以修改培训班信息。")
-        if not class_editable_by(self.request.user, obj):
+        if not class_can_edit(self.request.user, obj):
             raise ClassLocked(
                 f"培训班当前状态为“{obj.get_status_display()}”，"
                 "只有草稿或已退回的培训班可以修改。"
@@ -225,7 +223,7 @@ class ClassInspectView(ScopedInspectView):
         )
 
     def get_edit_url(self):
-        if class_editable_by(self.request.user, self.object):
+        if class_can_edit(self.request.user, self.object):
             return super().get_edit_url()
         return None
 
