@@ -336,7 +336,9 @@ class PendingClassesMenuItem(MenuItem):
 
 
 def pending_classes_menu_item():
-    url = reverse("trainingclass:index") + "?" + urlencode({"status": "filed"})
+    url = (
+        reverse("trainingclass:index") + "?" + urlencode({"status": ClassStatus.FILED})
+    )
     return PendingClassesMenuItem(
         "待审批培训班", url, name="pending-classes", icon_name="tasks", order=25
     )
