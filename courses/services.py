@@ -32,7 +32,7 @@ from courses.policies import (
     is_institution_staff,
 )
 from trainees.models import Trainee
-from training_platform.audit.services import audit_record
+from training_platform.audit.services import audit_record, status_change
 from training_platform.reference.models import SKILL_LEVEL_RANK, Region, SkillLevel
 
 MINIMUM_AGE = 16  # 劳动法: the minimum working age
@@ -203,22 +203,16 @@ def _transition(
                 "action": ACTION_LABELS[action],
             },
         )
-    before = {"status": cls.status}
-    cls.status = target
-    for name, value in changes.items():
-        setattr(cls, name, value)
-    cls.full_clean()
-    cls.save()
-    audit_record(
+    return status_change(
+        obj=cls,
+        to=target,
         actor=actor,
         action=f"class.{action}",
-        obj=cls,
-        before=before,
-        after={"status": target},
+        changes=changes,
         reason=reason,
         request=request,
+        whole_row=True,
     )
-    return cls
 
 
 @transaction.atomic
@@ -509,18 +503,15 @@ def enrolment_withdraw(*, enrolment: Enrolment, actor=None, request=None) -> Enr
         raise ValidationError(
             "培训班已开班或结束，不能在线退出，请联系培训机构。", code="closed"
         )
-    enrolment.status = EnrolmentStatus.WITHDRAWN
-    enrolment.withdrawn_at = timezone.now()
-    enrolment.save(update_fields=["status", "withdrawn_at"])
-    TrainingClass.objects.filter(pk=cls.pk).update(seats_taken=F("seats_taken") - 1)
-    audit_record(
+    status_change(
+        obj=enrolment,
+        to=EnrolmentStatus.WITHDRAWN,
         actor=actor,
         action="enrolment.withdraw",
-        obj=enrolment,
-        before={"status": EnrolmentStatus.ENROLLED},
-        after={"status": EnrolmentStatus.WITHDRAWN},
+        changes={"withdrawn_at": timezone.now()},
         request=request,
     )
+    TrainingClass.objects.filter(pk=cls.pk).update(seats_taken=F("seats_taken") - 1)
     return enrolment
 
 
