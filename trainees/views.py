@@ -14,10 +14,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from trainees.forms import RealNameForm, SignupCodeForm, SignupForm
+from trainees.policies import is_back_office_user
 from trainees.records import record_for
 from trainees.selectors import trainee_of
 from trainees.services import trainee_signup_start, trainee_signup_verify
-from training_platform import access
 from training_platform.ratelimit import rate_limited
 
 ME_URL = "/me/"
@@ -141,14 +141,6 @@ def signup_verify(request):
     )
 
 
-def _is_staff(user) -> bool:
-    return (
-        user.is_staff
-        or user.has_perm("wagtailadmin.access_admin")
-        or access.scope_for(user).is_staff_scope
-    )
-
-
 @login_required
 @never_cache
 def me(request):
@@ -156,7 +148,9 @@ def me(request):
     trainee = trainee_of(request.user)
     if trainee is None:
         return render(
-            request, "trainees/me_no_record.html", {"is_staff": _is_staff(request.user)}
+            request,
+            "trainees/me_no_record.html",
+            {"is_staff": is_back_office_user(request.user)},
         )
     return render(
         request, "trainees/me.html", {"trainee": trainee, "record": record_for(trainee)}
