@@ -337,7 +337,7 @@ class InstitutionChangeRequest(ClusterableModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["institution"],
-                condition=Q(status="pending"),
+                condition=Q(status=ChangeRequestStatus.PENDING),
                 name="one_pending_change_per_institution",
             ),
         ]

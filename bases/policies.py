@@ -5,10 +5,46 @@ from django.db.models import Q
 from bases.models import (
     BaseKind,
     StaffMembership,
+    TrainingInstitution,
 )
 from training_platform import access
 from training_platform.reference.models import prefix_for
 from training_platform.roles import REGION_ROLES, Role
+
+APPROVE_PERMISSION = "bases.approve_traininginstitution"
+
+
+# --- who may do what --------------------------------------------------------------------
+
+
+def may_review_region(actor, region_code: str | None) -> bool:
+    """Whether ``actor`` oversees institutions in ``region_code``: the bureau of that
+    region or of a region above it (the province), or an administrator."""
+    scope = access.scope_for(actor)
+    if scope.is_superuser:
+        return True
+    if not region_code or not actor.has_perm(APPROVE_PERMISSION):
+        return False
+    return any(
+        region_code.startswith(prefix) for prefix in scope.region_prefixes(Role.BUREAU)
+    )
+
+
+def may_review(actor, institution: TrainingInstitution) -> bool:
+    """Whether ``actor`` may change ``institution``'s identity and qualification."""
+    return may_review_region(actor, institution.region_id)
+
+
+def is_institution_staff(actor, institution: TrainingInstitution) -> bool:
+    scope = access.scope_for(actor)
+    return institution.pk in scope.institution_ids(Role.INSTITUTION)
+
+
+def may_edit_contacts(actor, institution: TrainingInstitution) -> bool:
+    return is_institution_staff(actor, institution) or may_review(actor, institution)
+
+
+# --- access rules (rows each role may see and change) ---------------------------------
 
 
 def resolve_scope(user) -> dict:
@@ -80,7 +116,7 @@ def change_request_view(scope):
 
 def change_request_review(scope):
     # The bureau of the institution's region (or the province) decides; the services
-    # check the same rule (bases.services.may_review).
+    # check the same rule (may_review above).
     return _bureau_only(scope, "institution__region__code")
 
 

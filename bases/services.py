@@ -29,17 +29,21 @@ from bases.models import (
     StaffMembership,
     TrainingInstitution,
 )
-from training_platform import access
+from bases.policies import (
+    is_institution_staff,
+    may_edit_contacts,
+    may_review,
+    may_review_region,
+)
 from training_platform.access import forget_scope
 from training_platform.audit.services import audit_record
 from training_platform.reference.models import Region
-from training_platform.roles import Role, group_name
+from training_platform.roles import group_name
 
 CONTACT_FIELDS = ("address", "contact_name", "contact_phone")
 IDENTITY_FIELDS = ("name", "credit_code", "kind", "region")
 QUALIFICATION_FIELDS = ("status", "approved_at")
 FILING_FIELDS = ("occupation", "max_level", "can_train", "can_evaluate", "filing_no")
-APPROVE_PERMISSION = "bases.approve_traininginstitution"
 
 
 @transaction.atomic
@@ -66,36 +70,6 @@ def membership_grant(
     user.groups.add(Group.objects.get(name=group_name(role)))
     forget_scope(user)
     return membership
-
-
-# --- who may do what --------------------------------------------------------------------
-
-
-def may_review_region(actor, region_code: str | None) -> bool:
-    """Whether ``actor`` oversees institutions in ``region_code``: the bureau of that
-    region or of a region above it (the province), or an administrator."""
-    scope = access.scope_for(actor)
-    if scope.is_superuser:
-        return True
-    if not region_code or not actor.has_perm(APPROVE_PERMISSION):
-        return False
-    return any(
-        region_code.startswith(prefix) for prefix in scope.region_prefixes(Role.BUREAU)
-    )
-
-
-def may_review(actor, institution: TrainingInstitution) -> bool:
-    """Whether ``actor`` may change ``institution``'s identity and qualification."""
-    return may_review_region(actor, institution.region_id)
-
-
-def is_institution_staff(actor, institution: TrainingInstitution) -> bool:
-    scope = access.scope_for(actor)
-    return institution.pk in scope.institution_ids(Role.INSTITUTION)
-
-
-def may_edit_contacts(actor, institution: TrainingInstitution) -> bool:
-    return is_institution_staff(actor, institution) or may_review(actor, institution)
 
 
 # --- snapshots (what audits and change requests compare) ---------------------------------

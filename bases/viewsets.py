@@ -26,7 +26,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ViewSetGroup
 from wagtail.permissions import policy_registry, register_permission_policy
 
-from bases import services
+from bases import policies, services
 from bases.models import (
     ChangeRequestFiling,
     ChangeRequestStatus,
@@ -39,6 +39,7 @@ from bases.models import (
 )
 from bases.services import membership_grant
 from training_platform import access
+from training_platform.errors import error_text
 from training_platform.filters import RegionFilter
 from training_platform.reference.models import Occupation, Region, SkillLevel
 from training_platform.roles import Role
@@ -49,33 +50,8 @@ from training_platform.viewsets import (
     ScopedInspectView,
     ScopedModelViewSet,
     ScopedPermissionPolicy,
+    ServiceErrorsMixin,
 )
-
-
-def error_text(exc) -> str:
-    """The message a service refused with, ready to show."""
-    if isinstance(exc, ValidationError):
-        return "；".join(exc.messages)
-    return str(exc) or "您没有权限执行此操作。"
-
-
-class ServiceErrorsMixin:
-    """Show a service's refusal on the form instead of failing the request."""
-
-    def form_valid(self, form):
-        try:
-            return super().form_valid(form)
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for name, errors in exc.error_dict.items():
-                    field = name if name in form.fields else None
-                    form.add_error(field, ValidationError(errors))
-            else:
-                form.add_error(None, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, error_text(exc))
-        self.produced_error_message = self.get_error_message()
-        return self.form_invalid(form)
 
 
 class InstitutionFilterSet(WagtailFilterSet):
@@ -194,7 +170,7 @@ class InstitutionCreateView(ServiceErrorsMixin, RolePanelMixin, ScopedCreateView
 class InstitutionEditView(ServiceErrorsMixin, RolePanelMixin, ScopedEditView):
     def role_panel(self):
         return institution_panel(
-            reviewer=services.may_review(self.request.user, self.object)
+            reviewer=policies.may_review(self.request.user, self.object)
         )
 
     def save_instance(self):
@@ -229,7 +205,7 @@ class InstitutionInspectView(ScopedInspectView):
         context["change_requests"] = list(
             institution.change_requests.select_related("requested_by")[:5]
         )
-        if services.is_institution_staff(user, institution):
+        if policies.is_institution_staff(user, institution):
             context["change_request_url"] = (
                 reverse("institutionchangerequest:add")
                 + "?"
@@ -549,7 +525,7 @@ class ChangeRequestInspectView(ScopedInspectView):
         ]
         context["can_review"] = (
             change_request.status == ChangeRequestStatus.PENDING
-            and services.may_review(self.request.user, change_request.institution)
+            and policies.may_review(self.request.user, change_request.institution)
         )
         if context["can_review"]:
             context["approve_url"] = reverse(

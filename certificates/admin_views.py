@@ -8,6 +8,7 @@ Personal data (PIPL): pages show the holder's masked name and ID; the printed PD
 carries the full name, so every PDF download writes a ``certificate.print`` audit event.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -33,15 +34,17 @@ from certificates.models import (
     IssueBatchStatus,
     VerificationLog,
 )
+from certificates.policies import may_manage
 from certificates.rendering import certificate_pdf, qr_png
 from certificates.tasks import issue_batch_task
-from courses.admin_views import error_text
 from courses.models import TrainingClass
-from courses.services import attendance_threshold_hours, is_institution_staff
+from courses.policies import is_institution_staff
+from courses.services import attendance_threshold_hours
 from trainees.models import Trainee
 from trainees.selectors import trainee_find_by_id_number
 from training_platform import access
 from training_platform.audit.services import audit_record, audit_record_many
+from training_platform.errors import error_text
 from training_platform.jobs import job_enqueue
 from training_platform.reference.models import CertificateKind
 
@@ -119,16 +122,48 @@ def record_sections(request, certificate) -> list[RecordSection]:
 # --- revoke and reissue ----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ReasonedAction:
+    """A change to a certificate that needs a reason: the service and what to say."""
+
+    label: str  # 撤销, 换发: named in the "reason required" message
+    run: Callable  # the service: (actor, certificate, reason, request) -> certificate
+    done: Callable[[Certificate, Certificate], str]  # (old, result) -> success message
+
+
+REASONED_ACTIONS = {
+    # 撤销: the certificate stays, marked revoked.
+    "revoke": ReasonedAction(
+        "撤销",
+        services.certificate_revoke,
+        lambda old, _: f"证书 {old.number} 已撤销。",
+    ),
+    # 换发: a new certificate (new number and token) replaces this one.
+    "reissue": ReasonedAction(
+        "换发",
+        services.certificate_reissue,
+        lambda old, new: f"已换发新证书 {new.number}，原证书 {old.number} 已作废。",
+    ),
+}
+
+
 @require_POST
-def certificate_revoke_view(request, pk):
-    """撤销: a reason is required; the service decides who may."""
+def certificate_action_view(request, pk, action):
+    """撤销 or 换发 with a required reason; the service decides who may.
+
+    Goes back to the certificate, or on success to the one the service returns
+    (the new certificate after a reissue).
+    """
+    step = REASONED_ACTIONS.get(action)
+    if step is None:
+        raise Http404
     certificate = _certificate(request, pk)
     form = ReasonForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请填写撤销原因。")
+        messages.error(request, f"请填写{step.label}原因。")
         return redirect(certificate_url(certificate))
     try:
-        services.certificate_revoke(
+        result = step.run(
             actor=request.user,
             certificate=certificate,
             reason=form.cleaned_data["reason"],
@@ -136,33 +171,9 @@ def certificate_revoke_view(request, pk):
         )
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, error_text(exc))
-    else:
-        messages.success(request, f"证书 {certificate.number} 已撤销。")
-    return redirect(certificate_url(certificate))
-
-
-@require_POST
-def certificate_reissue_view(request, pk):
-    """换发: a new certificate (new number and token) replaces this one."""
-    certificate = _certificate(request, pk)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "请填写换发原因。")
         return redirect(certificate_url(certificate))
-    try:
-        new = services.certificate_reissue(
-            actor=request.user,
-            certificate=certificate,
-            reason=form.cleaned_data["reason"],
-            request=request,
-        )
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, error_text(exc))
-        return redirect(certificate_url(certificate))
-    messages.success(
-        request, f"已换发新证书 {new.number}，原证书 {certificate.number} 已作废。"
-    )
-    return redirect(certificate_url(new))
+    messages.success(request, step.done(certificate, result))
+    return redirect(certificate_url(result))
 
 
 # --- downloads -------------------------------------------------------------------------
@@ -526,7 +537,7 @@ def certificate_page_context(request, certificate) -> dict:
         }
         for event in selectors.certificate_history(certificate)[:HISTORY_SHOWN]
     ]
-    can_manage = certificate.status == CertificateStatus.VALID and services.may_manage(
+    can_manage = certificate.status == CertificateStatus.VALID and may_manage(
         user, certificate
     )
     show_verifications = user.has_perm("certificates.view_verificationlog")

@@ -189,11 +189,13 @@ class Certificate(models.Model):
                 name="certificate_expiry_after_issue",
             ),
             models.CheckConstraint(
-                condition=~Q(status="revoked") | Q(revoked_at__isnull=False),
+                condition=~Q(status=CertificateStatus.REVOKED)
+                | Q(revoked_at__isnull=False),
                 name="revoked_has_date",
             ),
             models.CheckConstraint(
-                condition=~Q(status="superseded") | Q(superseded_by__isnull=False),
+                condition=~Q(status=CertificateStatus.SUPERSEDED)
+                | Q(superseded_by__isnull=False),
                 name="superseded_has_successor",
             ),
         ]

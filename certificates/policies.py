@@ -7,10 +7,16 @@ organisation's staff and bureaus over the place of issue.
 
 from django.db.models import Q
 
+from certificates.models import Certificate
 from training_platform import access
 from training_platform.roles import Role
 
 PROVINCE_PREFIX = "52"
+
+
+def may_manage(actor, certificate: Certificate) -> bool:
+    """Revoke or reissue: the issuing organisation's staff, or a bureau over its region."""
+    return access.can_change(actor, certificate)
 
 
 def certificate_view(scope):

@@ -256,7 +256,9 @@ def certificates_of_class(user, training_class) -> QuerySet:
     """The current certificates of a class that ``user`` may see, for a batch PDF."""
     return (
         access.visible(user, Certificate.objects.all())
-        .filter(enrolment__training_class=training_class, status="valid")
+        .filter(
+            enrolment__training_class=training_class, status=CertificateStatus.VALID
+        )
         .order_by("number")
     )
 

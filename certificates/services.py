@@ -28,12 +28,18 @@ from certificates.models import (
     IssueBasis,
 )
 from certificates.numbering import format_number, number_prefix, reserve_serials
+from certificates.policies import may_manage
 from certificates.verification_log import verification_log
 from courses.models import AssessmentResult, Enrolment, EnrolmentStatus, TrainingClass
-from courses.services import is_institution_staff, meets_attendance
+from courses.policies import is_institution_staff
+from courses.services import meets_attendance
 from trainees.models import Trainee
 from training_platform import access
-from training_platform.audit.services import audit_record, audit_record_many
+from training_platform.audit.services import (
+    audit_record,
+    audit_record_many,
+    status_change,
+)
 from training_platform.clientip import client_ip
 from training_platform.reference.models import (
     SKILL_LEVEL_RANK,
@@ -85,11 +91,6 @@ def _require_filing(organisation, occupation, level: str) -> None:
         raise PermissionDenied(
             "本评价机构未备案该职业（工种）或等级的评价资格，不能签发。"
         )
-
-
-def may_manage(actor, certificate: Certificate) -> bool:
-    """Revoke or reissue: the issuing organisation's staff, or a bureau over its region."""
-    return access.can_change(actor, certificate)
 
 
 # --- issuing ---------------------------------------------------------------------------
@@ -493,20 +494,15 @@ def certificate_revoke(
     """Revoke a valid certificate, with the reason shown to every verifier."""
     reason = _required_reason(reason)
     certificate = _locked_for_change(actor, certificate)
-    certificate.status = CertificateStatus.REVOKED
-    certificate.revoked_at = timezone.now()
-    certificate.revoked_reason = reason
-    certificate.save(update_fields=["status", "revoked_at", "revoked_reason"])
-    audit_record(
+    return status_change(
+        obj=certificate,
+        to=CertificateStatus.REVOKED,
         actor=actor,
         action="certificate.revoke",
-        obj=certificate,
-        before={"status": CertificateStatus.VALID},
-        after={"status": CertificateStatus.REVOKED},
+        changes={"revoked_at": timezone.now(), "revoked_reason": reason},
         reason=reason,
         request=request,
     )
-    return certificate
 
 
 @transaction.atomic
@@ -553,19 +549,17 @@ def certificate_reissue(
     )
     new.full_clean()
     new.save()
-    old.status = CertificateStatus.SUPERSEDED
-    old.superseded_by = new
-    old.superseded_at = timezone.now()
-    old.reissue_reason = reason
-    old.save(
-        update_fields=["status", "superseded_by", "superseded_at", "reissue_reason"]
-    )
-    audit_record(
+    status_change(
+        obj=old,
+        to=CertificateStatus.SUPERSEDED,
         actor=actor,
         action="certificate.supersede",
-        obj=old,
-        before={"status": CertificateStatus.VALID},
-        after={"status": CertificateStatus.SUPERSEDED, "superseded_by": new.number},
+        changes={
+            "superseded_by": new,
+            "superseded_at": timezone.now(),
+            "reissue_reason": reason,
+        },
+        after={"superseded_by": new.number},
         reason=reason,
         request=request,
     )

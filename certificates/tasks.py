@@ -12,15 +12,10 @@ from django_tasks import task
 from bases.models import TrainingInstitution
 from certificates.models import IssueBatch, IssueBatchStatus
 from certificates.services import certificate_issue_for_class
+from training_platform.errors import error_text
 from training_platform.jobs import job_claim, job_finish, job_progress
 
 logger = logging.getLogger(__name__)
-
-
-def _refusal(exc) -> str:
-    if isinstance(exc, ValidationError):
-        return "；".join(exc.messages)
-    return str(exc) or "没有权限为本班发证。"
 
 
 def run_batch(batch: IssueBatch, *, organisation=None) -> IssueBatch:
@@ -47,7 +42,7 @@ def run_batch(batch: IssueBatch, *, organisation=None) -> IssueBatch:
             IssueBatch,
             batch.pk,
             status=IssueBatchStatus.FAILED,
-            summary={"message": _refusal(exc)},
+            summary={"message": error_text(exc, default="没有权限为本班发证。")},
         )
     except Exception:
         job_finish(

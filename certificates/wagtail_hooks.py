@@ -20,12 +20,14 @@ def register_admin_urls():
     return [
         path(
             "certificates/<int:pk>/revoke/",
-            admin_views.certificate_revoke_view,
+            admin_views.certificate_action_view,
+            {"action": "revoke"},
             name="certificates_revoke",
         ),
         path(
             "certificates/<int:pk>/reissue/",
-            admin_views.certificate_reissue_view,
+            admin_views.certificate_action_view,
+            {"action": "reissue"},
             name="certificates_reissue",
         ),
         path(

@@ -17,7 +17,9 @@ from django.views.decorators.http import require_POST
 from courses import services
 from courses.forms import RejectForm, ResultRowForm
 from courses.models import ClassStatus, Enrolment, EnrolmentStatus, TrainingClass
+from courses.policies import is_class_staff
 from training_platform import access
+from training_platform.errors import error_text
 
 INSTITUTION_ACTIONS = {
     "file": services.class_file,
@@ -29,18 +31,6 @@ INSTITUTION_ACTIONS = {
 BUREAU_ACTIONS = {"approve": services.class_approve, "reject": services.class_reject}
 # Attendance and results are recorded once the class has started (see services).
 RECORDING_STATUSES = frozenset({ClassStatus.RUNNING, ClassStatus.FINISHED})
-
-
-def error_text(exc) -> str:
-    """The message a service refused with, ready to show."""
-    if isinstance(exc, ValidationError):
-        return "；".join(exc.messages)
-    return str(exc) or "您没有权限执行此操作。"
-
-
-def is_class_staff(user, training_class) -> bool:
-    """Whether ``user`` works (as institution staff) for the class's institution."""
-    return services.is_institution_staff(user, training_class.course.institution_id)
 
 
 def inspect_url(training_class) -> str:

@@ -34,6 +34,7 @@ from courses.models import (
     EnrolmentStatus,
     TrainingClass,
 )
+from courses.policies import is_institution_staff
 from courses.roster import (
     BATCH_SIZE,
     bare_name,
@@ -44,7 +45,6 @@ from courses.roster import (
 from courses.services import (
     RESULTS_SETTLED,
     attendance_threshold_hours,
-    is_institution_staff,
     results_settled,
 )
 from training_platform import pii, xlsx

@@ -53,6 +53,7 @@ from trainees.services import (
 )
 from training_platform import pii, sql, xlsx
 from training_platform.audit.services import audit_record
+from training_platform.errors import error_text
 from training_platform.imports.kinds import (
     Column,
     ImportKind,
@@ -197,10 +198,6 @@ def bare_name(name) -> str:
     return "".join(text.split())
 
 
-def error_message(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
-
-
 def optional_text(value) -> str:
     text = normalize(value)
     return "" if text in _EMPTY_MARKS else text
@@ -285,7 +282,7 @@ class _RowChecker:
             try:
                 return self.regions.resolve(value), ""
             except RegionUnresolved as exc:
-                return None, error_message(exc)
+                return None, error_text(exc, sep=" ")
         return None, ""
 
     def education(self, value) -> tuple[str, str]:
@@ -391,7 +388,7 @@ class _RowChecker:
         try:
             info = parse_id_number(cells.get("id_number"), today=self.today)
         except ValidationError as exc:
-            error("id_number", error_message(exc))
+            error("id_number", error_text(exc, sep=" "))
         else:
             for refusal in self.refusals(info.birth_date):
                 error("id_number", refusal.message)
@@ -400,7 +397,7 @@ class _RowChecker:
         try:
             phone = normalize_mobile(cells.get("phone"))
         except ValidationError as exc:
-            error("phone", error_message(exc))
+            error("phone", error_text(exc, sep=" "))
 
         region, message = self.region(cells.get("household_region"))
         if message:

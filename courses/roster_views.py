@@ -30,8 +30,9 @@ from django.urls import path, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from courses.admin_views import inspect_url, is_class_staff
+from courses.admin_views import inspect_url
 from courses.models import ImportUpload, TrainingClass
+from courses.policies import is_class_staff
 from courses.results_import import (
     RESULTS_CLASS_STATUSES,
     RESULTS_IMPORT,

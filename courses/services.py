@@ -25,11 +25,15 @@ from courses.models import (
     EnrolmentStatus,
     TrainingClass,
 )
+from courses.policies import (
+    EDITABLE_STATUSES,
+    TRANSITIONS,
+    approving_region_for,
+    is_institution_staff,
+)
 from trainees.models import Trainee
-from training_platform import access
-from training_platform.audit.services import audit_record
+from training_platform.audit.services import audit_record, status_change
 from training_platform.reference.models import SKILL_LEVEL_RANK, Region, SkillLevel
-from training_platform.roles import Role
 
 MINIMUM_AGE = 16  # 劳动法: the minimum working age
 
@@ -49,32 +53,9 @@ def results_settled(enrolment_ids: list[int]) -> set[int]:
 # --- who may act ---------------------------------------------------------------------
 
 
-def is_institution_staff(actor, institution_id: int) -> bool:
-    """Whether ``actor`` works for the institution as its staff (or is a superuser)."""
-    scope = access.scope_for(actor)
-    return scope.is_superuser or institution_id in scope.institution_ids(
-        Role.INSTITUTION
-    )
-
-
 def _require_institution_staff(actor, institution_id: int) -> None:
     if not is_institution_staff(actor, institution_id):
         raise PermissionDenied("只有本机构的工作人员可以操作。")
-
-
-def approving_region_for(actor, region_code: str) -> Region:
-    """The bureau region under which ``actor`` may approve something in ``region_code``.
-
-    A class is approved only by a bureau of its region or above (SPEC 2.3).
-    """
-    scope = access.scope_for(actor)
-    prefixes = [
-        p for p in scope.region_prefixes(Role.BUREAU) if region_code.startswith(p)
-    ]
-    if not prefixes:
-        raise PermissionDenied("只有培训地点所在地区（或上级）的人社部门可以审批。")
-    prefix = max(prefixes, key=len)  # the most local bureau the user serves in
-    return Region.objects.get(code=prefix.ljust(6, "0"))
 
 
 # --- what an institution is filed to train ---------------------------------------------
@@ -181,25 +162,6 @@ def course_update(*, actor, course: Course, changes: dict, request=None) -> Cour
 
 # --- classes ---------------------------------------------------------------------------
 
-# action → (statuses it may start from, status it leads to)
-TRANSITIONS = {
-    "file": ({ClassStatus.DRAFT, ClassStatus.REJECTED}, ClassStatus.FILED),
-    "approve": ({ClassStatus.FILED}, ClassStatus.APPROVED),
-    "reject": ({ClassStatus.FILED}, ClassStatus.REJECTED),
-    "open": ({ClassStatus.APPROVED}, ClassStatus.OPEN),
-    "start": ({ClassStatus.APPROVED, ClassStatus.OPEN}, ClassStatus.RUNNING),
-    "finish": ({ClassStatus.RUNNING}, ClassStatus.FINISHED),
-    "cancel": (
-        {
-            ClassStatus.DRAFT,
-            ClassStatus.FILED,
-            ClassStatus.REJECTED,
-            ClassStatus.APPROVED,
-            ClassStatus.OPEN,
-        },
-        ClassStatus.CANCELLED,
-    ),
-}
 ACTION_LABELS = {
     "file": "备案",
     "approve": "批准",
@@ -209,40 +171,6 @@ ACTION_LABELS = {
     "finish": "结业",
     "cancel": "取消",
 }
-
-
-INSTITUTION_ACTIONS = ("file", "open", "start", "finish", "cancel")
-BUREAU_ACTIONS = ("approve", "reject")
-# Details the institution may still change: before filing, or after a return.
-EDITABLE_STATUSES = frozenset({ClassStatus.DRAFT, ClassStatus.REJECTED})
-
-
-def may_review(actor, training_class: TrainingClass) -> bool:
-    try:
-        approving_region_for(actor, training_class.region_id)
-    except PermissionDenied:
-        return False
-    return True
-
-
-def class_actions_for(actor, training_class: TrainingClass) -> list[str]:
-    """The transitions ``actor`` may take from the class's current status (screens offer
-    these; each service still checks again when it runs)."""
-    allowed = [
-        a for a, (sources, _) in TRANSITIONS.items() if training_class.status in sources
-    ]
-    offered = []
-    if is_institution_staff(actor, training_class.course.institution_id):
-        offered += [a for a in allowed if a in INSTITUTION_ACTIONS]
-    if any(a in BUREAU_ACTIONS for a in allowed) and may_review(actor, training_class):
-        offered += [a for a in allowed if a in BUREAU_ACTIONS]
-    return offered
-
-
-def class_can_edit(actor, training_class: TrainingClass) -> bool:
-    return training_class.status in EDITABLE_STATUSES and is_institution_staff(
-        actor, training_class.course.institution_id
-    )
 
 
 def _locked(training_class: TrainingClass) -> TrainingClass:
@@ -266,22 +194,16 @@ def _transition(
                 "action": ACTION_LABELS[action],
             },
         )
-    before = {"status": cls.status}
-    cls.status = target
-    for name, value in changes.items():
-        setattr(cls, name, value)
-    cls.full_clean()
-    cls.save()
-    audit_record(
+    return status_change(
+        obj=cls,
+        to=target,
         actor=actor,
         action=f"class.{action}",
-        obj=cls,
-        before=before,
-        after={"status": target},
+        changes=changes,
         reason=reason,
         request=request,
+        whole_row=True,
     )
-    return cls
 
 
 @transaction.atomic
@@ -572,18 +494,15 @@ def enrolment_withdraw(*, enrolment: Enrolment, actor=None, request=None) -> Enr
         raise ValidationError(
             "培训班已开班或结束，不能在线退出，请联系培训机构。", code="closed"
         )
-    enrolment.status = EnrolmentStatus.WITHDRAWN
-    enrolment.withdrawn_at = timezone.now()
-    enrolment.save(update_fields=["status", "withdrawn_at"])
-    TrainingClass.objects.filter(pk=cls.pk).update(seats_taken=F("seats_taken") - 1)
-    audit_record(
+    status_change(
+        obj=enrolment,
+        to=EnrolmentStatus.WITHDRAWN,
         actor=actor,
         action="enrolment.withdraw",
-        obj=enrolment,
-        before={"status": EnrolmentStatus.ENROLLED},
-        after={"status": EnrolmentStatus.WITHDRAWN},
+        changes={"withdrawn_at": timezone.now()},
         request=request,
     )
+    TrainingClass.objects.filter(pk=cls.pk).update(seats_taken=F("seats_taken") - 1)
     return enrolment
 
 

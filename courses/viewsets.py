@@ -3,7 +3,7 @@
 from urllib.parse import urlencode
 
 import django_filters
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
@@ -12,7 +12,6 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ViewSetGroup
 
 from courses import services
-from courses.admin_views import error_text, is_class_staff
 from courses.extensions import class_page_links
 from courses.forms import (
     CLASS_FIELDS,
@@ -31,8 +30,7 @@ from courses.models import (
     EnrolmentStatus,
     TrainingClass,
 )
-from courses.services import class_actions_for
-from courses.services import class_can_edit as class_editable_by
+from courses.policies import class_actions_for, class_can_edit, is_class_staff
 from training_platform import access
 from training_platform.filters import RegionFilter
 from training_platform.reference.models import OccupationCategory
@@ -44,27 +42,8 @@ from training_platform.viewsets import (
     ScopedInspectView,
     ScopedModelViewSet,
     ScopedPermissionPolicy,
+    ServiceErrorsMixin,
 )
-
-
-class ServiceErrorsMixin:
-    """Show a service's refusal on the form instead of failing the request."""
-
-    def form_valid(self, form):
-        try:
-            return super().form_valid(form)
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for name, errors in exc.error_dict.items():
-                    field = name if name in form.fields else None
-                    form.add_error(field, ValidationError(errors))
-            else:
-                form.add_error(None, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, error_text(exc))
-        self.produced_error_message = self.get_error_message()
-        return self.form_invalid(form)
-
 
 # --- courses ---------------------------------------------------------------------------
 
@@ -167,7 +146,7 @@ class ClassFilterSet(WagtailFilterSet):
 class ClassIndexView(ScopedIndexView):
     def get_edit_url(self, instance):
         # Titles lead to the class page (with its workflow) unless it can be edited.
-        if class_editable_by(self.request.user, instance):
+        if class_can_edit(self.request.user, instance):
             return super().get_edit_url(instance)
         return None
 
@@ -202,7 +181,7 @@ class ClassEditView(ServiceErrorsMixin, ScopedEditView):
         obj = super().get_object(queryset)
         if not is_class_staff(self.request.user, obj):
             raise ClassLocked("只有开班的培训机构可以修改培训班信息。")
-        if not class_editable_by(self.request.user, obj):
+        if not class_can_edit(self.request.user, obj):
             raise ClassLocked(
                 f"培训班当前状态为“{obj.get_status_display()}”，"
                 "只有草稿或已退回的培训班可以修改。"
@@ -244,7 +223,7 @@ class ClassInspectView(ScopedInspectView):
         )
 
     def get_edit_url(self):
-        if class_editable_by(self.request.user, self.object):
+        if class_can_edit(self.request.user, self.object):
             return super().get_edit_url()
         return None
 
@@ -354,7 +333,9 @@ class PendingClassesMenuItem(MenuItem):
 
 
 def pending_classes_menu_item():
-    url = reverse("trainingclass:index") + "?" + urlencode({"status": "filed"})
+    url = (
+        reverse("trainingclass:index") + "?" + urlencode({"status": ClassStatus.FILED})
+    )
     return PendingClassesMenuItem(
         "待审批培训班", url, name="pending-classes", icon_name="tasks", order=25
     )

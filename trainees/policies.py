@@ -13,6 +13,15 @@ from training_platform import access
 from training_platform.roles import Role
 
 
+def is_back_office_user(user) -> bool:
+    """Whether ``user`` works in the back office (staff, admin access or a staff role)."""
+    return (
+        user.is_staff
+        or user.has_perm("wagtailadmin.access_admin")
+        or access.scope_for(user).is_staff_scope
+    )
+
+
 def resolve_scope(user) -> dict:
     trainee_id = Trainee.objects.filter(user=user).values_list("pk", flat=True).first()
     if trainee_id is None:

@@ -1,27 +1,157 @@
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+"""A trainee's own pages on the public site: real-name sign-up and /me/."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
-from django.views.decorators.debug import sensitive_variables
-from django.views.decorators.http import require_POST
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
 
-from trainees.models import Trainee
-from trainees.services import REVEALABLE_FIELDS, trainee_reveal_pii
-from training_platform import access
+from trainees.forms import RealNameForm, SignupCodeForm, SignupForm
+from trainees.policies import is_back_office_user
+from trainees.records import record_for
+from trainees.selectors import trainee_of
+from trainees.services import trainee_signup_start, trainee_signup_verify
+from training_platform.ratelimit import rate_limited
+
+ME_URL = "/me/"
 
 
-@never_cache
-@require_POST
-@sensitive_variables("value")
-def trainee_reveal(request, pk, field):
-    """Show one full personal-data value to a permitted user, and log that it was shown."""
-    if field not in REVEALABLE_FIELDS:
-        raise PermissionDenied
-    trainee = access.get_visible_or_404(request.user, Trainee, pk=pk)
-    value = trainee_reveal_pii(
-        actor=request.user, trainee=trainee, field=field, request=request
+def _next_url(request) -> str:
+    """Where to go after signing up: a safe ``next`` on this site, else /me/."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return ME_URL
+
+
+PENDING_KEY = "trainee_signup"
+
+
+def _too_many(retry_after: int) -> HttpResponse:
+    response = HttpResponse(
+        "注册操作过于频繁，请稍后再试。",
+        status=429,
+        content_type="text/plain; charset=utf-8",
     )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _signup_url(next_url: str = "") -> str:
+    url = reverse("signup")
+    if next_url and next_url != ME_URL:
+        url += "?" + urlencode({"next": next_url})
+    return url
+
+
+@sensitive_post_parameters("id_number", "password1", "password2")
+@never_cache
+@require_http_methods(["GET", "POST"])
+@rate_limited("signup", "TRAINEE_SIGNUP_RATE", methods={"POST"}, response=_too_many)
+def signup(request):
+    """实名注册, step 1: who the person is. Every well-formed answer leads to the code step
+    (the same page whether or not the username or the ID number is on file).
+
+    A signed-in account without a record gives only the real-name part.
+    """
+    user = request.user
+    if user.is_authenticated and trainee_of(user) is not None:
+        return redirect(_next_url(request))
+    completing = user.is_authenticated
+    form_class = RealNameForm if completing else SignupForm
+    form = form_class(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            pending = trainee_signup_start(
+                name=data["name"],
+                id_number=data["id_number"],
+                phone=data["phone"],
+                username=data.get("username", ""),
+                password=data.get("password1", ""),
+                user=user if completing else None,
+                next_url=_next_url(request),
+            )
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            request.session[PENDING_KEY] = pending
+            return redirect("signup_verify")
     return render(
         request,
-        "trainees/admin/trainee_reveal.html",
-        {"trainee": trainee, "label": REVEALABLE_FIELDS[field], "value": value},
+        "accounts/signup.html",
+        {"form": form, "completing": completing, "next": _next_url(request)},
+    )
+
+
+@sensitive_post_parameters("code")
+@never_cache
+@require_http_methods(["GET", "POST"])
+@rate_limited(
+    "signup-verify", "TRAINEE_SIGNUP_VERIFY_RATE", methods={"POST"}, response=_too_many
+)
+def signup_verify(request):
+    """实名注册, step 2: the SMS code or an activation code proves the person."""
+    user = request.user if request.user.is_authenticated else None
+    pending = request.session.get(PENDING_KEY)
+    if not pending or pending.get("user_id") != (user.pk if user else None):
+        request.session.pop(PENDING_KEY, None)
+        return redirect("signup")
+    form = SignupCodeForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            trainee = trainee_signup_verify(
+                pending=pending,
+                code=form.cleaned_data["code"],
+                user=user,
+                request=request,
+            )
+        except ValidationError as error:
+            if getattr(error, "code", None) != "code_invalid":
+                # Too many tries, expired, or a taken username: start again.
+                request.session.pop(PENDING_KEY, None)
+                messages.error(request, error.messages[0])
+                return redirect(_signup_url(pending.get("next", "")))
+            form.add_error("code", error)
+        else:
+            request.session.pop(PENDING_KEY, None)
+            if user is None:
+                login(
+                    request, trainee.user, backend=settings.AUTHENTICATION_BACKENDS[0]
+                )
+            messages.success(request, "实名注册成功。")
+            return redirect(pending.get("next") or ME_URL)
+    return render(
+        request,
+        "trainees/signup_verify.html",
+        {
+            "form": form,
+            "completing": user is not None,
+            "restart_url": _signup_url(pending.get("next", "")),
+        },
+    )
+
+
+@login_required
+@never_cache
+def me(request):
+    """The signed-in person's own area: who they are and their lifetime record."""
+    trainee = trainee_of(request.user)
+    if trainee is None:
+        return render(
+            request,
+            "trainees/me_no_record.html",
+            {"is_staff": is_back_office_user(request.user)},
+        )
+    return render(
+        request, "trainees/me.html", {"trainee": trainee, "record": record_for(trainee)}
     )

@@ -1,8 +1,7 @@
 from django.urls import path
 from wagtail import hooks
 
-from trainees.admin_views import activation_code_issue_view
-from trainees.views import trainee_reveal
+from trainees.admin_views import activation_code_issue_view, trainee_reveal
 from trainees.viewsets import TraineeViewSet
 
 

@@ -7,7 +7,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from certificates import views as certificate_views
 from courses import views as course_views
-from trainees import public_views as trainee_views
+from trainees import views as trainee_views
 from training_platform import admin_reports, openapi
 from training_platform.accounts.forms import LoginForm
 

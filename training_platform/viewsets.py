@@ -9,7 +9,7 @@ import tempfile
 from collections import OrderedDict
 
 from django import forms
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.http import FileResponse, StreamingHttpResponse
@@ -23,6 +23,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import policy_registry, register_permission_policy
 
 from training_platform import access
+from training_platform.errors import error_text
 from training_platform.reference.models import Region
 from training_platform.roles import Role
 from training_platform.xlsx import XLSX_CONTENT_TYPE, neutralise
@@ -204,6 +205,25 @@ class ScopedIndexView(generic.IndexView):
         )
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+class ServiceErrorsMixin:
+    """Show a service's refusal on the form instead of failing the request."""
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for name, errors in exc.error_dict.items():
+                    field = name if name in form.fields else None
+                    form.add_error(field, ValidationError(errors))
+            else:
+                form.add_error(None, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, error_text(exc))
+        self.produced_error_message = self.get_error_message()
+        return self.form_invalid(form)
 
 
 class ScopedCreateView(ScopedFormMixin, generic.CreateView):

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser, Group
 from django.http import Http404
 
-from certificates import services
+from certificates import policies, services
 from certificates.models import (
     Certificate,
     IssueBatch,
@@ -172,7 +172,7 @@ def test_who_may_change_which_certificate(world, who):
     changeable = access.changeable(user, Certificate)
     assert names(world, changeable) == CHANGES[who]
     for name, certificate in world["certificates"].items():
-        assert services.may_manage(user, certificate) is (name in CHANGES[who])
+        assert policies.may_manage(user, certificate) is (name in CHANGES[who])
 
 
 def test_get_visible_or_404_hides_another_institutions_certificate(world):

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from bases.models import InstitutionKind
-from certificates import services
+from certificates import policies, services
 from certificates.models import (
     Certificate,
     CertificateStatus,
@@ -777,7 +777,7 @@ def _holder_of(certificate):
 def test_who_may_revoke(issued, who):
     make, allowed = MANAGERS[who]
     actor = make(issued)
-    assert services.may_manage(actor, issued) is allowed
+    assert policies.may_manage(actor, issued) is allowed
     if allowed:
         services.certificate_revoke(actor=actor, certificate=issued, reason="撤销")
         issued.refresh_from_db()
@@ -811,13 +811,13 @@ def test_the_evaluator_not_the_class_institution_manages_a_skill_level_certifica
         enrolment=passed_enrolment(training_class=gy_class),
         kind=CertificateKind.SKILL_LEVEL,
     )
-    assert services.may_manage(evaluator, certificate)
-    assert not services.may_manage(gy_staff, certificate)
+    assert policies.may_manage(evaluator, certificate)
+    assert not policies.may_manage(gy_staff, certificate)
     # The bureau over the place of issue (遵义), not over the class (贵阳).
-    assert services.may_manage(
+    assert policies.may_manage(
         staff_user(Role.BUREAU, region_code="520300"), certificate
     )
-    assert not services.may_manage(
+    assert not policies.may_manage(
         staff_user(Role.BUREAU, region_code="520100"), certificate
     )
 

@@ -21,7 +21,7 @@ from tests.trainees.signup_helpers import (
     sms_codes_to,
 )
 from tests.trainees.signup_helpers import form_data as _form
-from trainees import public_views
+from trainees import views
 from trainees.models import Trainee
 from trainees.selectors import trainee_find_by_id_number
 from trainees.services import (
@@ -300,7 +300,7 @@ def test_code_step_without_a_pending_sign_up_goes_back_to_the_form(client):
 def test_id_number_passwords_and_code_are_hidden_from_error_reports(client):
     request = RequestFactory().post(URL, _form(phone="bad"))
     request.user = AnonymousUser()
-    response = public_views.signup(request)
+    response = views.signup(request)
     assert response.status_code == 200
     assert set(request.sensitive_post_parameters) == {
         "id_number",
@@ -311,7 +311,7 @@ def test_id_number_passwords_and_code_are_hidden_from_error_reports(client):
     request = RequestFactory().post(VERIFY_URL, {"code": "123456"})
     request.user = AnonymousUser()
     request.session = client.session
-    public_views.signup_verify(request)
+    views.signup_verify(request)
     assert request.sensitive_post_parameters == ("code",)
 
 

@@ -22,8 +22,8 @@ from tests.trainees.signup_helpers import (
     sms_codes_to,
 )
 from trainees.models import ActivationCode, Trainee
-from trainees.public_views import PENDING_KEY
 from trainees.services import activation_code_issue, trainee_signup_verify
+from trainees.views import PENDING_KEY
 from training_platform import sms
 from training_platform.audit.models import AuditEvent
 from training_platform.roles import Role

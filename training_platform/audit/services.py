@@ -37,3 +37,44 @@ def audit_record_many(
         for obj in objects
     ]
     return AuditEvent.objects.bulk_create(events, batch_size=500)
+
+
+def status_change(
+    *,
+    obj,
+    to,
+    actor,
+    action: str,
+    field: str = "status",
+    changes: dict | None = None,
+    after: dict | None = None,
+    reason: str = "",
+    request=None,
+    whole_row: bool = False,
+):
+    """Move ``obj.<field>`` to ``to`` (with ``changes``), save, and audit it.
+
+    The event reads ``{field: old}`` → ``{field: to, **after}``. Only the changed
+    columns are saved, unless ``whole_row`` (then ``full_clean()`` and a full save).
+    The caller locks the row and checks the move is allowed. Returns ``obj``.
+    """
+    changes = changes or {}
+    before = {field: getattr(obj, field)}
+    setattr(obj, field, to)
+    for name, value in changes.items():
+        setattr(obj, name, value)
+    if whole_row:
+        obj.full_clean()
+        obj.save()
+    else:
+        obj.save(update_fields=[field, *changes])
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=obj,
+        before=before,
+        after={field: to, **(after or {})},
+        reason=reason,
+        request=request,
+    )
+    return obj
