@@ -6,46 +6,28 @@ the user was refused.
 """
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from courses.management.class_import import ClassImportCommand
 from courses.results_import import RESULTS_IMPORT
-from courses.selectors import class_by_ref
-from training_platform.imports.commands import import_file_command
 
 
-class Command(BaseCommand):
+class Command(ClassImportCommand):
     help = "Import attendance and assessment results (xlsx); print the summary as JSON."
+    kind = RESULTS_IMPORT
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--class",
-            dest="class_ref",
-            required=True,
-            help="class id or code, e.g. DEMO-001",
-        )
-        parser.add_argument("file")
+        super().add_arguments(parser)
         parser.add_argument(
             "--user",
             dest="username",
             required=True,
             help="act as this user (staff of the class's institution)",
         )
-        parser.add_argument(
-            "--dry-run", action="store_true", help="validate and count, write nothing"
-        )
 
-    def handle(self, *args, class_ref, file, username, dry_run, **options):
-        training_class = class_by_ref(class_ref)
-        if training_class is None:
-            raise CommandError(f"找不到培训班：{class_ref}")
+    def actor(self, options):
+        username = options["username"]
         user = get_user_model().objects.filter(username=username).first()
         if user is None or not user.is_active:
             raise CommandError(f"找不到用户：{username}")
-        import_file_command(
-            self,
-            kind=RESULTS_IMPORT,
-            target=training_class,
-            path=file,
-            actor=user,
-            dry_run=dry_run,
-        )
+        return user
