@@ -331,21 +331,7 @@ class StudioViewSet(ScopedModelViewSet):
     ]
     export_headings = {"host": "依托单位", "region": "所在地", "occupation": "职业"}
     export_filename = "技能大师工作室"
-    inspect_view_fields = [
-        "name",
-        "level",
-        "host",
-        "region",
-        "occupation",
-        "master_name",
-        "master_level",
-        "master_honours",
-        "approval_year",
-        "approval_doc_no",
-        "funding",
-        "apprentices_mentored",
-        "results",
-    ]
+    # The page shows what the form edits.
     form_fields = [
         "name",
         "level",
@@ -361,6 +347,7 @@ class StudioViewSet(ScopedModelViewSet):
         "apprentices_mentored",
         "results",
     ]
+    inspect_view_fields = form_fields
 
 
 class MembershipCreateView(ScopedCreateView):
