@@ -416,13 +416,7 @@ def institution_change_request_approve(
         institution.save()
     if any(name == "filings" for name, _old, _asked in differences):
         _apply_filings(institution, _requested_identity(change_request)["filings"])
-    change_request.status = ChangeRequestStatus.APPROVED
-    change_request.reviewed_by = actor
-    change_request.reviewed_at = timezone.now()
-    change_request.review_note = note
-    change_request.save(
-        update_fields=["status", "reviewed_by", "reviewed_at", "review_note"]
-    )
+    _mark_reviewed(change_request, actor, ChangeRequestStatus.APPROVED, note)
     audit_record(
         actor=actor,
         action="bases.institution.change_request.approve",
@@ -435,6 +429,16 @@ def institution_change_request_approve(
     return change_request
 
 
+def _mark_reviewed(change_request, actor, status, note: str) -> None:
+    change_request.status = status
+    change_request.reviewed_by = actor
+    change_request.reviewed_at = timezone.now()
+    change_request.review_note = note
+    change_request.save(
+        update_fields=["status", "reviewed_by", "reviewed_at", "review_note"]
+    )
+
+
 @transaction.atomic
 def institution_change_request_reject(
     *, actor, change_request: InstitutionChangeRequest, reason: str, request=None
@@ -444,13 +448,7 @@ def institution_change_request_reject(
     if not reason:
         raise ValidationError({"reason": "请填写退回原因。"}, code="reason")
     change_request = _lock_pending(change_request, actor)
-    change_request.status = ChangeRequestStatus.REJECTED
-    change_request.reviewed_by = actor
-    change_request.reviewed_at = timezone.now()
-    change_request.review_note = reason
-    change_request.save(
-        update_fields=["status", "reviewed_by", "reviewed_at", "review_note"]
-    )
+    _mark_reviewed(change_request, actor, ChangeRequestStatus.REJECTED, reason)
     audit_record(
         actor=actor,
         action="bases.institution.change_request.reject",

@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
@@ -44,6 +43,7 @@ from training_platform.filters import RegionFilter
 from training_platform.reference.models import Occupation, Region, SkillLevel
 from training_platform.roles import Role
 from training_platform.viewsets import (
+    BureauMenuItem,
     ScopedCreateView,
     ScopedEditView,
     ScopedIndexView,
@@ -662,19 +662,13 @@ def change_request_review(request, pk, action):
     return redirect("institutionchangerequest:inspect", pk)
 
 
-class PendingChangesMenuItem(MenuItem):
-    def is_shown(self, request):
-        scope = access.scope_for(request.user)
-        return scope.is_superuser or scope.has(Role.BUREAU)
-
-
 def pending_changes_menu_item():
     url = (
         reverse("institutionchangerequest:index")
         + "?"
         + urlencode({"status": ChangeRequestStatus.PENDING})
     )
-    return PendingChangesMenuItem(
+    return BureauMenuItem(
         "待审核机构变更", url, name="pending-institution-changes", icon_name="tasks"
     )
 

@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ViewSetGroup
 
@@ -34,8 +33,8 @@ from courses.policies import class_actions_for, class_can_edit, is_class_staff
 from training_platform import access
 from training_platform.filters import RegionFilter
 from training_platform.reference.models import OccupationCategory
-from training_platform.roles import Role
 from training_platform.viewsets import (
+    BureauMenuItem,
     ScopedCreateView,
     ScopedEditView,
     ScopedIndexView,
@@ -324,19 +323,12 @@ class TrainingClassViewSet(ScopedModelViewSet):
         return TrainingClassForm
 
 
-class PendingClassesMenuItem(MenuItem):
-    """待审批培训班: the class list filtered to filed classes, for bureau staff."""
-
-    def is_shown(self, request):
-        scope = access.scope_for(request.user)
-        return scope.is_superuser or scope.has(Role.BUREAU)
-
-
 def pending_classes_menu_item():
+    """待审批培训班: the class list filtered to filed classes, for bureau staff."""
     url = (
         reverse("trainingclass:index") + "?" + urlencode({"status": ClassStatus.FILED})
     )
-    return PendingClassesMenuItem(
+    return BureauMenuItem(
         "待审批培训班", url, name="pending-classes", icon_name="tasks", order=25
     )
 

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -205,6 +206,15 @@ class ScopedIndexView(generic.IndexView):
         )
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+class BureauMenuItem(MenuItem):
+    """A menu entry for bureau staff (and administrators) only, e.g. a list of what
+    waits for their approval."""
+
+    def is_shown(self, request):
+        scope = access.scope_for(request.user)
+        return scope.is_superuser or scope.has(Role.BUREAU)
 
 
 class ServiceErrorsMixin:
