@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -58,3 +59,58 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+# Screens are checked at the sizes the users have: a 390 px phone (and 360 px for
+# the sideways-scroll check) and a 1366×768 desktop.
+PHONE = {"width": 390, "height": 844}
+NARROW_PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1366, "height": 768}
+
+# Screenshots are build artifacts: kept after the run for a person to look at, never
+# committed. E2E_ARTIFACTS moves them (CI may collect the folder).
+ARTIFACTS = Path(
+    os.environ.get("E2E_ARTIFACTS", Path(__file__).parents[2] / "artifacts")
+)
+
+
+@pytest.fixture
+def phone_page(browser):
+    context = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop_page(browser):
+    context = browser.new_context(locale="zh-CN", viewport=DESKTOP)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot as artifacts/screens/<name>.png and return its path."""
+    path = ARTIFACTS / "screens" / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def document_width(page) -> int:
+    """How wide the document is: wider than the viewport means the page scrolls sideways."""
+    return page.evaluate(
+        "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+    )
+
+
+def sign_in(page, base_url: str, username: str, password: str, *, admin=True):
+    """Sign in through the real form: /admin/login/ for staff, /accounts/login/ else."""
+    page.goto(base_url + ("/admin/login/" if admin else "/accounts/login/"))
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.locator("button[type=submit]").first.click()
+    page.wait_for_load_state()
