@@ -112,5 +112,5 @@ def sign_in(page, base_url: str, username: str, password: str, *, admin=True):
     page.goto(base_url + ("/admin/login/" if admin else "/accounts/login/"))
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.locator("button[type=submit]").first.click()
+    page.locator("form:has(#id_password) button[type=submit]").first.click()
     page.wait_for_load_state()
