@@ -2,6 +2,7 @@
 phone; it finishes (结业) a running class through the confirmation page."""
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from courses.models import ClassStatus, TrainingClass
@@ -15,7 +16,7 @@ RUNNING_CLASS = "GY-2026-006"  # inst_a's electricians, in training
 
 
 def open_class(page, base_url, cls):
-    page.goto(f"{base_url}/admin/courses/trainingclass/inspect/{cls.pk}/")
+    page.goto(base_url + reverse("trainingclass:inspect", args=[cls.pk]))
     expect(page.locator("#next-steps")).to_be_visible()
 
 
