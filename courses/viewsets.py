@@ -243,7 +243,11 @@ class ClassInspectView(ScopedInspectView):
         context["institution"] = cls.course.institution
         context["status_note"] = STATUS_NOTES.get(cls.status, "")
         context["next_steps"] = steps
-        context["reject_form"] = RejectForm()
+        reject_form = RejectForm()  # beside the buttons: a short box, not a page
+        reject_form.fields["reason"].widget.attrs.update(
+            rows=2, style="max-width: 40em"
+        )
+        context["reject_form"] = reject_form
         if any(step.get("action") == "approve" for step in steps):
             context["review"] = review_facts(cls)
             context["status_note"] = "请核对下方的审批要点，再批准或退回。"

@@ -3,6 +3,7 @@ phone; it finishes (结业) a running class through the confirmation page."""
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from courses.models import ClassStatus, TrainingClass
@@ -66,3 +67,36 @@ def test_institution_finishes_a_running_class(
     expect(page.locator("#status-note")).to_contain_text("已结业")
     cls.refresh_from_db()
     assert cls.status == ClassStatus.FINISHED
+
+
+def test_bureau_approves_a_filed_class_and_goes_to_the_next(
+    live_server, reference, desktop_page
+):
+    demo_seed()
+    cls = TrainingClass.objects.get(code="GY-2026-005")
+    assert cls.status == ClassStatus.FILED
+    # A second class waiting, filed later.
+    TrainingClass.objects.filter(code="GY-2026-010").update(
+        status=ClassStatus.FILED, filed_at=timezone.now()
+    )
+    later = TrainingClass.objects.get(code="GY-2026-010")
+
+    page = desktop_page
+    sign_in(page, live_server.url, "bureau_gy", DEMO_PASSWORD)
+    page.goto(live_server.url + reverse("trainingclass:inspect", args=[cls.pk]))
+    review = page.locator("#review")
+    expect(review).to_be_visible()
+    expect(review.get_by_text("学时", exact=False).first).to_be_visible()
+    expect(review.get_by_text("最高可培训", exact=False)).to_be_visible()
+    screenshot(page, "class-approval-1366")
+
+    page.locator("#next-steps").get_by_role("button", name="批准开班").click()
+    expect(page.get_by_text("确定批准本班吗？")).to_be_visible()
+    page.get_by_role("button", name="确认批准开班").click()
+    expect(page.get_by_text("培训班 GY-2026-005 已批准。")).to_be_visible()
+    cls.refresh_from_db()
+    assert cls.status == ClassStatus.APPROVED
+
+    page.get_by_role("link", name="下一条待办：GY-2026-010").click()
+    expect(page.locator("#review")).to_be_visible()
+    assert page.url.endswith(reverse("trainingclass:inspect", args=[later.pk]))
