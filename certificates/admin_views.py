@@ -353,6 +353,14 @@ def class_issue_view(request, pk):
             "training_class": training_class,
             "form": form,
             "counts": counts,
+            # 确认发证 is shown disabled, with this reason, while nobody is left to certify.
+            "nothing_to_issue": ""
+            if any(row["to_issue"] for row in counts)
+            else (
+                "考核合格的学员都已持有证书。"
+                if eligible
+                else "本班还没有考核合格且出勤达标的学员。"
+            ),
             "level": options.level,
             "batches": batches,
             "inspect_url": class_url(training_class),
@@ -581,30 +589,3 @@ def certificate_page_context(request, certificate) -> dict:
         if certificate.issued_by_id
         else "",
     }
-
-
-# --- links for the class page (courses renders them; it never imports this app) -------
-
-
-def class_page_links(request, training_class) -> list[tuple[str, str]]:
-    """The certificate links ``request.user`` may use on a class page."""
-    user = request.user
-    links = []
-    if issue_options(user, training_class).kinds:
-        links.append(
-            (
-                "为本班发证",
-                reverse("certificates_class_issue", args=[training_class.pk]),
-            )
-        )
-    if not user.has_perm("certificates.view_certificate"):
-        return links
-    if selectors.certificates_of_class(user, training_class).exists():
-        links.append(
-            (
-                "下载本班证书 PDF",
-                reverse("certificates_class_pdf", args=[training_class.pk]),
-            )
-        )
-    links.append(("本班证书", class_certificates_url(training_class)))
-    return links

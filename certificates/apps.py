@@ -8,8 +8,8 @@ class CertificatesConfig(AppConfig):
     def ready(self):
         # What certificates plugs into the apps below it (their extensions.py).
         from certificates import (
-            admin_views,
             api_schema,
+            class_page,
             policies,
             records,
             signing,  # noqa: F401  (its system checks)
@@ -36,4 +36,4 @@ class CertificatesConfig(AppConfig):
         openapi_paths.register(api_schema.VERIFY_PATH)
         # A valid certificate settles the results it was issued on.
         result_locks.register(enrolments_with_valid_certificate)
-        class_page_links.register(admin_views.class_page_links)
+        class_page_links.register(class_page.class_page_links)

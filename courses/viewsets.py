@@ -11,6 +11,14 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ViewSetGroup
 
 from courses import services
+from courses.admin_views import (
+    RECORDING_STATUSES,
+    ROSTER_STATUSES,
+    STATUS_NOTES,
+    class_next_steps,
+    next_waiting_class,
+    review_facts,
+)
 from courses.extensions import class_page_links
 from courses.forms import (
     CLASS_FIELDS,
@@ -29,7 +37,7 @@ from courses.models import (
     EnrolmentStatus,
     TrainingClass,
 )
-from courses.policies import class_actions_for, class_can_edit, is_class_staff
+from courses.policies import class_can_edit, is_class_staff
 from training_platform import access
 from training_platform.filters import RegionFilter
 from training_platform.reference.models import OccupationCategory
@@ -228,35 +236,32 @@ class ClassInspectView(ScopedInspectView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        cls = self.object
-        actions = class_actions_for(self.request.user, cls)
+        cls, user = self.object, self.request.user
+        # Higher apps (certificates, subsidies) add their links (courses.extensions).
+        links = [link for fn in class_page_links for link in fn(self.request, cls)]
+        steps = class_next_steps(user, cls, links)
         context["institution"] = cls.course.institution
-        context["actions"] = [
-            {
-                "action": action,
-                "label": services.ACTION_LABELS[action],
-                "url": reverse("courses_class_transition", args=[cls.pk, action]),
-            }
-            for action in actions
-            if action != "reject"
-        ]
-        if "reject" in actions:
-            context["reject_url"] = reverse(
-                "courses_class_transition", args=[cls.pk, "reject"]
-            )
-            context["reject_form"] = RejectForm()
+        context["status_note"] = STATUS_NOTES.get(cls.status, "")
+        context["next_steps"] = steps
+        reject_form = RejectForm()  # beside the buttons: a short box, not a page
+        reject_form.fields["reason"].widget.attrs.update(
+            rows=2, style="max-width: 40em"
+        )
+        context["reject_form"] = reject_form
+        if any(step.get("action") == "approve" for step in steps):
+            context["review"] = review_facts(cls)
+            context["status_note"] = "请核对下方的审批要点，再批准或退回。"
+        context["next_waiting"], context["waiting_count"] = next_waiting_class(
+            user, after=cls
+        )
+        staff = is_class_staff(user, cls)
         context["results_url"] = reverse("courses_class_results", args=[cls.pk])
-        context["can_import_results"] = cls.status in (
-            ClassStatus.RUNNING,
-            ClassStatus.FINISHED,
-        ) and is_class_staff(self.request.user, cls)
+        context["can_import_results"] = staff and cls.status in RECORDING_STATUSES
+        context["can_import_roster"] = staff and cls.status in ROSTER_STATUSES
         context["enrolments_url"] = (
             reverse("enrolment:index") + "?" + urlencode({"class_code": cls.code})
         )
-        # Higher apps (certificates, subsidies) add their links (courses.extensions).
-        context["extra_links"] = [
-            link for fn in class_page_links for link in fn(self.request, cls)
-        ]
+        context["extra_links"] = [link for link in links if not link.next_step]
         return context
 
 

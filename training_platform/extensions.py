@@ -4,7 +4,7 @@ A lower app declares what it can be extended with, in its own ``extensions.py``:
 
     # courses/extensions.py
     class_page_links = ExtensionPoint(
-        "courses.class_page_links", "fn(request, training_class) -> [(label, url)]"
+        "courses.class_page_links", "fn(request, training_class) -> [ClassPageLink]"
     )
 
 reads it where it needs the contributions (``for fn in class_page_links: ...``), and
@@ -14,7 +14,7 @@ never imports who filled it. The upper app registers its contributions in its
     # certificates/apps.py
     def ready(self):
         from courses.extensions import class_page_links
-        class_page_links.register(admin_views.class_page_links)
+        class_page_links.register(class_page.class_page_links)
 
 Why not Wagtail hooks: these points are read outside the Wagtail admin too (public
 views, the API, tasks, management commands), and ``ready()`` fills them at start-up

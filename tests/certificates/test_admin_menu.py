@@ -44,12 +44,13 @@ def class_links(world, who, key):
     links = []
     for fn in class_page_links:
         links += fn(request, world[key])
-    return dict(links)
+    return {link.label: link for link in links}
 
 
 def test_class_page_links(world):
     cls = world["class_a"]
-    links = class_links(world, "inst_a", "class_a")
+    full = class_links(world, "inst_a", "class_a")
+    links = {label: link.url for label, link in full.items()}
     assert links == {
         "为本班发证": issue_url(cls),
         "下载本班证书 PDF": reverse("certificates_class_pdf", args=[cls.pk]),
@@ -64,7 +65,29 @@ def test_class_page_links(world):
     assert "为本班发证" not in class_links(world, "evaluator_b", "class_b")
     fresh = TrainingClassFactory(course=world["course_a"], status=ClassStatus.RUNNING)
     world["fresh"] = fresh
-    assert set(class_links(world, "inst_a", "fresh")) == {"为本班发证", "本班证书"}
+    fresh_links = class_links(world, "inst_a", "fresh")
+    assert set(fresh_links) == {"为本班发证", "本班证书"}
+    # Nobody has passed yet: the step is expected, so shown, but disabled with the reason.
+    assert not fresh_links["为本班发证"].enabled
+    assert "还没有考核合格" in fresh_links["为本班发证"].reason
+    assert full["为本班发证"].next_step and full["为本班发证"].explanation
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        ClassStatus.DRAFT,
+        ClassStatus.FILED,
+        ClassStatus.APPROVED,
+        ClassStatus.OPEN,
+        ClassStatus.CANCELLED,
+    ],
+)
+def test_no_issuing_on_a_class_that_has_not_started(world, status):
+    fresh = TrainingClassFactory(course=world["course_a"], status=status)
+    world["fresh"] = fresh
+    for who in ("inst_a", "evaluator_a"):
+        assert "为本班发证" not in class_links(world, who, "fresh")
 
 
 def test_the_class_institution_sees_but_may_not_change_an_evaluators_certificate(
@@ -95,3 +118,21 @@ def test_the_class_institution_sees_but_may_not_change_an_evaluators_certificate
     client.post(reverse("certificates_revoke", args=[cert.pk]), {"reason": "评价作弊"})
     cert.refresh_from_db()
     assert cert.status == CertificateStatus.REVOKED
+
+
+def test_confirm_issue_is_disabled_with_the_reason_when_nobody_is_left(client, world):
+    fresh = TrainingClassFactory(course=world["course_a"], status=ClassStatus.RUNNING)
+    client.force_login(world["users"]["inst_a"])
+    body = client.get(issue_url(fresh)).content.decode()
+    assert 'disabled aria-describedby="nothing-to-issue">确认发证' in body
+    assert "本班还没有考核合格且出勤达标的学员" in body
+    # class_a's one passed trainee already holds the training certificate.
+    body = client.get(issue_url(world["class_a"])).content.decode()
+    assert "考核合格的学员都已持有证书" in body
+
+
+def test_confirm_issue_is_enabled_when_someone_qualifies(client, world, big_class):
+    client.force_login(world["users"]["inst_a"])
+    body = client.get(issue_url(big_class)).content.decode()
+    assert '<button type="submit" class="button">确认发证</button>' in body
+    assert 'id="nothing-to-issue"' not in body

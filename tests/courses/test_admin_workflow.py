@@ -35,8 +35,9 @@ def set_status(cls, status):
 
 
 def post(client, cls, action, **data):
-    """POST an action; return the response after the redirect back to the class."""
-    response = client.post(action_url(cls, action), data)
+    """POST an action as confirmed on the confirmation page; return the class page
+    the redirect leads back to."""
+    response = client.post(action_url(cls, action), {"confirmed": "1", **data})
     assert response.status_code == 302
     assert response.headers["Location"] == inspect(cls)
     cls.refresh_from_db()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from certificates import admin_views, api_schema, records
+from certificates import api_schema, class_page, records
 from certificates.selectors import enrolments_with_valid_certificate
 from courses import extensions as courses_extensions
 from trainees import extensions as trainees_extensions
@@ -59,7 +59,7 @@ def test_items_is_a_copy():
 def test_ready_filled_every_point_before_any_request():
     # The points the lower apps declare hold what the upper apps registered at start-up.
     assert enrolments_with_valid_certificate in courses_extensions.result_locks
-    assert admin_views.class_page_links in courses_extensions.class_page_links
+    assert class_page.class_page_links in courses_extensions.class_page_links
     assert records.CERTIFICATES in trainees_extensions.record_sources
     assert api_schema.VERIFY_PATH in extensions.openapi_paths
     assert len(trainees_extensions.activation_code_issuers) == 2
