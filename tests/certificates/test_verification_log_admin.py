@@ -250,3 +250,22 @@ def test_certificate_page_links_to_its_full_log(client, world, varied):  # noqa:
         "a_forged",
         "query_miss",
     }
+
+
+@pytest.mark.parametrize("params", [{}, {"number": "PX52"}, {"q": "PX52"}])
+def test_one_row_or_many_costs_the_same_queries(client, world, params):  # noqa: F811
+    """Rows of different certificates (links, masked holders) add no query."""
+    login(client, world, "auditor_gz")
+    log(world["cert_a"], signature=True)
+    client.get(URL, params)
+    with CaptureQueriesContext(connection) as one:
+        body = client.get(URL, params).content.decode()
+    assert body.count("data-log=") == 1
+    for certificate in ("cert_a", "cert_b", "cert_eval") * 5:
+        log(world[certificate], signature=False)
+    log(None, channel="query", asked="PX5299000000000001", outcome="not_found")
+    with CaptureQueriesContext(connection) as many:
+        body = client.get(URL, params).content.decode()
+    expected = 12 if params else 17  # cert_eval is a skill-level (S…) number
+    assert body.count("data-log=") == expected
+    assert len(many.captured_queries) == len(one.captured_queries)
