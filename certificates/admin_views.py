@@ -570,6 +570,11 @@ def certificate_page_context(request, certificate) -> dict:
         "history_more": len(history) >= HISTORY_SHOWN,
         "show_verifications": show_verifications,
         "verifications": verifications,
+        "verification_log_url": reverse("verificationlog:index")
+        + "?"
+        + urlencode({"number": certificate.number})
+        if show_verifications
+        else "",
         "can_manage": can_manage,
         "revoke_url": reverse("certificates_revoke", args=[certificate.pk]),
         "reissue_url": reverse("certificates_reissue", args=[certificate.pk]),

@@ -241,6 +241,10 @@ class VerificationOutcome(models.TextChoices):
     TAMPERED = "tampered", "签名无效"
 
 
+# What a log row's ``signature`` says, in words (None: the link carried no signature).
+SIGNATURE_LABELS = {True: "签名有效", False: "签名无效", None: "无签名"}
+
+
 class VerificationLog(models.Model):
     """One verification, for auditors. Never stores a name or an ID number."""
 
@@ -273,9 +277,29 @@ class VerificationLog(models.Model):
         verbose_name = "核验记录"
         verbose_name_plural = "核验记录"
         ordering = ["-at", "-id"]
+        indexes = [
+            # Auditors search the log by certificate number: a query that found
+            # nothing is known only by the number asked (prefix search on PostgreSQL).
+            models.Index(
+                fields=["asked"],
+                name="verification_query_asked",
+                condition=Q(channel="query"),
+                opclasses=["varchar_pattern_ops"],
+            )
+        ]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.asked} {self.outcome}"
+
+    @property
+    def signature_label(self) -> str:
+        """The QR signature's verdict in words: 签名有效 / 签名无效 / 无签名."""
+        return SIGNATURE_LABELS[self.signature]
+
+    @property
+    def holder_masked(self) -> str:
+        """The holder as the certificate page shows them (masked), or —."""
+        return self.certificate.masked_holder_name if self.certificate_id else "—"
 
 
 class IssueBatchStatus(models.TextChoices):

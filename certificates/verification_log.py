@@ -118,7 +118,3 @@ class VerificationLogWriter:
 
 verification_log = VerificationLogWriter()
 atexit.register(lambda: verification_log.pending() and verification_log.flush())
-
-
-verification_log = VerificationLogWriter()
-atexit.register(lambda: verification_log.pending() and verification_log.flush())

@@ -9,9 +9,11 @@ import django_filters
 from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
+from django.utils import dateformat, timezone
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.forms.search import SearchForm
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import Column, Table, TitleColumn
 from wagtail.admin.viewsets.model import ViewSetGroup
 
 from certificates import selectors, services
@@ -24,8 +26,10 @@ from certificates.models import (
     VerificationOutcome,
     display_status_q,
 )
+from certificates.numbering import OTHER_NUMBER, SKILL_LEVEL_NUMBER
 from training_platform.filters import RegionFilter
 from training_platform.reference.models import CertificateKind
+from training_platform.validators import normalize
 from training_platform.viewsets import (
     ScopedIndexView,
     ScopedInspectView,
@@ -195,21 +199,127 @@ def evaluation_menu_item():
     )
 
 
+SIGNATURE_FILTER_CHOICES = [
+    ("valid", "签名有效"),
+    ("invalid", "签名无效"),
+    ("none", "无签名"),
+]
+SIGNATURE_FILTER_VALUES = {"valid": True, "invalid": False, "none": None}
+
+
+def log_number_q(value: str) -> Q | None:
+    """Log rows about a certificate number: the whole number, or its start.
+
+    A row belongs to a number through its certificate, or, for a query that found
+    nothing, through the number that was asked. ``None`` when nothing was typed.
+    """
+    value = normalize(value)
+    if not value:
+        return None
+    whole = SKILL_LEVEL_NUMBER.fullmatch(value) or OTHER_NUMBER.fullmatch(value)
+    lookup = "" if whole else "__startswith"
+    certificates = Certificate.objects.filter(**{f"number{lookup}": value})
+    return Q(certificate_id__in=certificates.values("pk")) | Q(
+        certificate__isnull=True,
+        channel=VerificationChannel.QUERY,
+        **{f"asked{lookup}": value},
+    )
+
+
 class VerificationLogFilterSet(WagtailFilterSet):
+    number = django_filters.CharFilter(
+        label="证书编号", method="filter_number", help_text="完整编号或编号的开头"
+    )
     at = django_filters.DateFromToRangeFilter(
-        label="时间", widget=DateRangePickerWidget
+        label="核验日期", widget=DateRangePickerWidget
     )
     outcome = django_filters.ChoiceFilter(
-        label="结果", choices=VerificationOutcome.choices
+        label="核验结果", choices=VerificationOutcome.choices
+    )
+    signature = django_filters.ChoiceFilter(
+        label="二维码签名", choices=SIGNATURE_FILTER_CHOICES, method="filter_signature"
     )
     channel = django_filters.ChoiceFilter(
-        label="方式", choices=VerificationChannel.choices
+        label="核验方式", choices=VerificationChannel.choices
     )
     client_ip = django_filters.CharFilter(label="客户端", lookup_expr="startswith")
 
     class Meta:
         model = VerificationLog
         fields = []
+
+    def filter_number(self, queryset, name, value):
+        query = log_number_q(value)
+        return queryset if query is None else queryset.filter(query)
+
+    def filter_signature(self, queryset, name, value):
+        if value not in SIGNATURE_FILTER_VALUES:
+            return queryset
+        verdict = SIGNATURE_FILTER_VALUES[value]
+        if verdict is None:
+            return queryset.filter(signature__isnull=True)
+        return queryset.filter(signature=verdict)
+
+
+class VerificationLogTable(Table):
+    """Each row names its log entry (data-log), for tests and for the eye."""
+
+    def get_row_attrs(self, instance):
+        attrs = super().get_row_attrs(instance)
+        attrs["data-log"] = instance.pk
+        return attrs
+
+
+def _log_time(log) -> str:
+    return dateformat.format(timezone.localtime(log.at), "Y-m-d H:i:s")
+
+
+class DashColumn(Column):
+    empty_value_display = "—"
+
+    def get_value(self, instance):
+        value = super().get_value(instance)
+        return "" if value is None else value
+
+
+class CertificateNumberColumn(DashColumn, TitleColumn):
+    """The certificate's number, linked to its back-office page (— when none)."""
+
+
+def _log_certificate_number(log) -> str:
+    return log.certificate.number if log.certificate_id else ""
+
+
+def _log_certificate_url(log) -> str | None:
+    return (
+        reverse("certificate:inspect", args=[log.certificate_id])
+        if log.certificate_id
+        else None
+    )
+
+
+class VerificationLogIndexView(ScopedIndexView):
+    """核验记录 for auditors: searched by certificate number, verdicts in words."""
+
+    results_template_name = "certificates/admin/verification_log_results.html"
+    table_class = VerificationLogTable
+
+    def get_search_form(self):
+        if not self.is_searchable:
+            return None
+        data = self.request.GET if self.search_kwarg in self.request.GET else None
+        return SearchForm(data, placeholder="证书编号（完整或开头）或核验码")
+
+    def search_queryset(self, queryset):
+        """The search box: a certificate number (or its start), or a token."""
+        if not self.is_searching:
+            return queryset
+        typed = self.search_query.strip()
+        by_token = Q(
+            certificate_id__in=Certificate.objects.filter(token=typed).values("pk")
+        )
+        query = log_number_q(typed)
+        return queryset.filter(by_token if query is None else query | by_token)
 
 
 class VerificationLogViewSet(ScopedModelViewSet):
@@ -219,28 +329,47 @@ class VerificationLogViewSet(ScopedModelViewSet):
     icon = "history"
     menu_label = "核验记录"
     menu_order = 30
+    index_view_class = VerificationLogIndexView
     filterset_class = VerificationLogFilterSet
-    search_fields = ["asked"]
+    search_fields = ["asked"]  # the search itself: VerificationLogIndexView
     inspect_view_enabled = False
     list_display = [
-        "at",
-        "channel",
-        "asked",
-        Column("certificate", label="证书", accessor="certificate.number"),
-        "outcome",
-        "signature",
-        "client_ip",
+        Column("at", label="时间", accessor=_log_time),
+        CertificateNumberColumn(
+            "certificate",
+            label="证书编号",
+            accessor=_log_certificate_number,
+            get_url=_log_certificate_url,
+        ),
+        Column("holder", label="持证人", accessor="holder_masked"),
+        Column("outcome", label="核验结果", accessor="get_outcome_display"),
+        Column("signature", label="二维码签名", accessor="signature_label"),
+        Column("channel", label="核验方式", accessor="get_channel_display"),
+        Column("asked", label="查询内容"),
+        DashColumn("client_ip", label="客户端"),
     ]
     list_select_related = ["certificate"]
+    # Names leave masked, as the list shows them.
     list_export = [
         "at",
+        "certificate.number",
+        "holder_masked",
+        "outcome",
+        "signature_label",
         "channel",
         "asked",
-        "certificate.number",
-        "outcome",
         "client_ip",
     ]
-    export_headings = {"certificate.number": "证书编号"}
+    export_headings = {
+        "at": "时间",
+        "certificate.number": "证书编号",
+        "holder_masked": "持证人",
+        "outcome": "核验结果",
+        "signature_label": "二维码签名",
+        "channel": "核验方式",
+        "asked": "查询内容",
+        "client_ip": "客户端",
+    }
     export_filename = "核验记录"
     form_fields = []
 

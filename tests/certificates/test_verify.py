@@ -111,6 +111,72 @@ def test_expired_revoked_and_superseded_states(client):
     assert successor.number in html and f"/verify/{successor.token}/" in html
 
 
+def signed_get(client, certificate, **extra):
+    """The page the certificate's printed (signed) QR opens."""
+    text = selectors.certificate_qr_text(certificate)
+    signed = parse_qs(urlsplit(text).query)[QR_PARAM][0]
+    return client.get(urlsplit(text).path, {QR_PARAM: signed}, **extra)
+
+
+def test_a_genuine_qr_of_a_revoked_certificate_is_not_good_news(client):
+    certificate = make_certificate()
+    text = selectors.certificate_qr_text(certificate)  # printed while valid
+    Certificate.objects.filter(pk=certificate.pk).update(
+        status=CertificateStatus.REVOKED,
+        revoked_at=timezone.make_aware(dt.datetime(2026, 11, 30, 10, 0)),
+        revoked_reason="考核材料造假",
+    )
+    signed = parse_qs(urlsplit(text).query)[QR_PARAM][0]
+    html = client.get(urlsplit(text).path, {QR_PARAM: signed}).content.decode()
+    assert 'data-status="revoked"' in html
+    assert "二维码确由签发机构签发，但该证书已于 2026-11-30 撤销，不再有效。" in html
+    assert "二维码签名有效" not in html and "signature-ok" not in html
+
+
+def test_a_genuine_qr_of_a_superseded_certificate_names_its_successor(client):
+    certificate = make_certificate(n=1)
+    text = selectors.certificate_qr_text(certificate)
+    successor = make_certificate(trainee=certificate.trainee, n=2)
+    Certificate.objects.filter(pk=certificate.pk).update(
+        status=CertificateStatus.SUPERSEDED,
+        superseded_by=successor,
+        superseded_at=timezone.now(),
+    )
+    signed = parse_qs(urlsplit(text).query)[QR_PARAM][0]
+    html = client.get(urlsplit(text).path, {QR_PARAM: signed}).content.decode()
+    assert 'data-status="superseded"' in html
+    assert (
+        f"二维码确由签发机构签发，但该证书已被新证书 {successor.number} 替代，不再有效。"
+        in html
+    )
+    assert "二维码签名有效" not in html
+
+
+def test_a_genuine_qr_of_an_expired_certificate_says_it_has_lapsed(client):
+    certificate = make_certificate(expires_on=dt.date(2026, 3, 2))
+    html = signed_get(client, certificate).content.decode()
+    assert 'data-status="expired"' in html
+    assert (
+        "二维码确由签发机构签发，但该证书有效期已于 2026-03-02 届满，不再有效。" in html
+    )
+    assert "二维码签名有效" not in html
+
+
+def test_the_revoked_page_in_english(client):
+    certificate = make_certificate()
+    text = selectors.certificate_qr_text(certificate)
+    Certificate.objects.filter(pk=certificate.pk).update(
+        status=CertificateStatus.REVOKED,
+        revoked_at=timezone.make_aware(dt.datetime(2026, 11, 30, 10, 0)),
+        revoked_reason="考核材料造假",
+    )
+    signed = parse_qs(urlsplit(text).query)[QR_PARAM][0]
+    html = client.get(
+        urlsplit(text).path, {QR_PARAM: signed}, HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "genuine" in html and "2026-11-30" in html and "no longer valid" in html
+
+
 @pytest.mark.parametrize(
     "token", ["A" * 22, "short", "x" * 200, "%00", "AAAAAAAAAAAAAAAAAAAAA!"]
 )
