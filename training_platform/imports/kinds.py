@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from training_platform import xlsx
+from training_platform import pii, xlsx
 from training_platform.imports.reading import Rows, read_table
 
 
@@ -98,6 +98,7 @@ class ImportKind:
     outcomes: tuple[tuple[str, str], ...] = ()
     skip_note = "示例行，已跳过"  # the detail of a row ``skip_row`` left out
     who_key = "name"  # the column naming the person, for rows the plan never saw
+    ident_key = "id_number"  # and the one identifying them (shown masked)
 
     def skip_row(self, cells: dict) -> bool:
         """Rows left out when reading (e.g. a template's sample row)."""
@@ -125,7 +126,11 @@ class ImportKind:
     def skipped_row(self, number: int, cells: dict) -> PlannedRow:
         """The preview's line for a row ``skip_row`` left out."""
         return PlannedRow(
-            number, str(cells.get(self.who_key) or ""), SKIPPED, self.skip_note
+            number,
+            str(cells.get(self.who_key) or ""),
+            SKIPPED,
+            self.skip_note,
+            pii.mask_id_number(str(cells.get(self.ident_key) or "")),
         )
 
     def outcome_label(self, outcome: str) -> str:
