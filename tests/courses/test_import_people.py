@@ -305,7 +305,10 @@ def test_results_warnings_do_not_stop_the_import(client, world, running):
     _body, upload = preview(
         client, world["class_a"], results_file([line(a, "80", "40", "合格")]), "results"
     )
-    client.post(upload_url("courses_results_confirm", upload))
+    body = client.post(
+        upload_url("courses_results_confirm", upload), follow=True
+    ).content.decode()
+    assert "导入完成" in body and 'id="results-view-all"' in body
     a.refresh_from_db()
     assert (a.score, a.result) == (40, "passed")
 
