@@ -37,12 +37,12 @@ from certificates.models import (
 from certificates.policies import may_manage
 from certificates.rendering import certificate_pdf, qr_png
 from certificates.tasks import issue_batch_task
-from courses.models import TrainingClass
-from courses.policies import is_institution_staff
-from courses.services import attendance_threshold_hours
+from courses.models import AssessmentResult, Enrolment, EnrolmentStatus, TrainingClass
+from courses.policies import is_class_staff, is_institution_staff
+from courses.services import attendance_threshold_hours, meets_attendance
 from trainees.models import Trainee
 from trainees.selectors import trainee_find_by_id_number
-from training_platform import access
+from training_platform import access, pii
 from training_platform.audit.services import audit_record, audit_record_many
 from training_platform.errors import error_text
 from training_platform.jobs import job_enqueue
@@ -346,6 +346,18 @@ def class_issue_view(request, pk):
             "-created_at", "-id"
         )[:5]
     )
+    left = []
+    for kind in options.kinds:
+        people, total = left_out(request.user, training_class, kind)
+        left.append(
+            {
+                "kind": kind,
+                "label": CertificateKind(kind).label,
+                "people": people,
+                "total": total,
+                "more": total - len(people),
+            }
+        )
     return TemplateResponse(
         request,
         "certificates/admin/class_issue.html",
@@ -363,6 +375,7 @@ def class_issue_view(request, pk):
             ),
             "level": options.level,
             "batches": batches,
+            "left_out": left,
             "inspect_url": class_url(training_class),
             "certificates_url": class_certificates_url(training_class),
         },
@@ -398,7 +411,7 @@ def _start_batch(request, training_class, kind, organisation, *, total) -> Issue
 
 def _batch(request, pk) -> IssueBatch:
     batch = (
-        IssueBatch.objects.select_related("training_class", "requested_by")
+        IssueBatch.objects.select_related("training_class__course", "requested_by")
         .filter(pk=pk)
         .first()
     )
@@ -409,12 +422,96 @@ def _batch(request, pk) -> IssueBatch:
     return batch
 
 
+# People listed as left out on the issue and batch pages (the count says how many more).
+LEFT_OUT_SHOWN = 200
+_NOT_PASSED = {
+    "": "未录入考核结果",
+    AssessmentResult.FAILED: "考核不合格",
+    AssessmentResult.ABSENT: "缺考",
+}
+
+
+@dataclass
+class LeftOut:
+    name: str  # masked unless the viewer is the class's staff
+    id_number: str  # always masked
+    reason: str
+
+
+def left_out(
+    user, training_class, kind: str, *, held_before=None
+) -> tuple[list[LeftOut], int]:
+    """Who among the class's active trainees gets no ``kind`` certificate, and why, by
+    the issuing rules (``services.eligible_enrolments``: passed, enough attendance; one
+    certificate per fact): the first ``LEFT_OUT_SHOWN`` and the total. With
+    ``held_before`` (a batch's start), only certificates issued before it count as
+    already held: those the batch issued are not left out. Two queries, whatever the
+    size of the class.
+    """
+    enrolments = list(
+        Enrolment.objects.filter(
+            training_class=training_class, status=EnrolmentStatus.ENROLLED
+        )
+        .select_related("trainee")
+        .only(
+            "pk",
+            "attendance_hours",
+            "result",
+            "training_class_id",
+            "trainee__name",
+            "trainee__id_number",
+        )
+        .order_by("trainee__name", "pk")
+    )
+    for enrolment in enrolments:  # meets_attendance reads the course's hours here
+        enrolment.training_class = training_class
+    keys = {services.enrolment_fact(e, kind): e.pk for e in enrolments}
+    held = Certificate.objects.filter(fact_key__in=list(keys), replaces__isnull=True)
+    if held_before is not None:
+        held = held.filter(created_at__lt=held_before)
+    held_ids = {keys[k] for k in held.values_list("fact_key", flat=True)}
+    threshold = attendance_threshold_hours(training_class)
+    show_name = is_class_staff(user, training_class)
+    out: list[LeftOut] = []
+    total = 0
+    for e in enrolments:
+        if e.result != AssessmentResult.PASSED:
+            reason = _NOT_PASSED.get(e.result, "未考核合格")
+        elif not meets_attendance(e):
+            reason = (
+                f"出勤不足（{e.attendance_hours.normalize():f} 课时，"
+                f"至少 {threshold.normalize():f} 课时）"
+            )
+        elif e.pk in held_ids:
+            reason = "已有证书（此前已签发）" if held_before else "已持有该证书"
+        else:
+            continue
+        total += 1
+        if len(out) < LEFT_OUT_SHOWN:
+            name = e.trainee.name if show_name else pii.mask_name(e.trainee.name)
+            out.append(LeftOut(name, e.trainee.masked_id_number, reason))
+    return out, total
+
+
 @never_cache
 @require_GET
 def batch_view(request, pk):
-    """批量发证进度: refreshes itself (no JavaScript) while the task runs."""
+    """批量发证进度: refreshes itself (no JavaScript) while the task runs; once done,
+    who was left out and why, and the class's certificates as one PDF."""
     batch = _batch(request, pk)
     pending = batch.status in PENDING
+    training_class = batch.training_class
+    context = {}
+    if batch.status == IssueBatchStatus.DONE:
+        people, total = left_out(
+            request.user, training_class, batch.kind, held_before=batch.created_at
+        )
+        context = {
+            "left_out": people,
+            "left_out_total": total,
+            "left_out_more": total - len(people),
+            "pdf_url": reverse("certificates_class_pdf", args=[training_class.pk]),
+        }
     return TemplateResponse(
         request,
         "certificates/admin/batch.html",
@@ -422,12 +519,13 @@ def batch_view(request, pk):
             "batch": batch,
             "pending": pending,
             "summary": batch.summary or {},
-            "training_class": batch.training_class,
-            "inspect_url": class_url(batch.training_class),
+            "training_class": training_class,
+            "inspect_url": class_url(training_class),
             "issue_url": reverse(
                 "certificates_class_issue", args=[batch.training_class_id]
             ),
-            "certificates_url": class_certificates_url(batch.training_class),
+            "certificates_url": class_certificates_url(training_class),
+            **context,
         },
     )
 

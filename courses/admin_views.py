@@ -25,6 +25,7 @@ from courses import services
 from courses.forms import RejectForm, ResultRowForm
 from courses.models import ClassStatus, Enrolment, EnrolmentStatus, TrainingClass
 from courses.policies import class_actions_for, is_class_staff
+from courses.results_import import score_result_disagreement
 from training_platform import access, confirm
 from training_platform.errors import error_text
 from training_platform.reference.models import SKILL_LEVEL_RANK
@@ -40,6 +41,8 @@ INSTITUTION_ACTIONS = {
 BUREAU_ACTIONS = {"approve": services.class_approve, "reject": services.class_reject}
 # Attendance and results are recorded once the class has started (see services).
 RECORDING_STATUSES = frozenset({ClassStatus.RUNNING, ClassStatus.FINISHED})
+# The box ticked to save scores and results that disagree (40 with 合格, 60 with 缺考).
+SAVE_ANYWAY = "save_anyway"
 
 
 @dataclass(frozen=True)
@@ -314,9 +317,32 @@ def review_facts(training_class) -> dict:
     }
 
 
+def _disagreements(rows, *, posted: bool) -> int:
+    """Mark each row whose score and result disagree (``row.disagreement``); the number
+    of rows whose score or result was changed that do. Posted rows are judged by what was typed, others by what
+    is stored."""
+    blocking = 0
+    for row in rows:
+        if posted and row.is_valid():
+            score, result = row.cleaned_data["score"], row.cleaned_data["result"]
+        else:
+            score, result = row.enrolment.score, row.enrolment.result
+        row.disagreement = score_result_disagreement(score, result)
+        if row.disagreement and posted and {"score", "result"} & set(row.changed_data):
+            blocking += 1
+    return blocking
+
+
 @never_cache
 def class_results(request, pk):
-    """出勤与考核: one form for every active enrolment of a class, saved all or nothing."""
+    """出勤与考核: one form for every active enrolment of a class, saved all or nothing.
+
+    A score and a result that disagree (40 with 合格, 60 with 不合格, a score with 缺考)
+    are a warning, not an error: a first save of such changed rows saves nothing and
+    shows each warning beside its row, with a 「仍然保存」 box to tick. A box on the
+    page rather than ``training_platform.confirm``: the person stays on the rows to
+    correct them, and what they typed stays in the form.
+    """
     training_class = access.get_visible_or_404(
         request.user, TrainingClass.objects.select_related("course"), pk=pk
     )
@@ -335,11 +361,21 @@ def class_results(request, pk):
     )
     data = request.POST if request.method == "POST" else None
     rows = [ResultRowForm(data, enrolment=e) for e in enrolments]
-    if request.method == "POST":
-        if not can_record:
-            raise PermissionDenied
+    posted = request.method == "POST"
+    if posted and not can_record:
+        raise PermissionDenied
+    disagreeing = _disagreements(rows, posted=posted)
+    ask_anyway = False
+    if posted:
         valid = [row.is_valid() for row in rows]  # every row, to show every error
-        if all(valid):
+        if all(valid) and disagreeing and not request.POST.get(SAVE_ANYWAY):
+            ask_anyway = True
+            messages.warning(
+                request,
+                f"有 {disagreeing} 名学员的考核成绩与考核结果不一致，本次修改尚未保存。"
+                "请核对标出的行；确认无误请勾选「仍然保存」后再次保存。",
+            )
+        elif all(valid):
             saved = _save_rows(request, rows)
             if saved is not None:
                 if saved:
@@ -349,11 +385,12 @@ def class_results(request, pk):
                 else:
                     messages.info(request, "没有需要保存的修改。")
                 return redirect(request.path)
-        failed = sum(1 for row in rows if row.errors)
-        messages.error(
-            request,
-            f"有 {failed} 名学员的记录有误，本次修改均未保存，请改正后重新提交。",
-        )
+        if not ask_anyway:
+            failed = sum(1 for row in rows if row.errors)
+            messages.error(
+                request,
+                f"有 {failed} 名学员的记录有误，本次修改均未保存，请改正后重新提交。",
+            )
     return TemplateResponse(
         request,
         "courses/admin/class_results.html",
@@ -361,6 +398,8 @@ def class_results(request, pk):
             "training_class": training_class,
             "rows": rows,
             "can_record": can_record,
+            "ask_anyway": ask_anyway,
+            "save_anyway": SAVE_ANYWAY,
             "recording_open": training_class.status in RECORDING_STATUSES,
             "inspect_url": inspect_url(training_class),
         },

@@ -50,9 +50,12 @@ from courses.services import (
 from training_platform import pii, xlsx
 from training_platform.audit.services import audit_record
 from training_platform.imports.kinds import (
+    ERROR,
     Column,
     ImportKind,
+    PlannedRow,
     RowError,
+    error_details,
     errors_as_dicts,
 )
 from training_platform.validators import normalize
@@ -95,6 +98,41 @@ CONFLICT = (
     "请重新上传。"
 )
 ONE_DECIMAL = Decimal("0.1")
+# What a row of the preview will do (``ResultsPlan.people``).
+CHANGED, UNCHANGED = "changed", "unchanged"
+OUTCOMES = ((CHANGED, "将更新"), (UNCHANGED, "无需修改"))
+
+
+# --- a score and a result that disagree ------------------------------------------------
+
+# The pass mark the disagreement check assumes (a warning only: the result recorded is
+# the assessor's decision, which may weigh more than the written score).
+PASS_SCORE = Decimal(60)
+
+
+def _number_text(value) -> str:
+    if value is None or value == "":
+        return "—"
+    value = Decimal(value)
+    return (
+        f"{value.normalize():f}" if value == value.to_integral_value() else f"{value:f}"
+    )
+
+
+def score_result_disagreement(score, result) -> str:
+    """Why a score and a result look contradictory (40 with 合格, 60 with 不合格, any
+    score with 缺考), or ``""``. A warning, never a refusal."""
+    if score is None or score == "" or not result:
+        return ""
+    score = Decimal(score)
+    shown = _number_text(score)
+    if result == AssessmentResult.PASSED and score < PASS_SCORE:
+        return f"成绩 {shown} 分低于 {PASS_SCORE} 分，考核结果却是合格。"
+    if result == AssessmentResult.FAILED and score >= PASS_SCORE:
+        return f"成绩 {shown} 分已达 {PASS_SCORE} 分，考核结果却是不合格。"
+    if result == AssessmentResult.ABSENT:
+        return f"考核结果是缺考，却填了成绩 {shown} 分。"
+    return ""
 
 
 # --- the 报名编号 -----------------------------------------------------------------------
@@ -148,6 +186,7 @@ class ResultRow:
     score: Decimal | None
     result: str | None
     enrolment_id: int | None = None
+    ident: str = ""  # the masked ID number as the sheet shows it
 
 
 @dataclass
@@ -159,14 +198,92 @@ class ResultsPlan:
     valid: list[ResultRow] = field(default_factory=list)
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # enrolment pk → the values stored now (valid rows), for ``people``
+    current: dict[int, dict] = field(default_factory=dict, repr=False)
+    # Rows with an error: (name as typed, masked ID number as typed)
+    error_who: dict[int, tuple[str, str]] = field(default_factory=dict, repr=False)
+
+    def people(self) -> list[PlannedRow]:
+        """Every row read, in row order: what changes from what to what, and a warning
+        where the score and the result disagree."""
+        out = []
+        for row in self.valid:
+            current = self.current[row.enrolment_id]
+            new = self.changes.get(row.enrolment_id)
+            name = current["trainee__name"]
+            if new is None:
+                out.append(
+                    PlannedRow(
+                        row.row,
+                        name,
+                        UNCHANGED,
+                        _values_text(current),
+                        row.ident,
+                        score_result_disagreement(current["score"], current["result"]),
+                    )
+                )
+                continue
+            out.append(
+                PlannedRow(
+                    row.row,
+                    name,
+                    CHANGED,
+                    _changes_text(current, new),
+                    row.ident,
+                    score_result_disagreement(new["score"], new["result"]),
+                )
+            )
+        for number, detail in error_details(self.errors).items():
+            if number:  # 0: the whole file, shown with the errors
+                name, ident = self.error_who.get(number, ("", ""))
+                out.append(PlannedRow(number, name, ERROR, detail, ident))
+        out.sort(key=lambda p: p.number)
+        return out
+
+    def warnings(self) -> int:
+        """Rows to be written whose score and result disagree."""
+        return sum(
+            1
+            for values in self.changes.values()
+            if score_result_disagreement(values["score"], values["result"])
+        )
 
     def summary(self) -> dict:
-        return _summary(
+        summary = _summary(
             rows=self.rows,
             updated=len(self.changes),
             unchanged=self.unchanged,
             errors=self.errors,
         )
+        if warnings := self.warnings():
+            summary["warnings"] = warnings
+        return summary
+
+
+_RESULT_TEXT = dict(AssessmentResult.choices)
+
+
+def _field_texts(values: dict) -> dict[str, str]:
+    return {
+        "attendance_hours": _number_text(values["attendance_hours"]),
+        "score": _number_text(values["score"]),
+        "result": _RESULT_TEXT.get(values["result"] or "", "—"),
+    }
+
+
+def _values_text(values: dict) -> str:
+    texts = _field_texts(values)
+    return "；".join(f"{HEADERS[k]} {texts[k]}" for k in VALUE_KEYS)
+
+
+def _changes_text(current: dict, new: dict) -> str:
+    """``出勤课时 20 → 32；考核结果 — → 合格``: only what changes."""
+    before, after = _field_texts(current), _field_texts(new)
+    return "；".join(
+        f"{HEADERS[k]} {before[k]} → {after[k]}"
+        for k in VALUE_KEYS
+        if before[k] != after[k]
+    )
 
 
 def _summary(*, rows, updated, unchanged, errors) -> dict:
@@ -256,8 +373,23 @@ def _check_row(number: int, cells: dict, *, course_hours: int):
     if errors:
         return errors
     return ResultRow(
-        row=number, name=name, ref=ref, hours=hours, score=score, result=result
+        row=number,
+        name=name,
+        ref=ref,
+        hours=hours,
+        score=score,
+        result=result,
+        ident=_typed_ident(cells),
     )
+
+
+def _typed_ident(cells: dict) -> str:
+    """The ID number cell, masked again (the sheet has it masked already)."""
+    return pii.mask_id_number(normalize(cells.get("id_number")))
+
+
+def _typed_who(cells: dict) -> tuple[str, str]:
+    return bare_name(cells.get("name"))[:50], _typed_ident(cells)
 
 
 def _evaluate(row: ResultRow, current: dict, *, threshold: Decimal):
@@ -338,6 +470,7 @@ def results_plan(
         checked = _check_row(number, cells, course_hours=cls.course.hours)
         if isinstance(checked, list):
             plan.errors.extend(checked)
+            plan.error_who[number] = _typed_who(cells)
             continue
         if not _ref_valid(cls.pk, *checked.ref):
             forged.append(checked)
@@ -351,6 +484,7 @@ def results_plan(
                     f"报名编号与第 {first} 行重复，同一人只能出现一次。",
                 )
             )
+            plan.error_who[number] = (checked.name, checked.ident)
         else:
             parsed.append(checked)
     elsewhere = _other_class_refs(forged) if forged else set()
@@ -362,6 +496,7 @@ def results_plan(
         )
         for r in forged
     )
+    plan.error_who.update((r.row, (r.name, r.ident)) for r in forged)
 
     enrolments = _enrolments(cls, [r.ref[0] for r in parsed])
     threshold = attendance_threshold_hours(cls)
@@ -369,16 +504,20 @@ def results_plan(
         current = enrolments.get(row.ref[0])
         if current is None:
             plan.errors.append(RowError(row.row, HEADERS["ref"], NOT_ENROLLED))
+            plan.error_who[row.row] = (row.name, row.ident)
             continue
         if bare_name(current["trainee__name"]) != row.name:
             # Never tell which name is on file.
             plan.errors.append(RowError(row.row, HEADERS["name"], NAME_MISMATCH))
+            plan.error_who[row.row] = (row.name, row.ident)
             continue
         outcome = _evaluate(row, current, threshold=threshold)
         if isinstance(outcome, RowError):
             plan.errors.append(outcome)
+            plan.error_who[row.row] = (row.name, row.ident)
             continue
         row.enrolment_id = current["pk"]
+        plan.current[current["pk"]] = current
         plan.valid.append(row)
         if outcome is None:
             plan.unchanged += 1
@@ -389,6 +528,7 @@ def results_plan(
     if settled:
         for row in [r for r in plan.valid if r.enrolment_id in settled]:
             plan.errors.append(RowError(row.row, HEADERS["result"], RESULTS_SETTLED))
+            plan.error_who[row.row] = (row.name, row.ident)
             plan.valid.remove(row)
             del plan.changes[row.enrolment_id]
     plan.errors.sort(key=lambda e: e.row)
@@ -478,6 +618,7 @@ class ResultsImport(ImportKind):
     noun = "出勤和考核结果"
     columns = RESULT_COLUMNS
     counts = ("updated", "unchanged")
+    outcomes = OUTCOMES
     text_keys = frozenset({"ref", "id_number"})
 
     def skip_row(self, cells: dict) -> bool:

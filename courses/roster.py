@@ -55,9 +55,12 @@ from training_platform import pii, sql, xlsx
 from training_platform.audit.services import audit_record
 from training_platform.errors import error_text
 from training_platform.imports.kinds import (
+    ERROR,
     Column,
     ImportKind,
+    PlannedRow,
     RowError,
+    error_details,
     errors_as_dicts,
 )
 from training_platform.reference.models import KeyGroup, Region
@@ -104,6 +107,13 @@ ROW_BATCH = IN_CHUNK
 _MEMO_MAX = 10_000
 
 NAME_MAX_LENGTH = Trainee._meta.get_field("name").max_length
+# What a row of the preview will do (``RosterPlan.people``).
+CREATED, MATCHED, ALREADY = "created", "matched", "already"
+OUTCOMES = (
+    (CREATED, "新建学员并报名"),
+    (MATCHED, "已有学员，报名"),
+    (ALREADY, "已在本班"),
+)
 NAME_MISMATCH = "姓名与系统中该身份证号码的登记姓名不一致"
 CLASS_FULL = "培训班名额已满（剩余 %(n)d 个名额）"
 CONFLICT = (
@@ -159,6 +169,43 @@ class RosterPlan:
     enrol: list[RosterRow] = field(default_factory=list)
     already_enrolled: list[RosterRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    # Rows with an error: (name as typed, masked ID number as typed), for ``people``.
+    error_who: dict[int, tuple[str, str]] = field(default_factory=dict, repr=False)
+
+    def people(self) -> list[PlannedRow]:
+        """Every row read, in row order, with what importing would do to the person."""
+        mask = pii.mask_id_number
+        already = {r.row for r in self.already_enrolled}
+        out = [
+            PlannedRow(
+                r.row, r.name, CREATED, "新建学员档案并报名本班", mask(r.id_number)
+            )
+            for r in self.created
+        ]
+        for r in self.matched:
+            if r.row in already:
+                out.append(
+                    PlannedRow(
+                        r.row,
+                        r.name,
+                        ALREADY,
+                        "已在本班，不重复报名",
+                        mask(r.id_number),
+                    )
+                )
+            else:
+                detail = (
+                    "曾退出本班，恢复报名" if r.reactivate else "已有学员档案，报名本班"
+                )
+                out.append(
+                    PlannedRow(r.row, r.name, MATCHED, detail, mask(r.id_number))
+                )
+        for number, detail in error_details(self.errors).items():
+            if number:  # 0: the whole file, shown with the errors
+                name, ident = self.error_who.get(number, ("", ""))
+                out.append(PlannedRow(number, name, ERROR, detail, ident))
+        out.sort(key=lambda p: p.number)
+        return out
 
     def summary(self) -> dict:
         """Counts and errors, in the shape screens and the API show."""
@@ -448,9 +495,11 @@ def roster_plan(
         row = checker.check(number, cells)
         if row.__class__ is not RosterRow:
             plan.errors.extend(row)
+            plan.error_who[number] = _typed_who(cells)
             continue
         first = first_row_of.setdefault(row.id_number, number)
         if first != number:
+            plan.error_who[number] = (row.name, pii.mask_id_number(row.id_number))
             plan.errors.append(
                 RowError(
                     number,
@@ -470,11 +519,25 @@ def roster_plan(
         overflow = {r.row for r in plan.enrol[seats_left:]}
         message = CLASS_FULL % {"n": seats_left}
         plan.errors.extend(RowError(n, "", message) for n in sorted(overflow))
+        plan.error_who.update(
+            (r.row, (r.name, pii.mask_id_number(r.id_number)))
+            for r in plan.enrol[seats_left:]
+        )
         plan.enrol = plan.enrol[:seats_left]
         plan.created = [r for r in plan.created if r.row not in overflow]
         plan.matched = [r for r in plan.matched if r.row not in overflow]
     plan.errors.sort(key=lambda e: e.row)
     return plan
+
+
+def _typed_who(cells: dict) -> tuple[str, str]:
+    """A bad row's person as typed: the name, and the ID number masked."""
+    try:
+        name = bare_name(cells.get("name"))[:NAME_MAX_LENGTH]
+        ident = pii.mask_id_number(normalize(cells.get("id_number")))
+    except TypeError:  # a cell that is not text or a number (never from a file)
+        return "", ""
+    return name, ident
 
 
 def _class_enrolments(cls: TrainingClass, columns: tuple[str, ...], trainee_ids):
@@ -523,6 +586,7 @@ def _plan_batch(plan: RosterPlan, batch: list[RosterRow]) -> None:
         if bare_name(name) != row.name:
             # Never tell which name is on file.
             plan.errors.append(RowError(row.row, HEADERS["name"], NAME_MISMATCH))
+            plan.error_who[row.row] = (row.name, pii.mask_id_number(row.id_number))
             continue
         row.trainee_id = pk
         plan.matched.append(row)
@@ -704,6 +768,7 @@ class RosterImport(ImportKind):
     noun = "花名册"
     columns = COLUMNS
     counts = ("created_trainees", "matched_trainees", "enrolled", "already_enrolled")
+    outcomes = OUTCOMES
     text_keys = frozenset({"id_number", "phone"})
 
     def skip_row(self, cells: dict) -> bool:

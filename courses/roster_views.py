@@ -11,9 +11,13 @@ who can see the class). Files over ``SYNC_ROW_LIMIT`` data rows are imported by 
 background task; the result page refreshes itself while it runs.
 
 Personal data (PIPL): the stored file is deleted after a successful import, and after
-``UPLOAD_KEEP_DAYS`` when it never got there; pages show row numbers, counts and
-messages only. The error-rows download carries the rows as the user uploaded them, to
-that institution's staff only.
+``UPLOAD_KEEP_DAYS`` when it never got there. The preview lists who each row is and
+what will happen to them (``imports.upload_people``: planned again from the stored
+file, so the job row never holds a name): names as the class's staff see them on the
+class and results pages (in full: only they reach these pages), ID numbers always
+masked (``pii.mask_id_number``); the first ``PEOPLE_SHOWN`` on the page, all of them in
+the xlsx download. The result page shows counts and messages only. The error-rows
+download carries the rows as the user uploaded them, to that institution's staff only.
 """
 
 import logging
@@ -51,6 +55,8 @@ logger = logging.getLogger(__name__)
 SYNC_ROW_LIMIT = imports.SYNC_ROW_LIMIT
 # Errors listed on the preview and result pages (the download has them all).
 ERRORS_SHOWN = 50
+# People listed on the preview page (the download has them all).
+PEOPLE_SHOWN = imports.PEOPLE_SHOWN
 # Stale uploads expired, at most, each time a new one is stored (the command does all).
 CLEANUP_BATCH = 20
 
@@ -261,11 +267,54 @@ def preview_view(request, pk, upload_id, *, screen: ImportScreen):
     upload = _upload(training_class, upload_id, screen)
     if upload.status != ImportStatus.PREVIEWED:
         return redirect(screen.url("result", upload))
+    people = imports.upload_people(upload, kind=screen.kind, sync_limit=SYNC_ROW_LIMIT)
     return TemplateResponse(
         request,
         "courses/admin/import_preview.html",
         _page_context(upload, screen)
-        | {"background": upload.row_count > SYNC_ROW_LIMIT},
+        | {"background": upload.row_count > SYNC_ROW_LIMIT}
+        | _people_context(people, upload, screen),
+    )
+
+
+def _people_context(people, upload, screen: ImportScreen) -> dict:
+    if people is None:
+        return {"people": None}
+    kind = screen.kind
+    shown = [
+        {
+            "number": p.number,
+            "who": p.who,
+            "ident": p.ident,
+            "outcome": p.outcome,
+            "label": kind.outcome_label(p.outcome),
+            "detail": p.detail,
+            "warning": p.warning,
+        }
+        for p in people[:PEOPLE_SHOWN]
+    ]
+    return {
+        "people": shown,
+        "people_count": len(people),
+        "people_more": max(len(people) - PEOPLE_SHOWN, 0),
+        "people_url": screen.url("people", upload),
+    }
+
+
+@never_cache
+@require_GET
+def people_view(request, pk, upload_id, *, screen: ImportScreen):
+    """下载预览名单: every row of a previewed upload with what will happen to it."""
+    training_class = _staff_class(request, pk, screen)
+    upload = _upload(training_class, upload_id, screen)
+    if upload.status != ImportStatus.PREVIEWED:
+        raise Http404
+    people = imports.upload_people(upload, kind=screen.kind, sync_limit=SYNC_ROW_LIMIT)
+    if people is None:
+        raise Http404
+    return xlsx.xlsx_response(
+        imports.upload_people_xlsx(people, kind=screen.kind),
+        f"{training_class.code}-{screen.noun}预览名单.xlsx",
     )
 
 
@@ -320,12 +369,20 @@ def error_rows_view(request, pk, upload_id, *, screen: ImportScreen):
 def _page_context(upload, screen: ImportScreen) -> dict:
     page = imports.upload_preview(upload, errors_shown=ERRORS_SHOWN)
     cls = upload.training_class
+    summary = page["summary"]
+    counts = list(screen.counts(summary, page["done"]))
+    if summary.get("skipped"):
+        counts.append(("skipped", "已跳过（模板示例行）", summary["skipped"]))
+    if summary.get("warnings") and not page["done"]:
+        counts.append(
+            ("warnings", "成绩与考核结果不一致（请核对）", summary["warnings"])
+        )
     return page | {
         "screen": screen,
         "training_class": cls,
         "counts": [
             {"id": f"{screen.prefix}-{key}", "label": label, "value": value}
-            for key, label, value in screen.counts(page["summary"], page["done"])
+            for key, label, value in counts
         ],
         "inspect_url": inspect_url(cls),
         "upload_url": screen.class_url("upload", cls),
@@ -370,6 +427,12 @@ def import_urls(screen: ImportScreen) -> list:
             result_view,
             kwargs,
             name=f"courses_{screen.prefix}_result",
+        ),
+        path(
+            f"{base}/<int:upload_id>/people/",
+            people_view,
+            kwargs,
+            name=f"courses_{screen.prefix}_people",
         ),
         path(
             f"{base}/<int:upload_id>/errors/",

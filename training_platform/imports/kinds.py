@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from training_platform import xlsx
+from training_platform import pii, xlsx
 from training_platform.imports.reading import Rows, read_table
 
 
@@ -36,7 +36,45 @@ def errors_as_dicts(errors: Iterable[RowError]) -> list[dict]:
     return [{"row": e.row, "column": e.column, "message": e.message} for e in errors]
 
 
+@dataclass(frozen=True)
+class PlannedRow:
+    """What applying a plan would do to one row of the file: the preview's "who".
+
+    ``who`` is the person as the file or the records name them (the screen masks it as
+    the viewer's role requires); ``ident`` an identifier already masked
+    (``pii.mask_id_number``: a full ID number never leaves the plan); ``outcome`` a key
+    of the kind's ``outcomes`` (or ``ERROR`` / ``SKIPPED``); ``detail`` what changes, or
+    the row's errors, in words; ``warning`` something to check that does not stop the
+    import (e.g. a score that disagrees with the result).
+    """
+
+    number: int
+    who: str
+    outcome: str
+    detail: str = ""
+    ident: str = ""
+    warning: str = ""
+
+
+ERROR = "error"
+SKIPPED = "skipped"
+BASE_OUTCOMES: tuple[tuple[str, str], ...] = ((ERROR, "有错误"), (SKIPPED, "已跳过"))
+
+
+def error_details(errors: Iterable[RowError]) -> dict[int, str]:
+    """Each row's errors as one text (``列：说明；…``), by row number."""
+    details: dict[int, list[str]] = {}
+    for e in errors:
+        text = f"{e.column}：{e.message}" if e.column else e.message
+        details.setdefault(e.row, []).append(text)
+    return {row: "；".join(texts) for row, texts in details.items()}
+
+
 class Plan(Protocol):
+    """What ``ImportKind.plan`` returns. A plan may also offer ``people()``: a
+    ``PlannedRow`` for every row read (errors included), in row order; the preview then
+    lists who each row is and what will happen to them."""
+
     errors: list[RowError]
 
     def summary(self) -> dict: ...
@@ -55,14 +93,48 @@ class ImportKind:
     counts: tuple[str, ...] = ()
     text_keys: frozenset = frozenset()  # written as text in the error rows
     empty_message = "文件中没有学员数据，请在表头下方逐行填写后再上传。"
+    # (outcome key, label) of the rows a plan's ``people()`` lists; ERROR and SKIPPED
+    # are every kind's (``outcome_label``).
+    outcomes: tuple[tuple[str, str], ...] = ()
+    skip_note = "示例行，已跳过"  # the detail of a row ``skip_row`` left out
+    who_key = "name"  # the column naming the person, for rows the plan never saw
+    ident_key = "id_number"  # and the one identifying them (shown masked)
 
     def skip_row(self, cells: dict) -> bool:
         """Rows left out when reading (e.g. a template's sample row)."""
         return False
 
-    def read(self, fileobj, *, limits: xlsx.Limits = xlsx.DEFAULT_LIMITS) -> Rows:
-        """The rows of an xlsx file (``reading.read_table`` with this kind's columns)."""
-        return read_table(fileobj, self.columns, limits=limits, skip=self.skip_row)
+    def read(
+        self,
+        fileobj,
+        *,
+        limits: xlsx.Limits = xlsx.DEFAULT_LIMITS,
+        skipped: list | None = None,
+    ) -> Rows:
+        """The rows of an xlsx file (``reading.read_table`` with this kind's columns);
+        rows ``skip_row`` leaves out are appended to ``skipped`` when it is given."""
+        return read_table(
+            fileobj, self.columns, limits=limits, skip=self.skip_row, skipped=skipped
+        )
+
+    def people(self, plan) -> list[PlannedRow] | None:
+        """Who each planned row is and what will happen to them (``None``: this
+        kind's plans do not say)."""
+        people = getattr(plan, "people", None)
+        return people() if people is not None else None
+
+    def skipped_row(self, number: int, cells: dict) -> PlannedRow:
+        """The preview's line for a row ``skip_row`` left out."""
+        return PlannedRow(
+            number,
+            str(cells.get(self.who_key) or ""),
+            SKIPPED,
+            self.skip_note,
+            pii.mask_id_number(str(cells.get(self.ident_key) or "")),
+        )
+
+    def outcome_label(self, outcome: str) -> str:
+        return dict(BASE_OUTCOMES + self.outcomes).get(outcome, outcome)
 
     def plan(self, *, target, rows: Iterable) -> Plan:
         """Check every row and work out what applying would do; writes nothing."""

@@ -14,22 +14,25 @@ def read_table(
     *,
     limits: xlsx.Limits = xlsx.DEFAULT_LIMITS,
     skip: Callable[[dict], bool] | None = None,
+    skipped: list | None = None,
 ) -> Rows:
     """Rows of an xlsx file as ``(row number, {column key: text})`` for ``columns``.
 
     The file is checked (container, size, rows, columns) and the header found before the
     first row is yielded; a refused file raises ``XlsxRefused`` with a Chinese message.
-    Rows for which ``skip`` is true (e.g. a template's sample row) are left out.
+    Rows for which ``skip`` is true (e.g. a template's sample row) are left out; given
+    a ``skipped`` list, they are appended to it as ``(row number, cells)`` so a preview
+    can name them.
     """
     _header_row, found, data = xlsx.find_header(
         xlsx.iter_rows(fileobj, limits),
         aliases={c.key: {c.header, *c.aliases} for c in columns},
         required={c.key for c in columns if c.required},
     )
-    return _rows(data, found, skip)
+    return _rows(data, found, skip, skipped)
 
 
-def _rows(data, columns: dict[str, int], skip) -> Rows:
+def _rows(data, columns: dict[str, int], skip, skipped=None) -> Rows:
     keys = tuple(columns.items())
     cell_text = xlsx.cell_text
     for number, values in data:
@@ -43,6 +46,8 @@ def _rows(data, columns: dict[str, int], skip) -> Rows:
             else:
                 row[key] = cell_text(value)
         if skip is not None and skip(row):
+            if skipped is not None:
+                skipped.append((number, row))
             continue
         yield number, row
 

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from training_platform import xlsx
-from training_platform.imports.kinds import ImportKind
+from training_platform.imports.kinds import ImportKind, PlannedRow
 from training_platform.imports.models import ImportJob, ImportStatus
 from training_platform.imports.reading import nonblank
 from training_platform.jobs import job_claim, job_enqueue, job_finish, job_progress
@@ -53,13 +53,16 @@ def upload_store(
     read, or has no data row, raises ``ValidationError`` (nothing is saved). Files over
     ``sync_limit`` rows are checked by the background run instead.
     """
-    rows = nonblank(kind.read(file))
+    skipped: list = []
+    rows = nonblank(kind.read(file, skipped=skipped))
     if not rows:
         raise ValidationError(kind.empty_message, code="empty")
     if len(rows) <= sync_limit:
         summary = kind.check(target=job.target, rows=rows)
     else:  # checked by the background task on confirm
         summary = {"rows": len(rows), "errors": []}
+    if skipped:  # e.g. the template's sample row, named on the preview
+        summary["skipped"] = len(skipped)
     # The name shows which upload this was; an ID or phone number in it is masked.
     job.original_name = scrub(file.name or "")[:255]
     job.row_count = len(rows)
@@ -86,6 +89,59 @@ def upload_preview(job: ImportJob, *, errors_shown: int) -> dict:
         "done": job.status == ImportStatus.DONE,
         "pending": job.status in PENDING,
     }
+
+
+# People listed on a preview page (the download has them all).
+PEOPLE_SHOWN = 200
+PEOPLE_HEADERS = ("行号", "姓名", "证件号码", "处理结果", "说明", "提示")
+
+
+def upload_people(
+    job: ImportJob, *, kind: ImportKind, sync_limit: int = SYNC_ROW_LIMIT
+) -> list[PlannedRow] | None:
+    """Who each row of a previewed upload is and what confirming would do to them,
+    skipped rows (the template's sample row) included, in row order.
+
+    Planned again from the stored file, writing nothing: the job row's summary never
+    holds a name. ``None`` when there is nothing to list: the kind's plans do not say,
+    the file is gone or unreadable, or it is checked only in the background.
+    """
+    if not job.file or job.row_count > sync_limit:
+        return None
+    skipped: list = []
+    try:
+        with job.open_file() as fileobj:
+            rows = nonblank(kind.read(fileobj, skipped=skipped))
+    except xlsx.XlsxRefused:
+        return None
+    people = kind.people(kind.plan(target=job.target, rows=rows))
+    if people is None:
+        return None
+    people.extend(kind.skipped_row(number, cells) for number, cells in skipped)
+    people.sort(key=lambda p: p.number)
+    return people
+
+
+def upload_people_xlsx(
+    people: list[PlannedRow], *, kind: ImportKind, mask_who=None
+) -> bytes:
+    """The whole list of ``upload_people`` as xlsx (``mask_who``: the role's name mask)."""
+    return xlsx.write_xlsx(
+        list(PEOPLE_HEADERS),
+        [
+            [
+                p.number,
+                mask_who(p.who) if mask_who else p.who,
+                p.ident,
+                kind.outcome_label(p.outcome),
+                p.detail,
+                p.warning,
+            ]
+            for p in people
+        ],
+        sheet_title=f"{kind.noun}预览",
+        text_columns={1, 2},
+    )
 
 
 def upload_confirm(
