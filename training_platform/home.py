@@ -25,6 +25,10 @@ from wagtail.admin.ui.components import Component
 from training_platform.extensions import home_panels
 
 ORDER_DECISIONS = 100  # waiting for this person's decision (approvals, reviews)
+# A bureau's decisions, in this order: classes to approve (courses, ORDER_DECISIONS),
+# subsidy claims to review (subsidies, to come: ORDER_CLAIMS), institution change
+# requests (bases, ORDER_DECISIONS + 20).
+ORDER_CLAIMS = ORDER_DECISIONS + 10
 ORDER_WORK = 200  # this person's own work in progress
 ORDER_WATCH = 300  # recent activity to look at (verifications, spot checks)
 ROWS_SHOWN = 5  # rows per section; the count and 查看全部 lead to the rest

@@ -28,7 +28,7 @@ def test_institution_lands_on_its_classes(live_server, request, page_fixture, wi
     page = request.getfixturevalue(page_fixture)
     # The sign-in page names the platform.
     page.goto(live_server.url + "/admin/login/")
-    expect(page.get_by_role("heading", name="登录黔技通管理后台")).to_be_visible()
+    expect(page.get_by_role("heading", name="登录黔技通")).to_be_visible()
     expect(page.locator(".qjt-login-brand img")).to_be_visible()
     screenshot(page, f"login-{width}")
 
