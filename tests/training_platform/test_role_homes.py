@@ -568,3 +568,12 @@ def test_no_link_a_demo_role_cannot_use(client):
         for url in set(menu["links"].values()) | home_links:
             status = client.get(url).status_code
             assert status == 200, (username, url, status)
+
+
+def test_back_office_not_found_page_leads_back_to_the_home(client, inst_a):
+    client.force_login(staff_user(Role.INSTITUTION, institution=inst_a))
+    response = client.get("/admin/no-such-screen/")
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "返回工作台" in body and "qianjitong-logo.svg" in body
+    assert "Wagtail" not in main_text(body)
