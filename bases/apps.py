@@ -7,7 +7,7 @@ class BasesConfig(AppConfig):
 
     def ready(self):
         # What bases plugs into the platform (training_platform/extensions.py).
-        from bases import policies
+        from bases import home, policies
         from bases.models import (
             InstitutionChangeRequest,
             SkillMasterStudio,
@@ -16,7 +16,11 @@ class BasesConfig(AppConfig):
             TrainingInstitution,
         )
         from training_platform.access import AccessRule
-        from training_platform.extensions import access_rules, scope_resolvers
+        from training_platform.extensions import (
+            access_rules,
+            home_panels,
+            scope_resolvers,
+        )
 
         scope_resolvers.register(policies.resolve_scope)
         access_rules.extend(
@@ -48,3 +52,4 @@ class BasesConfig(AppConfig):
                 ),
             ]
         )
+        home_panels.register(home.change_requests_panel)

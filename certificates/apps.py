@@ -10,6 +10,7 @@ class CertificatesConfig(AppConfig):
         from certificates import (
             api_schema,
             class_page,
+            home,
             policies,
             records,
             signing,  # noqa: F401  (its system checks)
@@ -19,7 +20,11 @@ class CertificatesConfig(AppConfig):
         from courses.extensions import class_page_links, result_locks
         from trainees.extensions import record_sources
         from training_platform.access import AccessRule
-        from training_platform.extensions import access_rules, openapi_paths
+        from training_platform.extensions import (
+            access_rules,
+            home_panels,
+            openapi_paths,
+        )
 
         access_rules.extend(
             [
@@ -37,3 +42,10 @@ class CertificatesConfig(AppConfig):
         # A valid certificate settles the results it was issued on.
         result_locks.register(enrolments_with_valid_certificate)
         class_page_links.register(class_page.class_page_links)
+        home_panels.extend(
+            [
+                home.institution_certificates_panel,
+                home.evaluator_panels,
+                home.auditor_panels,
+            ]
+        )

@@ -7,12 +7,12 @@ class CoursesConfig(AppConfig):
 
     def ready(self):
         # What courses plugs into the apps below it (their extensions.py).
-        from courses import policies, records
+        from courses import home, policies, records
         from courses.models import Course, Enrolment, TrainingClass
         from trainees.extensions import activation_code_issuers, record_sources
         from trainees.models import Trainee
         from training_platform.access import AccessRule
-        from training_platform.extensions import access_rules
+        from training_platform.extensions import access_rules, home_panels
 
         access_rules.extend(
             [
@@ -35,3 +35,6 @@ class CoursesConfig(AppConfig):
         )
         activation_code_issuers.register(policies.trainee_of_my_institution_classes)
         record_sources.register(records.ENROLMENTS)
+        home_panels.extend(
+            [home.bureau_approvals_panel, home.institution_classes_panel]
+        )

@@ -94,3 +94,10 @@ scope_resolvers: ExtensionPoint[Callable[[Any], dict]] = ExtensionPoint(
 openapi_paths: ExtensionPoint[Any] = ExtensionPoint(
     "openapi_paths", "OpenApiPath(path, operations, schemas)"
 )
+
+#: ``fn(request) -> list[training_platform.home.HomePanel]``: what waits for
+#: ``request.user`` on the back-office home (/admin/), told by the app that owns the
+#: work; a function returns ``[]`` for a user it has nothing for.
+home_panels: ExtensionPoint[Callable[[Any], list]] = ExtensionPoint(
+    "home_panels", "fn(request) -> [HomePanel] for request.user"
+)

@@ -2,7 +2,12 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from training_platform import home
 from training_platform.accounts import views
+
+# The back-office home per role and the menu without Wagtail's help (training_platform/home.py).
+hooks.register("construct_homepage_panels", home.construct_homepage_panels)
+hooks.register("construct_main_menu", home.construct_main_menu)
 
 
 @hooks.register("register_admin_urls")
