@@ -150,10 +150,31 @@ def test_account_without_a_record_is_asked_to_complete_real_name(client):
     assert not Enrolment.objects.exists()
 
 
+def test_withdraw_asks_for_confirmation_first(signed_in, trainee):
+    cls = TrainingClassFactory(capacity=1, code="ASK-1")
+    enrolment = enrolment_create(trainee=trainee, training_class=cls)
+    url = reverse("enrolment_withdraw", args=[enrolment.pk])
+    response = signed_in.post(url)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "确定退出培训班 ASK-1" in body
+    assert "名额会释放给其他学员" in body
+    assert 'name="confirmed" value="1"' in body
+    assert f'action="{url}"' in body
+    assert 'href="/me/#record-enrolments"' in body
+    assert "确认退出" in body
+    enrolment.refresh_from_db()
+    cls.refresh_from_db()
+    assert enrolment.status == EnrolmentStatus.ENROLLED
+    assert cls.seats_taken == 1
+
+
 def test_withdraw_frees_the_seat(signed_in, trainee):
     cls = TrainingClassFactory(capacity=1)
     enrolment = enrolment_create(trainee=trainee, training_class=cls)
-    response = signed_in.post(reverse("enrolment_withdraw", args=[enrolment.pk]))
+    response = signed_in.post(
+        reverse("enrolment_withdraw", args=[enrolment.pk]), {"confirmed": "1"}
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/me/"
     assert any("名额已释放" in m for m in _messages(response))
@@ -180,8 +201,8 @@ def test_withdraw_after_the_class_started_is_refused_with_a_message(signed_in, t
 def test_withdrawing_twice_is_answered_not_crashed(signed_in, trainee):
     enrolment = EnrolmentFactory(trainee=trainee)
     url = reverse("enrolment_withdraw", args=[enrolment.pk])
-    signed_in.post(url)
-    response = signed_in.post(url)
+    signed_in.post(url, {"confirmed": "1"})
+    response = signed_in.post(url, {"confirmed": "1"})
     assert response.status_code == 302
     assert any("您已退出该培训班" in m for m in _messages(response))
 
