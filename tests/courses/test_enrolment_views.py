@@ -1,6 +1,7 @@
 """Self-service enrolment and withdrawal on the public site."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
@@ -89,6 +90,33 @@ def test_full_class_says_so(signed_in):
     assert "该培训班名额已满" in response.content.decode()
     cls.refresh_from_db()
     assert cls.seats_taken == 1
+
+
+def test_a_full_class_says_so_before_the_confirm_button(signed_in):
+    cls = TrainingClassFactory(capacity=1)
+    EnrolmentFactory(training_class=cls)
+    body = signed_in.get(enrol_url(cls)).content.decode()
+    assert "本班名额已满，不能再报名" in body
+    assert "确认报名" not in body
+    assert f"/courses/?occupation={cls.course.occupation.code}" in body
+
+
+def test_the_enrol_page_names_the_trainee_and_the_price(signed_in, trainee):
+    cls = TrainingClassFactory(
+        course__fee=Decimal("1800"), course__subsidised=True, capacity=5
+    )
+    body = signed_in.get(enrol_url(cls)).content.decode()
+    assert f"报名人：{trainee.name}（{trainee.masked_id_number}）" in body
+    assert "学费 <strong>1,800.00 元</strong>" in body
+    assert "补贴金额由人社部门核定" in body
+
+
+def test_a_fee_course_without_subsidy_and_a_free_one_say_what_is_paid(signed_in):
+    paid = TrainingClassFactory(course__fee=Decimal("900"), course__subsidised=False)
+    body = signed_in.get(enrol_url(paid)).content.decode()
+    assert "学费 <strong>900.00 元</strong>，由个人支付" in body
+    free = TrainingClassFactory(course__fee=Decimal("0"))
+    assert "免费：个人支付 0 元" in signed_in.get(enrol_url(free)).content.decode()
 
 
 @pytest.mark.parametrize("status", [ClassStatus.RUNNING, ClassStatus.FINISHED])
