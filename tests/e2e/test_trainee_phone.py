@@ -148,7 +148,8 @@ def test_trainee_on_a_phone(live_server, reference, phone_page, settings):
     page.get_by_role("link", name="个人中心").click()
     page.wait_for_url("**/me/")
     expect(page.locator(".person-name")).to_have_text("欧阳晓梅")
-    expect(page.locator(".record-card")).to_have_count(2)  # an enrolment, a certificate
+    # Two enrolments (the open cook class, the finished electrician one), a certificate.
+    expect(page.locator(".record-card")).to_have_count(3)
     assert "table" not in page.locator("main").inner_html()
     screenshot(page, "me-390")
     fits_360(page, "/me/")
