@@ -4,6 +4,8 @@ Every parameter lives in the query string, so a filtered list is a shareable URL
 Invalid values are reported on the form and ignored; they never hide every class.
 """
 
+import re
+
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
@@ -13,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 
 from courses.models import CourseKind
 from training_platform.reference.models import (
-    Occupation,
     OccupationCategory,
     Region,
     RegionLevel,
@@ -26,6 +27,22 @@ from training_platform.reference.models import (
 OCCUPATION_CODE = RegexValidator(
     r"^\d(-\d{2}){0,3}$", _("请选择职业类别或输入职业编码，如 6-31-01-03。")
 )
+# What the occupation field takes: a code, a code followed by its name (as the suggestions
+# offer it: "6-31-01-03 电工"), or part of a name ("电工").
+_LEADING_CODE = re.compile(r"^(\d(?:-\d{2}){0,3})(?:\s+\S.*)?$")
+_CODE_LIKE = re.compile(r"^[\d\s\-－]+$")
+
+
+def occupation_code_in(value: str) -> str | None:
+    """The occupation or category code a typed value starts with, if any."""
+    match = _LEADING_CODE.match(value.strip())
+    return match.group(1) if match else None
+
+
+def validate_occupation(value: str) -> None:
+    """A name is fine; something made of digits and dashes must be a whole code."""
+    if occupation_code_in(value) is None and _CODE_LIKE.match(value):
+        raise ValidationError(OCCUPATION_CODE.message, code="invalid")
 
 
 class CheckboxFilter(django_filters.Filter):
@@ -66,8 +83,16 @@ class CatalogueFilter(django_filters.FilterSet):
     occupation = django_filters.CharFilter(
         label=_("职业（工种）"),
         method="filter_occupation",
-        validators=[OCCUPATION_CODE],
-        widget=forms.Select,
+        max_length=60,
+        validators=[validate_occupation],
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "list": "occupation-options",
+                "placeholder": _("职业名称或编码，如 电工"),
+                "autocomplete": "off",
+            }
+        ),
     )
     region = django_filters.ChoiceFilter(
         label=_("培训地区"),
@@ -117,9 +142,6 @@ class CatalogueFilter(django_filters.FilterSet):
         regions = _regions()
         self._region_levels = {code: level for code, _name, level in regions}
         self.filters["region"].extra["choices"] = _region_choices(regions)
-        self.filters["occupation"].extra["widget"] = forms.Select(
-            choices=_occupation_choices(self.data.get("occupation", ""))
-        )
 
     # --- filters ------------------------------------------------------------------
 
@@ -135,7 +157,39 @@ class CatalogueFilter(django_filters.FilterSet):
         return queryset
 
     def filter_occupation(self, queryset, name, value):
-        return queryset.filter(course__occupation__code__startswith=value)
+        code = occupation_code_in(value)
+        if code:
+            return queryset.filter(course__occupation__code__startswith=code)
+        # A name: the occupation's own, or that of its 小类, 中类 or 大类.
+        value = value.strip()
+        return queryset.filter(
+            Q(course__occupation__name__icontains=value)
+            | Q(course__occupation__minor__name__icontains=value)
+            | Q(course__occupation__middle__name__icontains=value)
+            | Q(course__occupation__major__name__icontains=value)
+        )
+
+    @property
+    def active_count(self) -> int:
+        """How many filters (not the ordering) narrow the list: shown on the folded button."""
+        return sum(
+            1
+            for name in self.filters
+            if name != "sort" and str(self.data.get(name, "")).strip()
+        )
+
+    def occupation_suggestions(self) -> list[str]:
+        """What the occupation field suggests while typing: the 大类 and 中类, and the
+        occupations that have open classes ("6-31-01-03 电工"), in code order (2 queries)."""
+        categories = OccupationCategory.objects.filter(
+            level__in=[OccupationCategory.Level.MAJOR, OccupationCategory.Level.MIDDLE]
+        ).values_list("code", "name")
+        occupations = (
+            self.queryset.order_by()
+            .values_list("course__occupation__code", "course__occupation__name")
+            .distinct()
+        )
+        return [f"{code} {name}" for code, name in sorted({*categories, *occupations})]
 
     def filter_region(self, queryset, name, value):
         prefix = prefix_for(value, self._region_levels[value])
@@ -171,47 +225,3 @@ def _region_choices(regions):
         else:
             groups.setdefault(code[:4], (code[:4], []))[1].append((code, name))
     return list(groups.values())
-
-
-def _is_occupation_code(value: str) -> bool:
-    try:
-        OCCUPATION_CODE(value)
-    except ValidationError:
-        return False
-    return True
-
-
-def _occupation_choices(current: str):
-    """大类 and 中类 options, plus the current value if it is a finer code (≤ 2 queries)."""
-    categories = OccupationCategory.objects.filter(
-        level__in=[OccupationCategory.Level.MAJOR, OccupationCategory.Level.MIDDLE]
-    ).order_by("code")
-    groups: dict[str, list] = {}
-    labels = {}
-    for category in categories:
-        major = category.code[:1]
-        if category.level == OccupationCategory.Level.MAJOR:
-            labels[major] = f"{category.code} {category.name}"
-            groups.setdefault(major, []).insert(
-                0, (category.code, _("%(label)s（全部）") % {"label": labels[major]})
-            )
-        else:
-            groups.setdefault(major, []).append(
-                (category.code, f"{category.code} {category.name}")
-            )
-    choices = [("", _("全部职业"))]
-    known = {code for options in groups.values() for code, _label in options}
-    if current not in known and _is_occupation_code(current):
-        # A 小类 or an occupation linked from elsewhere: keep it selectable.
-        name = (
-            Occupation.objects.filter(code=current).values_list("name", flat=True)
-            if len(current) > 7
-            else OccupationCategory.objects.filter(code=current).values_list(
-                "name", flat=True
-            )
-        ).first()
-        if name:
-            choices.append((current, f"{current} {name}"))
-    return choices + [
-        (labels.get(major, major), opts) for major, opts in groups.items()
-    ]

@@ -5,13 +5,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from courses.models import ClassStatus, EnrolmentSource, EnrolmentStatus, TrainingClass
 from courses.selectors import enrolments_of_trainee
-from courses.services import enrolment_create, enrolment_withdraw
+from courses.services import (
+    enrolment_can_withdraw,
+    enrolment_create,
+    enrolment_withdraw,
+)
 from trainees.selectors import trainee_of
+from training_platform import confirm
 
 # Classes still being filed or approved are not public yet.
 PUBLIC_CLASS_STATUSES = (
@@ -79,6 +86,23 @@ def enrolment_withdraw_view(request, pk):
     if trainee is None:
         raise Http404
     enrolment = get_object_or_404(enrolments_of_trainee(trainee), pk=pk)
+    # Ask first (docs/screens.md); one that can no longer be withdrawn is refused below.
+    if enrolment_can_withdraw(enrolment) and confirm.needed(request):
+        cls = enrolment.training_class
+        return confirm.page(
+            request,
+            title=_("退出培训班"),
+            question=_("确定退出培训班 %(code)s（%(title)s）吗？")
+            % {"code": cls.code, "title": cls.course.title},
+            consequences=[
+                _("退出后名额会释放给其他学员。"),
+                _("如要再参加，需要重新报名；那时名额可能已满。"),
+            ],
+            confirm_label=_("确认退出"),
+            cancel_url=reverse("me") + "#record-enrolments",
+            danger=True,
+            admin=False,
+        )
     try:
         enrolment_withdraw(enrolment=enrolment, actor=request.user, request=request)
     except ValidationError as exc:

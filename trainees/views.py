@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -18,6 +19,13 @@ from trainees.policies import is_back_office_user
 from trainees.records import record_for
 from trainees.selectors import trainee_of
 from trainees.services import trainee_signup_start, trainee_signup_verify
+from trainees.signin import (
+    PasswordResetFinishForm,
+    PasswordResetStartForm,
+    password_reset_finish,
+    password_reset_start,
+)
+from training_platform import pii
 from training_platform.ratelimit import rate_limited
 
 ME_URL = "/me/"
@@ -154,4 +162,79 @@ def me(request):
         )
     return render(
         request, "trainees/me.html", {"trainee": trainee, "record": record_for(trainee)}
+    )
+
+
+# --- password reset by SMS (trainees.signin) --------------------------------------------
+
+RESET_KEY = "trainee_password_reset"
+
+
+def _too_many_resets(retry_after: int) -> HttpResponse:
+    response = HttpResponse(
+        "重设密码操作过于频繁，请稍后再试。",
+        status=429,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+@sensitive_post_parameters("phone")
+@never_cache
+@require_http_methods(["GET", "POST"])
+@rate_limited(
+    "password-reset", "TRAINEE_SIGNUP_RATE", methods={"POST"}, response=_too_many_resets
+)
+def password_reset(request):
+    """忘记密码, step 1: the phone number. Every well-formed number leads to step 2."""
+    form = PasswordResetStartForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        request.session[RESET_KEY] = password_reset_start(
+            phone=form.cleaned_data["phone"]
+        )
+        return redirect("password_reset_finish")
+    return render(request, "accounts/password_reset.html", {"form": form})
+
+
+@sensitive_post_parameters("code", "password1", "password2")
+@never_cache
+@require_http_methods(["GET", "POST"])
+@rate_limited(
+    "password-reset-finish",
+    "TRAINEE_SIGNUP_VERIFY_RATE",
+    methods={"POST"},
+    response=_too_many_resets,
+)
+def password_reset_finish_view(request):
+    """忘记密码, step 2: the SMS code and the new password."""
+    pending = request.session.get(RESET_KEY)
+    if not pending:
+        return redirect("password_reset")
+    form = PasswordResetFinishForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            password_reset_finish(
+                pending=pending,
+                code=form.cleaned_data["code"],
+                password=form.cleaned_data["password1"],
+                request=request,
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                form.add_error("password1", error.error_dict["password"])
+            elif getattr(error, "code", None) == "too_many_attempts":
+                request.session.pop(RESET_KEY, None)
+                messages.error(request, error.messages[0])
+                return redirect("password_reset")
+            else:
+                form.add_error("code", error)
+        else:
+            request.session.pop(RESET_KEY, None)
+            messages.success(request, _("密码已重设，请用新密码登录。"))
+            return redirect("login")
+    return render(
+        request,
+        "accounts/password_reset_finish.html",
+        {"form": form, "masked_phone": pii.mask_phone(pending["phone"])},
     )

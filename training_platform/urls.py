@@ -8,20 +8,24 @@ from wagtail.documents import urls as wagtaildocs_urls
 from certificates import views as certificate_views
 from courses import views as course_views
 from trainees import views as trainee_views
+from trainees.signin import TraineeLoginView
 from training_platform import admin_reports, openapi
-from training_platform.accounts.forms import LoginForm
 
 urlpatterns = [
     # Wagtail's reports, scoped and with safe exports: before the admin they replace.
     path("admin/reports/", include(admin_reports)),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("accounts/login/", TraineeLoginView.as_view(), name="login"),
     path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html", authentication_form=LoginForm
-        ),
-        name="login",
+        "accounts/password/reset/",
+        trainee_views.password_reset,
+        name="password_reset",
+    ),
+    path(
+        "accounts/password/reset/code/",
+        trainee_views.password_reset_finish_view,
+        name="password_reset_finish",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", trainee_views.signup, name="signup"),

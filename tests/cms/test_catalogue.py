@@ -206,7 +206,8 @@ def test_a_row_shows_what_a_visitor_needs(client):
         "2027-03-20",
         "剩余 25 / 共 40",
         "补贴性培训",
-        "1200.00 元",
+        "学费 <strong>1,200.00 元</strong>",
+        "补贴金额由人社部门核定",
         'href="/classes/HX-001/enrol/"',
     ):
         assert text in body, text
@@ -259,6 +260,38 @@ def test_occupation_filter_takes_an_occupation_or_any_level_of_its_group(client)
     assert "4-03-02-01" not in listed(client, occupation="6")
     assert len(listed(client, occupation="6")) == 4
     assert listed(client, occupation="4") == ["4-03-02-01"]
+
+
+def test_occupation_filter_takes_a_name_or_a_suggestion(client):
+    electrician = Occupation.objects.get(code="6-31-01-03")
+    assert electrician.name == "电工"
+    open_class("ELEC-1", course=CourseFactory(occupation=electrician, title="四级培训"))
+    open_class(
+        "COOK-1",
+        course=CourseFactory(occupation=Occupation.objects.get(code="4-03-02-01")),
+    )
+    assert listed(client, occupation="电工") == ["ELEC-1"]
+    assert listed(client, occupation=" 电工 ") == ["ELEC-1"]
+    assert listed(client, occupation="6-31-01-03 电工") == ["ELEC-1"]
+    assert listed(client, occupation="中式烹调") == ["COOK-1"]
+    assert listed(client, occupation="焊工") == []
+    # The occupations that have open classes are suggested with their codes.
+    suggestions = client.get(URL).context["filter"].occupation_suggestions()
+    assert "6-31-01-03 电工" in suggestions
+    assert "4-03-02-01 中式烹调师" in suggestions
+
+
+def test_on_a_phone_the_filters_fold_behind_one_button_before_the_results(client):
+    open_class("ANY-1")
+    body = client.get(URL).content.decode()
+    fold = body.index('<details class="filters-fold">')
+    assert fold < body.index("<summary>筛选条件") < body.index('class="filters"')
+    assert body.index("</details>") < body.index('class="results"')
+    # With filters chosen the button says how many; with an error it stands open.
+    body = client.get(URL, {"q": "电工", "subsidised": "1"}).content.decode()
+    assert "（已选 2 项）" in body
+    body = client.get(URL, {"occupation": "6-3"}).content.decode()
+    assert '<details class="filters-fold" open>' in body
 
 
 def test_an_invalid_occupation_is_reported_and_ignored(client):
@@ -462,11 +495,12 @@ def test_every_filter_has_a_label_and_the_choices_come_from_the_reference_tables
     guiyang = next(options for label, options in groups if label == "贵阳市")
     assert guiyang[0][0] == "520100"
     assert ("520111", "花溪区") in guiyang
-    occupation_groups = [
-        c for c in form.fields["occupation"].widget.choices if isinstance(c[1], list)
-    ]
-    assert len(occupation_groups) == 8  # 大类
-    assert sum(len(options) for _label, options in occupation_groups) == 8 + 79
+    # The occupation field suggests the 大类 and 中类 while typing (a name or a code).
+    suggestions = response.context["filter"].occupation_suggestions()
+    assert len(suggestions) == 8 + 79
+    assert "6-31 生产辅助人员" in suggestions
+    assert 'list="occupation-options"' in body
+    assert '<datalist id="occupation-options">' in body
 
 
 # --- course pages ----------------------------------------------------------------------

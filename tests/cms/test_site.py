@@ -43,9 +43,13 @@ def test_trainee_login_and_logout(client):
     assert "用户名或密码不正确" in bad.content.decode()
     good = client.post(reverse("login"), {"username": "xueyuan", "password": PASSWORD})
     assert good.status_code == 302
-    assert "xueyuan" in client.get("/").content.decode()
+    assert good.headers["Location"] == "/me/"
+    # The header offers the personal centre (issue 16), no longer the username.
+    assert '<a href="/me/">个人中心</a>' in client.get("/").content.decode()
     client.post(reverse("logout"))
-    assert "xueyuan" not in client.get("/").content.decode()
+    home = client.get("/").content.decode()
+    assert '<a href="/me/">个人中心</a>' not in home
+    assert "学员登录" in home
 
 
 def test_unknown_page_is_a_404_in_the_site_layout(client):

@@ -1,6 +1,7 @@
 """Self-service enrolment and withdrawal on the public site."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
@@ -91,6 +92,33 @@ def test_full_class_says_so(signed_in):
     assert cls.seats_taken == 1
 
 
+def test_a_full_class_says_so_before_the_confirm_button(signed_in):
+    cls = TrainingClassFactory(capacity=1)
+    EnrolmentFactory(training_class=cls)
+    body = signed_in.get(enrol_url(cls)).content.decode()
+    assert "本班名额已满，不能再报名" in body
+    assert "确认报名" not in body
+    assert f"/courses/?occupation={cls.course.occupation.code}" in body
+
+
+def test_the_enrol_page_names_the_trainee_and_the_price(signed_in, trainee):
+    cls = TrainingClassFactory(
+        course__fee=Decimal("1800"), course__subsidised=True, capacity=5
+    )
+    body = signed_in.get(enrol_url(cls)).content.decode()
+    assert f"报名人：{trainee.name}（{trainee.masked_id_number}）" in body
+    assert "学费 <strong>1,800.00 元</strong>" in body
+    assert "补贴金额由人社部门核定" in body
+
+
+def test_a_fee_course_without_subsidy_and_a_free_one_say_what_is_paid(signed_in):
+    paid = TrainingClassFactory(course__fee=Decimal("900"), course__subsidised=False)
+    body = signed_in.get(enrol_url(paid)).content.decode()
+    assert "学费 <strong>900.00 元</strong>，由个人支付" in body
+    free = TrainingClassFactory(course__fee=Decimal("0"))
+    assert "免费：个人支付 0 元" in signed_in.get(enrol_url(free)).content.decode()
+
+
 @pytest.mark.parametrize("status", [ClassStatus.RUNNING, ClassStatus.FINISHED])
 def test_closed_class_says_so(signed_in, status):
     cls = TrainingClassFactory(status=status)
@@ -150,10 +178,31 @@ def test_account_without_a_record_is_asked_to_complete_real_name(client):
     assert not Enrolment.objects.exists()
 
 
+def test_withdraw_asks_for_confirmation_first(signed_in, trainee):
+    cls = TrainingClassFactory(capacity=1, code="ASK-1")
+    enrolment = enrolment_create(trainee=trainee, training_class=cls)
+    url = reverse("enrolment_withdraw", args=[enrolment.pk])
+    response = signed_in.post(url)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "确定退出培训班 ASK-1" in body
+    assert "名额会释放给其他学员" in body
+    assert 'name="confirmed" value="1"' in body
+    assert f'action="{url}"' in body
+    assert 'href="/me/#record-enrolments"' in body
+    assert "确认退出" in body
+    enrolment.refresh_from_db()
+    cls.refresh_from_db()
+    assert enrolment.status == EnrolmentStatus.ENROLLED
+    assert cls.seats_taken == 1
+
+
 def test_withdraw_frees_the_seat(signed_in, trainee):
     cls = TrainingClassFactory(capacity=1)
     enrolment = enrolment_create(trainee=trainee, training_class=cls)
-    response = signed_in.post(reverse("enrolment_withdraw", args=[enrolment.pk]))
+    response = signed_in.post(
+        reverse("enrolment_withdraw", args=[enrolment.pk]), {"confirmed": "1"}
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/me/"
     assert any("名额已释放" in m for m in _messages(response))
@@ -180,8 +229,8 @@ def test_withdraw_after_the_class_started_is_refused_with_a_message(signed_in, t
 def test_withdrawing_twice_is_answered_not_crashed(signed_in, trainee):
     enrolment = EnrolmentFactory(trainee=trainee)
     url = reverse("enrolment_withdraw", args=[enrolment.pk])
-    signed_in.post(url)
-    response = signed_in.post(url)
+    signed_in.post(url, {"confirmed": "1"})
+    response = signed_in.post(url, {"confirmed": "1"})
     assert response.status_code == 302
     assert any("您已退出该培训班" in m for m in _messages(response))
 

@@ -35,8 +35,10 @@ def test_visitor_browses_home_switches_to_english_and_trainee_signs_in(
     page.get_by_label("用户名").fill("xiaoming")
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    page.wait_for_url(live_server.url + "/")
-    expect(page.get_by_text("xiaoming")).to_be_visible()
+    # Signed in from the home page: to their own page, with 个人中心 in the header.
+    page.wait_for_url(live_server.url + "/me/")
+    expect(page.get_by_role("link", name="个人中心")).to_be_visible()
+    expect(page.get_by_text("小明", exact=True)).to_be_visible()
 
 
 def test_bureau_staff_signs_in_and_sees_masked_trainees_of_their_region(

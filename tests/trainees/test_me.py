@@ -45,14 +45,16 @@ def test_anonymous_visitor_is_sent_to_sign_in(client):
     assert response.headers["Location"] == "/accounts/login/?next=/me/"
 
 
-def test_shows_the_person_masked(client, trainee):
+def test_shows_the_person_their_own_name_and_the_numbers_masked(client, trainee):
+    # Their own page: the name in full (issue 16); the ID number and phone stay masked.
     client.force_login(trainee.user)
     body = client.get(URL).content.decode()
-    assert "张**" in body
+    assert "张三丰" in body
+    assert "张**" not in body
     assert trainee.masked_id_number in body
     assert trainee.id_number not in body
     assert "138****5678" in body
-    assert "张三丰" not in body
+    assert "13812345678" not in body
 
 
 def test_lists_only_own_enrolments(client, trainee):
@@ -103,7 +105,7 @@ def test_query_count_does_not_grow_with_enrolments(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(URL)
     assert response.status_code == 200
-    assert response.content.decode().count("<tr>") == 17 + 1  # rows + header
+    assert response.content.decode().count('class="record-card"') == 17
 
 
 def test_staff_without_a_record_are_pointed_to_the_back_office(client):
