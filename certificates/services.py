@@ -325,7 +325,8 @@ def _check_qualifying(enrolment: Enrolment) -> None:
         raise ValidationError("出勤不足，不能发证。", code="attendance_too_low")
 
 
-def _require_qualified(issuer: TrainingInstitution) -> None:
+def require_qualified(issuer: TrainingInstitution) -> None:
+    """Refuse an issuer whose qualification is not approved."""
     if issuer.status != QualificationStatus.APPROVED:
         raise ValidationError(
             "%(name)s 的机构资格为“%(status)s”，不能发证。",
@@ -342,7 +343,7 @@ def _enrolment_terms(actor, training_class: TrainingClass, kind: str, organisati
             raise PermissionDenied(
                 "只有本机构的工作人员可以为本班学员申请培训合格证书。"
             )
-        _require_qualified(course.institution)
+        require_qualified(course.institution)
         return course.institution, ""
     if kind not in EVALUATED_KINDS:
         raise ValidationError(
@@ -354,7 +355,7 @@ def _enrolment_terms(actor, training_class: TrainingClass, kind: str, organisati
             "该培训项目没有目标等级，不能签发技能等级证书。", code="no_level"
         )
     issuer = _evaluating_organisation(actor, organisation)
-    _require_qualified(issuer)
+    require_qualified(issuer)
     _require_filing(issuer, course.occupation, level)
     return issuer, level
 
@@ -478,6 +479,13 @@ def certificate_issue_for_class(
     return summary
 
 
+def evaluation_fact(
+    issuer_id: int, trainee_id: int, occupation_code: str, level: str, kind: str
+) -> str:
+    """The fact an evaluation decision certifies (one certificate per fact)."""
+    return f"evaluation:{issuer_id}:{trainee_id}:{occupation_code}:{level}:{kind}"
+
+
 @transaction.atomic
 def certificate_issue_by_evaluation(
     *,
@@ -501,7 +509,7 @@ def certificate_issue_by_evaluation(
     if not reason:
         raise ValidationError("请填写认定理由。", code="reason_required")
     issuer = _evaluating_organisation(actor, organisation)
-    _require_qualified(issuer)
+    require_qualified(issuer)
     refusal = evaluation_refusal(
         kind=kind,
         level=level,
@@ -512,7 +520,7 @@ def certificate_issue_by_evaluation(
     trainee = Trainee.objects.get(
         pk=trainee.pk
     )  # freeze what is stored, not a stale copy
-    fact = f"evaluation:{issuer.pk}:{trainee.pk}:{occupation.pk}:{level}:{kind}"
+    fact = evaluation_fact(issuer.pk, trainee.pk, occupation.pk, level, kind)
     return _issue_one(
         actor=actor,
         grant=Grant(trainee, fact),

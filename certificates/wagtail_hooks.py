@@ -2,6 +2,7 @@ from django.urls import path
 from wagtail import hooks
 
 from certificates import admin_views
+from certificates.evaluation_import_views import evaluation_import_urls
 from certificates.viewsets import CertificatesGroup, evaluation_menu_item
 
 
@@ -60,4 +61,5 @@ def register_admin_urls():
             admin_views.evaluation_issue_view,
             name="certificates_evaluate",
         ),
+        *evaluation_import_urls(),
     ]
