@@ -87,9 +87,14 @@ class EvaluationUploadForm(forms.Form):
         field.queryset = TrainingInstitution.objects.filter(
             pk__in=[o.pk for o in organisations]
         ).order_by("name")
-        if len(organisations) == 1:
-            field.initial = organisations[0].pk
+        self.only = organisations[0] if len(organisations) == 1 else None
+        if self.only is not None:  # nothing to choose
+            field.initial = self.only.pk
+            field.required = False
             field.widget = forms.HiddenInput()
+
+    def clean_organisation(self):
+        return self.cleaned_data.get("organisation") or self.only
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
