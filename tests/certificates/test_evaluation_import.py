@@ -10,7 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from certificates.evaluation_import import COLUMNS
+from bases.models import InstitutionOccupation
+from certificates.evaluation_import import COLUMNS, EVALUATION_IMPORT
 from certificates.models import Certificate, EvaluationUpload
 from tests.certificates.admin_world import (
     ELECTRICIAN,
@@ -243,3 +244,24 @@ def test_another_organisations_evaluator_cannot_see_the_upload(
     response = client.post(reverse("certificates_evaluation_confirm", args=[job.pk]))
     assert response.status_code == 404
     assert not Certificate.objects.filter(trainee=person).exists()
+
+
+def test_a_row_the_service_refuses_at_issue_rolls_the_whole_file_back(world):
+    """The plan passed, then the filing changed: the service refuses the third row at
+    issue, and the two it had issued are rolled back with it."""
+    evaluator = world["users"]["evaluator_a"]
+    persons = people(3, prefix="回滚")
+    levels = ["四级/中级工", "四级/中级工", "三级/高级工"]
+    rows = [
+        (number, dict(zip([c.key for c in COLUMNS], row(p, level=level), strict=True)))
+        for number, (p, level) in enumerate(zip(persons, levels, strict=True), start=2)
+    ]
+    plan = EVALUATION_IMPORT.plan(target=world["a"], rows=rows)
+    assert not plan.errors and len(plan.valid) == 3
+    InstitutionOccupation.objects.filter(institution=world["a"]).update(max_level="4")
+
+    summary = EVALUATION_IMPORT.apply(plan=plan, actor=evaluator)
+    assert summary["issued"] == 0
+    assert [e["row"] for e in summary["errors"]] == [4]
+    assert "三级/高级工的评价资格" in summary["errors"][0]["message"]
+    assert not Certificate.objects.filter(trainee__in=persons).exists()
