@@ -223,6 +223,17 @@ def test_only_evaluators_may_import(client, world, who):
     assert not EvaluationUpload.objects.exists()
 
 
+def test_the_menu_offers_the_import_to_filed_evaluators_only(client, world):
+    import_url = reverse("certificates_evaluation_upload")
+    for who, shown in [
+        ("evaluator_a", True),
+        ("evaluator_b", False),
+        ("inst_a", False),
+    ]:
+        client.force_login(world["users"][who])
+        assert (import_url in client.get("/admin/").content.decode()) is shown, who
+
+
 def test_an_unfiled_evaluation_organisation_may_not_import(client, world):
     client.force_login(world["users"]["evaluator_b"])  # B is filed for nothing
     response = client.get(reverse("certificates_evaluation_upload"))
