@@ -541,10 +541,30 @@ def _trainee_by_id_and_name(id_number: str, name: str) -> Trainee | None:
     return trainee
 
 
+# A service's refusal, by its code, shown at the field it is about.
+EVALUATION_ERROR_FIELDS = {
+    "kind": "kind",
+    "level_required": "level",
+    "level_not_allowed": "level",
+    "reason_required": "reason",
+    "issuer_not_qualified": "organisation",
+    "expiry_before_issue": "expires_on",
+}
+NO_SUCH_PERSON = (
+    "未找到证件号码与姓名相符的学员。请核对身份证号码和姓名；未登记的人员须先实名注册"
+    "或由培训机构登记后再发证。"
+)
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def evaluation_issue_view(request):
-    """评价机构认定发证: one certificate from an evaluator's decision, with its reason."""
+    """评价机构认定发证: one certificate from an evaluator's decision, with its reason.
+
+    The evaluator sees what they typed (ID number and name) again after an error; the
+    certificate page afterwards shows the holder masked, so the success message names
+    the person as typed.
+    """
     org_ids = services.evaluator_organisations(request.user)
     if not org_ids:
         return denied(request, "只有评价机构的工作人员可以认定发证。")
@@ -554,38 +574,56 @@ def evaluation_issue_view(request):
         organisations=organisations,
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        trainee = _trainee_by_id_and_name(data["id_number"], data["name"])
-        if trainee is None:
-            # One answer for "no such person" and "wrong name": no probing of records.
-            form.add_error(
-                None,
-                "未找到证件号码与姓名相符的学员。请核对；未登记的人员须先实名注册"
-                "或由培训机构登记后再发证。",
+        certificate = _issue_by_evaluation(request, form)
+        if certificate is not None:
+            data = form.cleaned_data
+            messages.success(
+                request,
+                f"已为{data['name']}签发{certificate.get_kind_display()}"
+                f"（{certificate.occupation_name}"
+                f"{'，' + certificate.get_level_display() if certificate.level else ''}），"
+                f"证书编号 {certificate.number}。",
             )
-        else:
-            try:
-                certificate = services.certificate_issue_by_evaluation(
-                    actor=request.user,
-                    trainee=trainee,
-                    occupation=data["occupation"],
-                    level=data["level"],
-                    reason=data["reason"],
-                    kind=data["kind"],
-                    organisation=data["organisation"],
-                    expires_on=data.get("expires_on"),
-                    request=request,
-                )
-            except (ValidationError, PermissionDenied) as exc:
-                form.add_error(None, error_text(exc))
-            else:
-                messages.success(request, f"已签发证书 {certificate.number}。")
-                return redirect(certificate_url(certificate))
+            return redirect(certificate_url(certificate))
     return TemplateResponse(
         request,
         "certificates/admin/evaluation_issue.html",
-        {"form": form, "index_url": reverse("certificate:index")},
+        {
+            "form": form,
+            "level_rules": form.level_rules(),
+            "index_url": reverse("certificate:index"),
+            "import_url": reverse("certificates_evaluation_upload"),
+        },
     )
+
+
+def _issue_by_evaluation(request, form) -> Certificate | None:
+    """The certificate the valid form decides, or ``None`` with the refusal at its field."""
+    data = form.cleaned_data
+    trainee = _trainee_by_id_and_name(data["id_number"], data["name"])
+    if trainee is None:
+        # One answer for "no such person" and "wrong name": no probing of records.
+        form.add_error("id_number", NO_SUCH_PERSON)
+        return None
+    try:
+        return services.certificate_issue_by_evaluation(
+            actor=request.user,
+            trainee=trainee,
+            occupation=data["occupation"],
+            level=data["level"],
+            reason=data["reason"],
+            kind=data["kind"],
+            organisation=data["organisation"],
+            expires_on=data.get("expires_on"),
+            request=request,
+        )
+    except ValidationError as exc:
+        form.add_error(
+            EVALUATION_ERROR_FIELDS.get(getattr(exc, "code", None)), error_text(exc)
+        )
+    except PermissionDenied as exc:
+        form.add_error(None, error_text(exc))
+    return None
 
 
 # --- the certificate page --------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 from django import forms
 
-from bases.models import InstitutionOccupation, TrainingInstitution
+from bases.models import TrainingInstitution
+from certificates import services
 from training_platform.reference.models import (
     CertificateKind,
     Occupation,
@@ -74,40 +75,74 @@ class ClassIssueForm(forms.Form):
         return data
 
 
+def _required(message: str) -> dict:
+    return {"required": message, "invalid_choice": "请从列表中选择。"}
+
+
 class EvaluationIssueForm(forms.Form):
-    """评价机构认定发证: one person, one occupation and level, with the reason."""
+    """评价机构认定发证: one person, one occupation and level, with the reason.
+
+    The level follows the certificate kind and the organisation's filing
+    (``services.evaluation_refusal``, the rule the service and the decisions import
+    apply too); every refusal is shown at its field, in Chinese.
+    """
 
     organisation = forms.ModelChoiceField(
-        label="评价机构", queryset=TrainingInstitution.objects.none(), empty_label=None
+        label="评价机构",
+        queryset=TrainingInstitution.objects.none(),
+        empty_label=None,
+        error_messages=_required("请选择评价机构。"),
     )
-    kind = forms.ChoiceField(label="证书类型", choices=EVALUATED_KIND_CHOICES)
+    kind = forms.ChoiceField(
+        label="证书类型",
+        choices=EVALUATED_KIND_CHOICES,
+        error_messages=_required("请选择证书类型。"),
+    )
     id_number = forms.CharField(
         label="身份证号码",
         max_length=24,
-        help_text="持证人的身份证号码，与姓名一并核对（不显示、不保存明文）。",
+        help_text="持证人的身份证号码，与姓名一并核对（证书上只显示脱敏号码）。",
+        error_messages={
+            "required": "请填写身份证号码。",
+            "max_length": "身份证号码格式不正确。",
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
-    name = forms.CharField(label="姓名", max_length=40)
+    name = forms.CharField(
+        label="姓名",
+        max_length=40,
+        help_text="与身份证上的姓名一致。",
+        error_messages={"required": "请填写姓名。", "max_length": "姓名太长。"},
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
     occupation = forms.ModelChoiceField(
         label="职业（工种）",
         queryset=Occupation.objects.none(),
         empty_label="请选择",
         help_text="只列出本机构已备案评价资格的职业（工种）。",
+        error_messages=_required("请选择职业（工种）。"),
     )
     level = forms.ChoiceField(
         label="等级",
-        choices=[("", "（专项职业能力证书无等级）"), *SkillLevel.choices],
         required=False,
+        help_text="职业技能等级证书选五级至一级（不超过本机构备案的最高等级）；"
+        "专项职业能力证书不分等级。",
+        error_messages=_required("请选择等级。"),
     )
     expires_on = forms.DateField(
         label="有效期至",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="留空为长期有效。",
+        error_messages={"invalid": "请填写正确的日期，如 2030-12-31。"},
     )
     reason = forms.CharField(
         label="认定理由",
         max_length=1000,
-        error_messages={"required": "请填写认定理由。"},
+        error_messages={
+            "required": "请填写认定理由。",
+            "max_length": "认定理由最多 1000 字。",
+        },
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text="如评价批次、考核成绩、认定依据，将记入审计记录。",
     )
@@ -117,24 +152,48 @@ class EvaluationIssueForm(forms.Form):
         ids = [o.pk for o in organisations]
         self.fields["organisation"].queryset = TrainingInstitution.objects.filter(
             pk__in=ids
-        )
+        ).order_by("name")
         if len(ids) == 1:
             self.fields["organisation"].initial = ids[0]
-        filed = InstitutionOccupation.objects.filter(
-            institution_id__in=ids, can_evaluate=True
-        ).values("occupation_id")
+        # (organisation id, occupation code) → highest level filed: one query.
+        self.filings = services.evaluation_filings(ids)
         self.fields["occupation"].queryset = Occupation.objects.filter(
-            pk__in=filed
+            pk__in={code for _org, code in self.filings}
         ).order_by("code")
+        self.fields["level"].choices = [
+            ("", "请选择"),
+            *((level, SkillLevel(level).label) for level in services.EVALUATED_LEVELS),
+        ]
+
+    def level_rules(self) -> dict:
+        """What the page's script needs to offer only the levels that may be issued."""
+        return {
+            "kinds": {
+                kind: list(services.evaluation_levels(kind))
+                for kind, _label in EVALUATED_KIND_CHOICES
+            },
+            "filings": {
+                f"{org}:{code}": top for (org, code), top in self.filings.items()
+            },
+            "labels": dict(SkillLevel.choices),
+            "rank": {level: rank for rank, level in enumerate(SkillLevel)},
+            "no_level": "（本类证书不分等级）",
+            "choose": "请选择",
+        }
 
     def clean_id_number(self):
         try:
             return parse_id_number(normalize(self.cleaned_data["id_number"])).number
         except forms.ValidationError:
-            raise forms.ValidationError("身份证号码格式不正确。") from None
+            raise forms.ValidationError(
+                "身份证号码格式不正确（18 位，最后一位可为 X）。"
+            ) from None
 
     def clean_name(self):
-        return "".join(self.cleaned_data["name"].split())
+        name = "".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError("请填写姓名。")
+        return name
 
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()
@@ -144,8 +203,15 @@ class EvaluationIssueForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("kind") == CertificateKind.SKILL_LEVEL and not data.get("level"):
-            self.add_error("level", "职业技能等级证书须选择等级。")
-        if data.get("kind") == CertificateKind.SPECIAL_ABILITY:
-            data["level"] = ""
+        kind, organisation = data.get("kind"), data.get("organisation")
+        occupation = data.get("occupation")
+        if not kind or organisation is None or occupation is None:
+            return data
+        refusal = services.evaluation_refusal(
+            kind=kind,
+            level=data.get("level") or "",
+            max_level=self.filings.get((organisation.pk, occupation.pk)),
+        )
+        if refusal is not None:
+            self.add_error(refusal.field, refusal.message)
         return data

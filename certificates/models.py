@@ -18,6 +18,7 @@ from bases.models import TrainingInstitution
 from courses.models import Enrolment, TrainingClass
 from trainees.models import Trainee
 from training_platform import pii
+from training_platform.imports.models import ImportJob
 from training_platform.jobs import job_percent
 from training_platform.reference.models import (
     CertificateKind,
@@ -350,3 +351,39 @@ class IssueBatch(models.Model):
     @property
     def percent(self) -> int:
         return job_percent(self.done, self.total)
+
+
+class EvaluationUpload(ImportJob):
+    """One uploaded file of evaluation decisions (认定结果) of an evaluation organisation,
+    from preview to issue: the pipeline's job row (``training_platform.imports``), with
+    the organisation as its target (``certificates.evaluation_import``).
+
+    Personal data (PIPL): see ``ImportJob``; the file (names, ID numbers) is encrypted,
+    deleted once the certificates are issued and after 7 days otherwise.
+    """
+
+    FILE_PURPOSE = "certificates.evaluationupload.file"
+
+    organisation = models.ForeignKey(
+        TrainingInstitution,
+        on_delete=models.CASCADE,
+        related_name="evaluation_uploads",
+        verbose_name="评价机构",
+    )
+    file = models.FileField("文件", upload_to="evaluations/%Y/%m/", blank=True)
+
+    class Meta:
+        verbose_name = "认定结果导入"
+        verbose_name_plural = "认定结果导入"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The cleanup looks for old uploads that never completed.
+            models.Index(fields=["created_at", "status"], name="evaluationupload_age"),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation_id} · {self.original_name}"
+
+    @property
+    def target(self) -> TrainingInstitution:
+        return self.organisation

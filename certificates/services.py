@@ -46,6 +46,7 @@ from training_platform.reference.models import (
     CertificateKind,
     Occupation,
     Region,
+    SkillLevel,
 )
 from training_platform.roles import Role
 
@@ -76,14 +77,106 @@ def _evaluating_organisation(actor, organisation) -> TrainingInstitution:
     return organisation
 
 
+def filing_allows(max_levels: Iterable[str], level: str) -> bool:
+    """Whether filings up to ``max_levels`` cover ``level`` ("" : any filing does)."""
+    max_levels = list(max_levels)
+    if not level:
+        return bool(max_levels)
+    return any(SKILL_LEVEL_RANK[level] <= SKILL_LEVEL_RANK[top] for top in max_levels)
+
+
 def filed_to_evaluate(organisation, occupation, level: str) -> bool:
     """Whether the organisation is filed to evaluate ``occupation`` at ``level``."""
     filings = InstitutionOccupation.objects.filter(
         institution=organisation, occupation=occupation, can_evaluate=True
     ).values_list("max_level", flat=True)
-    if not level:
-        return filings.exists()
-    return any(SKILL_LEVEL_RANK[level] <= SKILL_LEVEL_RANK[top] for top in filings)
+    return filing_allows(filings, level)
+
+
+def evaluation_filings(organisation_ids: Iterable[int]) -> dict[tuple[int, str], str]:
+    """``(organisation id, occupation code) → highest level filed`` for evaluating."""
+    return {
+        (org, code): top
+        for org, code, top in InstitutionOccupation.objects.filter(
+            institution_id__in=list(organisation_ids), can_evaluate=True
+        ).values_list("institution_id", "occupation_id", "max_level")
+    }
+
+
+# --- what an evaluation decision may say -----------------------------------------------
+
+# Skill-level certificates issued by evaluation: 五级 to 一级. 特级技师 and 首席技师
+# have their own certificate format (domain.md §1) and are not issued here.
+EVALUATED_LEVELS = (
+    SkillLevel.LEVEL_5,
+    SkillLevel.LEVEL_4,
+    SkillLevel.LEVEL_3,
+    SkillLevel.LEVEL_2,
+    SkillLevel.LEVEL_1,
+)
+
+
+def evaluation_levels(kind: str, max_level: str | None = None) -> tuple[str, ...]:
+    """The levels a ``kind`` certificate issued by evaluation may carry (none: it has
+    no level), up to ``max_level`` when the organisation's filing is known."""
+    if kind != CertificateKind.SKILL_LEVEL:
+        return ()
+    if max_level is None:
+        return EVALUATED_LEVELS
+    return tuple(
+        level
+        for level in EVALUATED_LEVELS
+        if SKILL_LEVEL_RANK[level] <= SKILL_LEVEL_RANK[max_level]
+    )
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an evaluation decision cannot be issued, and the field it is about."""
+
+    field: str  # kind, level, occupation
+    message: str
+    code: str
+
+    @property
+    def unfiled(self) -> bool:
+        """A filing refusal (``PermissionDenied``), not a mistake in the decision."""
+        return self.code in ("not_filed", "level_not_filed")
+
+
+def evaluation_refusal(*, kind: str, level: str, max_level: str | None):
+    """The ``Refusal`` of a decision of ``kind`` at ``level`` by an organisation filed
+    for the occupation up to ``max_level`` (``None``: not filed), or ``None``.
+
+    No queries: the form, the decisions import and the service each ask it with what
+    they looked up, so the three apply one rule.
+    """
+    if kind not in EVALUATED_KINDS:
+        return Refusal(
+            "kind", "评价机构只能签发职业技能等级证书或专项职业能力证书。", "kind"
+        )
+    label = CertificateKind(kind).label
+    allowed = evaluation_levels(kind)
+    if not allowed and level:
+        return Refusal("level", f"{label}不分等级，等级请留空。", "level_not_allowed")
+    if allowed and not level:
+        return Refusal("level", f"{label}须选择等级（五级至一级）。", "level_required")
+    if allowed and level not in allowed:
+        return Refusal("level", f"{label}的等级只能是五级至一级。", "level_not_allowed")
+    if max_level is None:
+        return Refusal(
+            "occupation",
+            "本评价机构未备案该职业（工种）的评价资格，不能签发。",
+            "not_filed",
+        )
+    if level and not filing_allows([max_level], level):
+        return Refusal(
+            "level",
+            f"本评价机构未备案该职业（工种）{SkillLevel(level).label}的评价资格"
+            f"（备案最高为{SkillLevel(max_level).label}），不能签发。",
+            "level_not_filed",
+        )
+    return None
 
 
 def _require_filing(organisation, occupation, level: str) -> None:
@@ -232,7 +325,8 @@ def _check_qualifying(enrolment: Enrolment) -> None:
         raise ValidationError("出勤不足，不能发证。", code="attendance_too_low")
 
 
-def _require_qualified(issuer: TrainingInstitution) -> None:
+def require_qualified(issuer: TrainingInstitution) -> None:
+    """Refuse an issuer whose qualification is not approved."""
     if issuer.status != QualificationStatus.APPROVED:
         raise ValidationError(
             "%(name)s 的机构资格为“%(status)s”，不能发证。",
@@ -249,7 +343,7 @@ def _enrolment_terms(actor, training_class: TrainingClass, kind: str, organisati
             raise PermissionDenied(
                 "只有本机构的工作人员可以为本班学员申请培训合格证书。"
             )
-        _require_qualified(course.institution)
+        require_qualified(course.institution)
         return course.institution, ""
     if kind not in EVALUATED_KINDS:
         raise ValidationError(
@@ -261,7 +355,7 @@ def _enrolment_terms(actor, training_class: TrainingClass, kind: str, organisati
             "该培训项目没有目标等级，不能签发技能等级证书。", code="no_level"
         )
     issuer = _evaluating_organisation(actor, organisation)
-    _require_qualified(issuer)
+    require_qualified(issuer)
     _require_filing(issuer, course.occupation, level)
     return issuer, level
 
@@ -385,6 +479,13 @@ def certificate_issue_for_class(
     return summary
 
 
+def evaluation_fact(
+    issuer_id: int, trainee_id: int, occupation_code: str, level: str, kind: str
+) -> str:
+    """The fact an evaluation decision certifies (one certificate per fact)."""
+    return f"evaluation:{issuer_id}:{trainee_id}:{occupation_code}:{level}:{kind}"
+
+
 @transaction.atomic
 def certificate_issue_by_evaluation(
     *,
@@ -400,20 +501,26 @@ def certificate_issue_by_evaluation(
     request=None,
 ) -> Certificate:
     """An evaluation organisation's decision, with its reason (repeat-safe)."""
-    if kind not in EVALUATED_KINDS:
-        raise ValidationError("评价机构只能签发技能等级或专项能力证书。", code="kind")
+    level = level or ""
+    refusal = evaluation_refusal(kind=kind, level=level, max_level=SkillLevel.LEVEL_1)
+    if refusal is not None:  # the decision itself is wrong, whoever makes it
+        raise ValidationError(refusal.message, code=refusal.code)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("请填写认定理由。", code="reason_required")
-    if kind == CertificateKind.SPECIAL_ABILITY:
-        level = ""
     issuer = _evaluating_organisation(actor, organisation)
-    _require_qualified(issuer)
-    _require_filing(issuer, occupation, level)
+    require_qualified(issuer)
+    refusal = evaluation_refusal(
+        kind=kind,
+        level=level,
+        max_level=evaluation_filings([issuer.pk]).get((issuer.pk, occupation.pk)),
+    )
+    if refusal is not None:
+        raise PermissionDenied(refusal.message)
     trainee = Trainee.objects.get(
         pk=trainee.pk
     )  # freeze what is stored, not a stale copy
-    fact = f"evaluation:{issuer.pk}:{trainee.pk}:{occupation.pk}:{level}:{kind}"
+    fact = evaluation_fact(issuer.pk, trainee.pk, occupation.pk, level, kind)
     return _issue_one(
         actor=actor,
         grant=Grant(trainee, fact),

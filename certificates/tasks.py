@@ -1,4 +1,5 @@
-"""Background work for certificates (Django Tasks API): issuing to a whole class.
+"""Background work for certificates (Django Tasks API): issuing to a whole class, and
+issuing a large file of evaluation decisions (``evaluation_import``).
 
 The batch row is a job row (``training_platform.jobs``): claimed, given progress and
 finished with conditional updates, as the import pipeline's uploads are.
@@ -10,9 +11,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django_tasks import task
 
 from bases.models import TrainingInstitution
-from certificates.models import IssueBatch, IssueBatchStatus
+from certificates.evaluation_import import EVALUATION_IMPORT
+from certificates.models import EvaluationUpload, IssueBatch, IssueBatchStatus
 from certificates.services import certificate_issue_for_class
 from training_platform.errors import error_text
+from training_platform.imports import services as imports
 from training_platform.jobs import job_claim, job_finish, job_progress
 
 logger = logging.getLogger(__name__)
@@ -84,3 +87,23 @@ def issue_batch_task(batch_id: int, organisation_id: int | None = None) -> str:
         else None
     )
     return run_batch(batch, organisation=organisation).status
+
+
+@task()
+def evaluation_import_task(upload_id: int) -> str:
+    """Issue a large file of evaluation decisions in the background (认定结果导入)."""
+    upload = imports.upload_claim(
+        EvaluationUpload.objects.select_related("organisation", "uploaded_by"),
+        upload_id,
+    )
+    if upload is None:  # already run, expired or gone: issuing again is not wanted
+        return "skipped"
+    return imports.upload_run(job=upload, kind=EVALUATION_IMPORT).status
+
+
+def evaluation_upload_cleanup(*, days: int | None = None, limit: int | None = None):
+    """Expire the files of decision uploads that never completed (``upload_cleanup``)."""
+    kwargs = {"limit": limit}
+    if days is not None:
+        kwargs["days"] = days
+    return imports.upload_cleanup(EvaluationUpload, **kwargs)

@@ -1,7 +1,12 @@
-from django.urls import path
+from django.urls import path, reverse
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 
 from certificates import admin_views
+from certificates.evaluation_import_views import (
+    evaluation_import_urls,
+    filed_organisations,
+)
 from certificates.viewsets import CertificatesGroup, evaluation_menu_item
 
 
@@ -13,6 +18,24 @@ def register_viewsets():
 @hooks.register("register_certificates_menu_item")
 def register_evaluation_menu_item():
     return evaluation_menu_item()
+
+
+class EvaluationImportMenuItem(MenuItem):
+    """导入认定结果: for staff of an evaluation organisation filed to evaluate."""
+
+    def is_shown(self, request):
+        return bool(filed_organisations(request.user))
+
+
+@hooks.register("register_certificates_menu_item")
+def register_evaluation_import_menu_item():
+    return EvaluationImportMenuItem(
+        "导入认定结果",
+        reverse("certificates_evaluation_upload"),
+        name="certificates-evaluation-import",
+        icon_name="upload",
+        order=25,
+    )
 
 
 @hooks.register("register_admin_urls")
@@ -60,4 +83,5 @@ def register_admin_urls():
             admin_views.evaluation_issue_view,
             name="certificates_evaluate",
         ),
+        *evaluation_import_urls(),
     ]

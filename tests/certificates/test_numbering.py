@@ -116,7 +116,8 @@ def test_an_evaluator_filed_for_the_top_levels_still_gets_no_number_for_them(lev
     actor = staff_user(Role.EVALUATOR, institution=org)
     with pytest.raises(ValidationError) as excinfo:
         evaluate(actor, level=level)
-    assert excinfo.value.code == "level_unnumbered"
+    # Refused before numbering: evaluation issues 五级 to 一级 only (the level rule).
+    assert excinfo.value.code == "level_not_allowed"
     assert not Certificate.objects.exists()
     assert not AuditEvent.objects.filter(action="certificate.issue").exists()
 

@@ -352,6 +352,29 @@ def test_an_evaluator_acts_only_for_its_own_organisation(org, evaluator):
     assert not Certificate.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("level", "code"),
+    [
+        ("", "level_required"),
+        (SkillLevel.PRINCIPAL, "level_not_allowed"),  # its own certificate format
+        (SkillLevel.CHIEF, "level_not_allowed"),
+    ],
+)
+def test_a_skill_level_decision_needs_a_level_from_five_to_one(evaluator, level, code):
+    with pytest.raises(ValidationError) as excinfo:
+        evaluate(evaluator, TraineeFactory(), level=level)
+    assert excinfo.value.code == code
+    assert not Certificate.objects.exists()
+
+
+def test_level_choices_follow_the_kind_and_the_filing():
+    skill, special = CertificateKind.SKILL_LEVEL, CertificateKind.SPECIAL_ABILITY
+    assert services.evaluation_levels(skill) == ("5", "4", "3", "2", "1")
+    assert services.evaluation_levels(skill, SkillLevel.LEVEL_3) == ("5", "4", "3")
+    assert services.evaluation_levels(special) == ()
+    assert services.evaluation_levels(CertificateKind.TRAINING) == ()
+
+
 def test_an_evaluator_issues_only_evaluated_kinds(evaluator):
     with pytest.raises(ValidationError) as excinfo:
         evaluate(evaluator, TraineeFactory(), kind=CertificateKind.TRAINING)
@@ -359,11 +382,19 @@ def test_an_evaluator_issues_only_evaluated_kinds(evaluator):
 
 
 def test_a_special_ability_certificate_carries_no_level(org, evaluator):
+    # A level with this kind is refused (it used to be dropped silently).
+    with pytest.raises(ValidationError) as excinfo:
+        evaluate(
+            evaluator,
+            TraineeFactory(),
+            level=SkillLevel.LEVEL_1,
+            kind=CertificateKind.SPECIAL_ABILITY,
+        )
+    assert excinfo.value.code == "level_not_allowed"
+    assert "不分等级" in excinfo.value.messages[0]
+    assert not Certificate.objects.exists()
     certificate = evaluate(
-        evaluator,
-        TraineeFactory(),
-        level=SkillLevel.LEVEL_1,  # ignored for this kind
-        kind=CertificateKind.SPECIAL_ABILITY,
+        evaluator, TraineeFactory(), level="", kind=CertificateKind.SPECIAL_ABILITY
     )
     assert certificate.level == ""
     assert certificate.number.startswith("ZX52")
