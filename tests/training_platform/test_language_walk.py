@@ -67,12 +67,11 @@ ALLOWED = {
 }
 # Usernames are identifiers, shown where an account (not a person) is named.
 ALLOWED |= set(DEMO_USERNAMES)
-RAW_VALUES = {"None", "True", "False"}
 
-PER_PATTERN = (
-    3  # pages per URL pattern (list, inspect); one form, one query, one search
-)
-FORM_VIEW = re.compile(r"edit|add|new|create|copy", re.I)  # slow, alike: one is enough
+# Pages per URL pattern (lists, inspect pages); of forms, filtered lists and searches
+# one each: they are slow to render and read alike.
+PER_PATTERN = 2
+FORM_VIEW = re.compile(r"edit|add|new|create|copy", re.I)
 MAX_PAGES_PER_ROLE = 220
 NO_MATCH = "查无此项甲乙丙"  # a search term no record matches
 
@@ -84,7 +83,8 @@ SKIP_PATH = re.compile(
     r"/chooser|/autocomplete|/workflow/action|/start_workflow|/usage",
     re.I,
 )
-SKIP_QUERY = {"export", "format", "next"}
+# Downloads and sign-in returns; sorting and paging show the same words as the list.
+SKIP_QUERY = {"export", "format", "next", "ordering", "p"}
 DOWNLOAD_TYPES = ("text/html",)
 
 # An English word: a run of 2+ ASCII letters in a token that is not an identifier-like
