@@ -10,6 +10,7 @@ A new page is covered by being linked. The walk takes a few pages per URL patter
 each GET search form once with a term that matches nothing (the empty-result message).
 
 On failure the message lists every offending page with its words, by role, at once.
+Where a word comes from decides the fix (HOW_TO_FIX, printed with the failure).
 Run just this walk with `pytest -q tests/training_platform/test_language_walk.py`;
 `LANGUAGE_WALK_VERBOSE=1` also prints the pages visited.
 """
@@ -330,6 +331,13 @@ def findings(result: Walk, english: bool) -> dict[str, list[str]]:
     return found
 
 
+HOW_TO_FIX = (
+    "  Fix: Wagtail's or a package's string → locale/zh_Hans (see its header); our own"
+    " text → write it in Chinese; a column or field named after its attribute →"
+    " verbose_name or the column's label; None/True/False → training_platform.display."
+)
+
+
 def report(title, per_role: dict[str, dict[str, list[str]]]) -> str:
     """Words seen on every page of a role once (menus, dialogs), then each page's own,
     then each word with the roles that saw it: what to translate, and where."""
@@ -352,6 +360,7 @@ def report(title, per_role: dict[str, dict[str, list[str]]]) -> str:
     lines.append("  words, with the roles that saw them:")
     for word in sorted(every_word):
         lines.append(f"    {word}: {', '.join(sorted(every_word[word]))}")
+    lines.append(HOW_TO_FIX)
     return "\n".join(lines)
 
 
