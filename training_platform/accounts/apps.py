@@ -22,6 +22,7 @@ class AccountsConfig(AppConfig):
             name_permissions_in_chinese, dispatch_uid="accounts.permission_names"
         )
         label_wagtail_site_columns()
+        label_wagtail_page_fields()
         user_logged_in.connect(
             mark_staff_session, dispatch_uid="accounts.mark_staff_session"
         )
@@ -38,3 +39,13 @@ def label_wagtail_site_columns():
     for column in IndexView.columns:
         if column.name in SITE_COLUMN_LABELS:
             column.label = SITE_COLUMN_LABELS[column.name]
+
+
+def label_wagtail_page_fields():
+    """Wagtail's workflow and group-permission forms label their page chooser by the
+    field's name ("Page"), which no catalogue translates."""
+    from wagtail.admin.forms.workflows import WorkflowPageForm
+    from wagtail.users.forms import PagePermissionsForm
+
+    for form in (WorkflowPageForm, PagePermissionsForm):
+        form.base_fields["page"].label = "页面"
