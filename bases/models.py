@@ -59,7 +59,7 @@ class TrainingInstitution(ClusterableModel):
         blank=True,
         verbose_name="可培训/评价职业",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "培训机构"
@@ -79,7 +79,10 @@ class InstitutionOccupation(models.Model):
     """An occupation an institution is filed for, up to a level, to train and/or evaluate."""
 
     institution = ParentalKey(
-        TrainingInstitution, on_delete=models.CASCADE, related_name="filings"
+        TrainingInstitution,
+        on_delete=models.CASCADE,
+        related_name="filings",
+        verbose_name="培训机构",
     )
     occupation = models.ForeignKey(
         Occupation, on_delete=models.PROTECT, related_name="+", verbose_name="职业"
@@ -232,7 +235,7 @@ class StaffMembership(models.Model):
         verbose_name="辖区",
     )
     is_active = models.BooleanField("有效", default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "工作人员身份"
@@ -354,7 +357,10 @@ class ChangeRequestFiling(models.Model):
     """A filing as the change request asks for it (the whole list replaces the old one)."""
 
     request = ParentalKey(
-        InstitutionChangeRequest, on_delete=models.CASCADE, related_name="filings"
+        InstitutionChangeRequest,
+        on_delete=models.CASCADE,
+        related_name="filings",
+        verbose_name="变更申请",
     )
     occupation = models.ForeignKey(
         Occupation, on_delete=models.PROTECT, related_name="+", verbose_name="职业"

@@ -106,7 +106,9 @@ class Certificate(models.Model):
     # Frozen at issue (the person's later edits do not change the certificate).
     holder_name = models.CharField("持证人姓名", max_length=40)
     holder_id_masked = models.CharField("持证人证件号（脱敏）", max_length=18)
-    holder_id_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    holder_id_hash = models.CharField(
+        "持证人身份证号索引", max_length=64, db_index=True, editable=False
+    )
     issuer = models.ForeignKey(
         TrainingInstitution,
         on_delete=models.PROTECT,
@@ -170,7 +172,7 @@ class Certificate(models.Model):
     )
     superseded_at = models.DateTimeField("换发时间", null=True, blank=True)
     reissue_reason = models.TextField("换发原因", blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "证书"
@@ -216,8 +218,8 @@ class Certificate(models.Model):
 class CertificateSeries(models.Model):
     """The last serial used under one number prefix; rows are locked by UPDATE."""
 
-    prefix = models.CharField(max_length=24, unique=True)
-    last_serial = models.PositiveIntegerField(default=0)
+    prefix = models.CharField("编号前缀", max_length=24, unique=True)
+    last_serial = models.PositiveIntegerField("已用序号", default=0)
 
     class Meta:
         verbose_name = "证书编号序列"

@@ -69,7 +69,7 @@ class Course(models.Model):
     )
     description = models.TextField("项目简介", blank=True)
     is_active = models.BooleanField("有效", default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "培训项目"
@@ -163,7 +163,7 @@ class TrainingClass(models.Model):
         "审批时间", null=True, blank=True, editable=False
     )
     rejection_reason = models.TextField("退回原因", blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "培训班"

@@ -94,7 +94,9 @@ class Trainee(models.Model):
     name = models.CharField("姓名", max_length=40)
     # Personal data: encrypted; never filter on it, use id_number_hash.
     id_number = pii.EncryptedTextField("身份证号码", purpose=ID_NUMBER_PURPOSE)
-    id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
+    id_number_hash = models.CharField(
+        "身份证号索引", max_length=64, unique=True, editable=False
+    )
     # Derived from the ID number once, in plain columns for statistics (age bands, sex).
     # Never the birth date or the region of issue: with the masked number, they would
     # give the full number back.
@@ -134,8 +136,8 @@ class Trainee(models.Model):
     # When the person took over a record an institution or the bureau created (with
     # proof: an SMS code to the phone on file, or an activation code).
     claimed_at = models.DateTimeField("认领时间", null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
         verbose_name = "学员"
@@ -200,7 +202,10 @@ class KeyGroupMembership(models.Model):
     """A trainee's membership of a key group, with the dates it held."""
 
     trainee = models.ForeignKey(
-        Trainee, on_delete=models.CASCADE, related_name="key_group_memberships"
+        Trainee,
+        on_delete=models.CASCADE,
+        related_name="key_group_memberships",
+        verbose_name="学员",
     )
     group = models.ForeignKey(
         KeyGroup, on_delete=models.PROTECT, related_name="+", verbose_name="重点群体"
@@ -238,9 +243,12 @@ class ActivationCode(models.Model):
     """
 
     trainee = models.ForeignKey(
-        Trainee, on_delete=models.CASCADE, related_name="activation_codes"
+        Trainee,
+        on_delete=models.CASCADE,
+        related_name="activation_codes",
+        verbose_name="学员",
     )
-    code_hash = models.CharField(max_length=64, editable=False)
+    code_hash = models.CharField("激活码摘要", max_length=64, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

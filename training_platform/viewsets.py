@@ -13,9 +13,11 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied, Validati
 from django.db import models
 from django.db.models import Q
 from django.http import FileResponse, StreamingHttpResponse
+from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -24,6 +26,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import policy_registry, register_permission_policy
 
 from training_platform import access
+from training_platform.display import DisplayColumn, display_value
 from training_platform.errors import error_text
 from training_platform.reference.models import Region
 from training_platform.roles import Role
@@ -144,6 +147,17 @@ class ScopedIndexView(generic.IndexView):
     #: XLSX exports larger than this are spooled to disk instead of memory
     export_spool_bytes = 8 * 1024 * 1024
 
+    @cached_property
+    def columns(self):
+        """Plain columns show "—" for nothing and 是/否 for booleans; columns of their own
+        class (status badges, links) render as they choose."""
+        columns = super().columns
+        for column in columns:
+            if type(column) is Column:
+                column.__class__ = DisplayColumn
+                column.empty_value_display = DisplayColumn.empty_value_display
+        return columns
+
     def get_base_queryset(self):
         queryset = access.visible(self.request.user, super().get_base_queryset())
         if self.list_select_related:
@@ -252,6 +266,10 @@ class ScopedInspectView(ScopedObjectMixin, generic.InspectView):
     def get_object(self, queryset=None):
         self.kwargs.setdefault("pk", self.pk)
         return super().get_object(queryset)
+
+    def get_field_display_value(self, field_name, field):
+        """Never a raw value: "—" for nothing, 是/否 for booleans (display.display_value)."""
+        return display_value(super().get_field_display_value(field_name, field))
 
 
 class ScopedHistoryView(ScopedObjectMixin, history.HistoryView):

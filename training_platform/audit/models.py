@@ -5,21 +5,22 @@ from django.db import models
 class AuditEvent(models.Model):
     """One audited action: a state change, or a reveal of personal data. Append-only."""
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name="操作人",
     )
     action = models.CharField("动作", max_length=64, db_index=True)
     object_type = models.CharField("对象类型", max_length=64)
     object_id = models.CharField("对象", max_length=64)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
+    before = models.JSONField("变更前", null=True, blank=True)
+    after = models.JSONField("变更后", null=True, blank=True)
     reason = models.TextField("原因", blank=True)
-    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    client_ip = models.GenericIPAddressField("来源地址", null=True, blank=True)
 
     class Meta:
         verbose_name = "审计记录"

@@ -155,7 +155,7 @@ class KeyGroup(models.Model):
 
     code = models.SlugField("代码", max_length=40, primary_key=True)
     name = models.CharField("名称", max_length=40, unique=True)
-    sort_order = models.PositiveSmallIntegerField(default=0)
+    sort_order = models.PositiveSmallIntegerField("排序", default=0)
     is_active = models.BooleanField("启用", default=True)
 
     class Meta:

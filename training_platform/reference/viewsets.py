@@ -6,9 +6,14 @@ from wagtail.admin.viewsets.model import ViewSetGroup
 from wagtail.permissions import policy_registry, register_permission_policy
 
 from training_platform import access
+from training_platform.display import CodeColumn, code
 from training_platform.reference.models import KeyGroup, Occupation, OccupationCategory
 from training_platform.reference.policies import may_edit_reference
-from training_platform.viewsets import ScopedModelViewSet, ScopedPermissionPolicy
+from training_platform.viewsets import (
+    ScopedInspectView,
+    ScopedModelViewSet,
+    ScopedPermissionPolicy,
+)
 
 
 class ReferencePermissionPolicy(ScopedPermissionPolicy):
@@ -71,13 +76,19 @@ class OccupationViewSet(ReferenceViewSet):
     add_view_enabled = False
 
 
+class KeyGroupInspectView(ScopedInspectView):
+    def get_code_display_value(self):
+        return code(self.object.code)
+
+
 class KeyGroupViewSet(ReferenceViewSet):
     model = KeyGroup
     icon = "group"
     menu_label = "重点群体"
     search_fields = ["name"]
-    list_display = ["name", "code", "is_active"]
+    list_display = ["name", CodeColumn("code", label="代码"), "sort_order", "is_active"]
     form_fields = ["code", "name", "sort_order", "is_active"]
+    inspect_view_class = KeyGroupInspectView
 
 
 class ReferenceGroup(ViewSetGroup):

@@ -186,7 +186,11 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 WAGTAIL_I18N_ENABLED = False
-WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
+# The back-office is Chinese only (its own strings are written in Chinese, Wagtail's are
+# completed in locale/zh_Hans/), and Guizhou keeps one time zone: with one choice each,
+# Wagtail hides the account's language and time-zone panel (hundreds of English zone names).
+WAGTAILADMIN_PERMITTED_LANGUAGES = [("zh-hans", "简体中文")]
+WAGTAIL_USER_TIME_ZONES = [TIME_ZONE]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "static_collected"
