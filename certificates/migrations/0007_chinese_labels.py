@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('certificates', '0004_scrub_verification_log_asked'),
+        ('certificates', '0006_verification_log_query_asked_index'),
     ]
 
     operations = [
