@@ -2,6 +2,7 @@
 menu are content; pages ticked "show in menus" are in the header; Chinese titles get
 pinyin slugs; the body offers a news office's blocks; course pages name their owner."""
 
+import json
 import re
 
 import pytest
@@ -302,3 +303,17 @@ def test_a_course_page_says_which_institution_runs_it(client, reference):
     )
     html = client.get(page.url).content.decode()
     assert f'<p class="owner">举办机构：{course.institution.name}' in html
+
+
+def test_editors_open_the_home_page_and_a_news_page_in_the_admin(client):
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    response = client.get(f"/admin/pages/{home().pk}/edit/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    for label in ("主标题", "入口卡片", "页头菜单"):
+        assert label in body
+    response = client.get(f"/admin/pages/add/cms/standardpage/{home().pk}/")
+    body = response.content.decode()
+    for label in ("表格", "引用", "证书核验结果", "文件下载", "图片"):
+        # Block labels travel in the editor's JSON, \u-escaped.
+        assert json.dumps(label)[1:-1] in body
