@@ -1,8 +1,19 @@
-"""The header menu: the site root's children ticked "show in menus", in one query."""
+"""The header menu: the site root and its children ticked "show in menus", one query."""
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+)
+from django.db.models.functions import Length, Substr
+from django.db.models.lookups import StartsWith
 from wagtail.models import Page, PageViewRestriction, Site
 
 from cms.models import LinkPage
@@ -17,34 +28,43 @@ class MenuItem:
 
 
 def menu_items(request) -> list[MenuItem]:
-    """The menu of the request's site: its home page (if ticked) and the live, public
-    children ticked "show in menus", in the page tree's order. A 菜单链接 page points
-    at its address directly. One query once the site is known (Wagtail's page serving
-    has already found it; elsewhere finding it is one more)."""
-    site = Site.find_for_request(request)
-    if site is None:
-        return []
-    root = site.root_page
-    root_paths = [
-        root.path[:end] for end in range(STEPLEN, len(root.path) + 1, STEPLEN)
-    ]
+    """The menu of the request's site: its home page and the home page's children,
+    those ticked "show in menus", live and public, in the page tree's order. A 菜单链接
+    page points at its address directly.
+
+    One query: with the site Wagtail's page serving has already found, or, on the
+    other views, with the default site looked up inside the same query."""
+    site = getattr(request, "_wagtail_site", None)
+    if site is not None:
+        root_path = site.root_page.path
+    else:
+        root_path = Subquery(
+            Site.objects.filter(is_default_site=True).values("root_page__path")[:1]
+        )
+    # A restriction on the page or on any page above it makes it private.
     restricted = PageViewRestriction.objects.filter(
-        Q(page_id=OuterRef("pk")) | Q(page__path__in=root_paths)
+        StartsWith(
+            ExpressionWrapper(OuterRef("path"), output_field=CharField()),
+            F("page__path"),
+        )
     )
     link = LinkPage.objects.filter(pk=OuterRef("pk")).values("link_url")[:1]
-    children = (
-        Page.objects.filter(
-            path__startswith=root.path,
-            depth=root.depth + 1,
+    rows = (
+        Page.objects.annotate(
+            parent_path=Substr("path", 1, Length("path") - STEPLEN),
+            is_root=ExpressionWrapper(Q(path=root_path), output_field=BooleanField()),
+            link_url=Subquery(link),
+        )
+        .filter(
+            Q(path=root_path) | Q(parent_path=root_path),
             live=True,
             show_in_menus=True,
         )
         .exclude(Exists(restricted))
-        .annotate(link_url=Subquery(link))
         .order_by("path")
-        .values_list("title", "url_path", "link_url")
+        .values_list("is_root", "title", "slug", "link_url")
     )
-    items = [MenuItem(root.title, "/")] if root.show_in_menus and root.live else []
-    for title, url_path, link_url in children:
-        items.append(MenuItem(title, link_url or "/" + url_path[len(root.url_path) :]))
-    return items
+    return [
+        MenuItem(title, "/" if is_root else link_url or f"/{slug}/")
+        for is_root, title, slug, link_url in rows
+    ]
