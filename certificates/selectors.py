@@ -128,6 +128,15 @@ def certificate_by_token(token: str) -> Verified | None:
     return _verified(("token",), [token])
 
 
+def certificate_by_number(number: str) -> Verified | None:
+    """The certificate of this number, for a page that embeds its public status box
+    (an editor's choice, not a visitor's query: no name or ID number asked)."""
+    number = normalize(number or "").upper()
+    if not NUMBER_SHAPE.fullmatch(number):
+        return None
+    return _verified(("number",), [number])
+
+
 def certificate_by_query(*, number: str, name: str, id_number: str) -> Verified | None:
     """Number + full name + ID number, all three matching (like the national query)."""
     number = normalize(number or "").upper()

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
+    "wagtail.contrib.table_block",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -191,6 +192,8 @@ WAGTAIL_I18N_ENABLED = False
 # Wagtail hides the account's language and time-zone panel (hundreds of English zone names).
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("zh-hans", "简体中文")]
 WAGTAIL_USER_TIME_ZONES = [TIME_ZONE]
+# ASCII page addresses: Chinese titles get their pinyin (cms.slugs), never %E6%96%B0….
+WAGTAIL_ALLOW_UNICODE_SLUGS = False
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "static_collected"
