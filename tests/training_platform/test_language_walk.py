@@ -108,9 +108,18 @@ TEXT_ATTRIBUTES = (
 JSON_TEXT_KEYS = {"label", "title", "placeholder", "help_text", "description", "text"}
 
 
+# A site path (/verify/, /courses/) and a page slug (xin-wen-gong-gao: pinyin, lower
+# case, hyphenated) are addresses, not English words.
+PATH = re.compile(r"(?<![\w/:.])/[\w\-./]*")
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")
+
+
 def english_words(text: str) -> set[str]:
     words = set()
-    for token in TOKEN.findall(PLACEHOLDER.sub(" ", text)):
+    text = PATH.sub(" ", PLACEHOLDER.sub(" ", text))
+    for token in TOKEN.findall(text):
+        if SLUG.fullmatch(token.strip(".:")):
+            continue
         if any(ch.isdigit() for ch in token) or "://" in token or "@" in token:
             continue
         if token.startswith(("/", "www.")) or token.strip(".:") in ALLOWED:
@@ -373,6 +382,13 @@ def test_english_word_detection_ignores_codes_urls_and_allowed_words():
     text = "共 46 条 DEMO-001 https://example.org/x 下载 PDF inst_a Created at None"
     assert english_words(text) == {"Created", "at", "None"}
     assert raw_values("是否 None Falsey True") == {"None", "True"}
+    # Addresses are not words; English next to them still is.
+    assert english_words("地址 /verify/ 与 xin-wen-gong-gao Go to the first") == {
+        "Go",
+        "to",
+        "the",
+        "first",
+    }
     html = (
         "<html><head><title>Dashboard</title><script>var Hidden=1</script></head>"
         '<body><input type="submit" value="Save"><input placeholder="Search">'
