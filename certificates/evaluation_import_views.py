@@ -30,6 +30,7 @@ from certificates.models import EvaluationUpload
 from certificates.tasks import evaluation_import_task, evaluation_upload_cleanup
 from training_platform import xlsx
 from training_platform.imports import services as imports
+from training_platform.imports.forms import ImportFileForm
 from training_platform.imports.models import ImportStatus
 
 logger = logging.getLogger(__name__)
@@ -55,7 +56,9 @@ def filed_organisations(user) -> list[TrainingInstitution]:
     )
 
 
-class EvaluationUploadForm(forms.Form):
+class EvaluationUploadForm(ImportFileForm):
+    field_order = ["organisation", "file"]
+
     organisation = forms.ModelChoiceField(
         label="评价机构",
         queryset=TrainingInstitution.objects.none(),
@@ -65,24 +68,10 @@ class EvaluationUploadForm(forms.Form):
             "invalid_choice": "请从列表中选择评价机构。",
         },
     )
-    file = forms.FileField(
-        label="认定结果文件（.xlsx）",
-        help_text="请使用下载的模板填写。",
-        error_messages={
-            "required": "请选择要上传的文件。",
-            "empty": "文件是空的。",
-            "invalid": "请选择要上传的文件。",
-        },
-        widget=forms.ClearableFileInput(
-            attrs={
-                "accept": ".xlsx,application/vnd.openxmlformats-officedocument"
-                ".spreadsheetml.sheet"
-            }
-        ),
-    )
 
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["file"].label = "认定结果文件（.xlsx）"
         field = self.fields["organisation"]
         field.queryset = TrainingInstitution.objects.filter(
             pk__in=[o.pk for o in organisations]
@@ -95,15 +84,6 @@ class EvaluationUploadForm(forms.Form):
 
     def clean_organisation(self):
         return self.cleaned_data.get("organisation") or self.only
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = xlsx.DEFAULT_LIMITS.max_bytes
-        if upload.size > limit:
-            raise forms.ValidationError(
-                f"文件太大，上限为 {limit // 1024 // 1024} MB。请拆分后分批上传。"
-            )
-        return upload
 
 
 def _upload(request, upload_id) -> EvaluationUpload:

@@ -24,7 +24,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -46,6 +45,7 @@ from courses.roster import ROSTER_CLASS_STATUSES, ROSTER_IMPORT, roster_template
 from courses.tasks import upload_cleanup, upload_import_task
 from training_platform import access, xlsx
 from training_platform.imports import services as imports
+from training_platform.imports.forms import ImportFileForm
 from training_platform.imports.kinds import ImportKind
 from training_platform.imports.models import ImportStatus
 
@@ -138,29 +138,10 @@ RESULTS_IMPORT = ImportScreen(
 )
 
 
-class UploadForm(forms.Form):
-    file = forms.FileField(
-        help_text="请使用下载的模板填写。",
-        widget=forms.ClearableFileInput(
-            attrs={
-                "accept": ".xlsx,application/vnd.openxmlformats-officedocument"
-                ".spreadsheetml.sheet"
-            }
-        ),
-    )
-
+class UploadForm(ImportFileForm):
     def __init__(self, *args, screen: ImportScreen, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["file"].label = f"{screen.noun}文件（.xlsx）"
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = xlsx.DEFAULT_LIMITS.max_bytes
-        if upload.size > limit:
-            raise forms.ValidationError(
-                f"文件太大，上限为 {limit // 1024 // 1024} MB。请拆分后分批上传。"
-            )
-        return upload
 
 
 # --- lookups -------------------------------------------------------------------------
