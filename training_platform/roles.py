@@ -53,7 +53,15 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     + _perms("courses", "enrolment", "view")
     + _perms("certificates", "certificate", "view", "change")
     + _perms("certificates", "verificationlog", "view")
-    + _perms("certificates", "issuebatch", "view"),
+    + _perms("certificates", "issuebatch", "view")
+    # Standards: every bureau views; only the province bureau edits (subsidies.policies).
+    + _perms("subsidies", "subsidystandard", "view", "add", "change")
+    + _perms("subsidies", "claim", "view", "change", "approve")
+    + _perms("subsidies", "noticeround", "view", "add", "change")
+    + _perms("subsidies", "objection", "view", "change")
+    + _perms("subsidies", "disbursementbatch", "view", "add", "change")
+    + _perms("subsidies", "payment", "view")
+    + [("subsidies", "reveal_account")],
     Role.INSTITUTION: _ADMIN
     + _perms("bases", "traininginstitution", "view", "change")
     + _perms("bases", "trainingbase", "view")
@@ -65,7 +73,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     + _perms("courses", "trainingclass", "view", "add", "change")
     + _perms("courses", "enrolment", "view", "change")
     + _perms("certificates", "certificate", "view", "add", "change")
-    + _perms("certificates", "issuebatch", "view", "add"),
+    + _perms("certificates", "issuebatch", "view", "add")
+    + _perms("subsidies", "claim", "view", "add", "change"),
     Role.EVALUATOR: _ADMIN
     + _perms("bases", "traininginstitution", "view")
     + _perms("trainees", "trainee", "view")
@@ -89,6 +98,12 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     + _perms("certificates", "certificate", "view")
     + _perms("certificates", "verificationlog", "view")
     + _perms("certificates", "issuebatch", "view")
+    + _perms("subsidies", "subsidystandard", "view")
+    + _perms("subsidies", "claim", "view")
+    + _perms("subsidies", "noticeround", "view")
+    + _perms("subsidies", "objection", "view")
+    + _perms("subsidies", "disbursementbatch", "view")
+    + _perms("subsidies", "payment", "view")
     + _perms("audit", "auditevent", "view"),
     Role.TRAINEE: [],
 }

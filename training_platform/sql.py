@@ -172,3 +172,65 @@ class Insert:
         params = [row + fixed for row in rows] if fixed else list(rows)
         if params:
             cursor.executemany(self.sql, params)
+
+
+# --- frozen rows: a trigger that refuses changes to a finished row -----------------------
+
+
+def frozen_row_statements(
+    *,
+    table_name: str,
+    status_column: str,
+    frozen_value: str,
+    columns: Sequence[str],
+    vendor: str,
+) -> tuple[list[str], list[str]]:
+    """``(install, remove)`` statements of a trigger that refuses, once a row's
+    ``status_column`` is ``frozen_value``, any change of ``columns`` (the status among
+    them) and its deletion, whoever sends the statement (services, shell, raw SQL).
+
+    ``table_name`` and ``columns`` come from a model's ``_meta`` (a migration passes
+    them); ``frozen_value`` is a choice value, never user input.
+    """
+    if not frozen_value.isidentifier():
+        raise ValueError("frozen_value must be a plain choice value")
+    name = f"{table_name}_frozen"
+    if vendor == "postgresql":
+        changed = " OR ".join(f'NEW."{c}" IS DISTINCT FROM OLD."{c}"' for c in columns)
+        install = [
+            f"""CREATE OR REPLACE FUNCTION "{name}"() RETURNS trigger AS $$
+BEGIN
+  IF OLD."{status_column}" = '{frozen_value}' THEN
+    IF TG_OP = 'DELETE' OR {changed} THEN
+      RAISE EXCEPTION 'row % of {table_name} is {frozen_value} and cannot change',
+        OLD.id USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+  END IF;
+  IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+  RETURN NEW;
+END $$ LANGUAGE plpgsql""",
+            f'CREATE TRIGGER "{name}" BEFORE UPDATE OR DELETE ON "{table_name}" '
+            f'FOR EACH ROW EXECUTE FUNCTION "{name}"()',
+        ]
+        remove = [
+            f'DROP TRIGGER IF EXISTS "{name}" ON "{table_name}"',
+            f'DROP FUNCTION IF EXISTS "{name}"()',
+        ]
+        return install, remove
+    if vendor == "sqlite":
+        changed = " OR ".join(f'NEW."{c}" IS NOT OLD."{c}"' for c in columns)
+        message = f"row of {table_name} is {frozen_value} and cannot change"
+        install = [
+            f'CREATE TRIGGER "{name}_update" BEFORE UPDATE ON "{table_name}" '
+            f"FOR EACH ROW WHEN OLD.\"{status_column}\" = '{frozen_value}' "
+            f"AND ({changed}) BEGIN SELECT RAISE(ABORT, '{message}'); END",
+            f'CREATE TRIGGER "{name}_delete" BEFORE DELETE ON "{table_name}" '
+            f"FOR EACH ROW WHEN OLD.\"{status_column}\" = '{frozen_value}' "
+            f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
+        ]
+        remove = [
+            f'DROP TRIGGER IF EXISTS "{name}_update"',
+            f'DROP TRIGGER IF EXISTS "{name}_delete"',
+        ]
+        return install, remove
+    raise NotImplementedError(f"no frozen-row trigger for {vendor}")

@@ -303,3 +303,78 @@ def training_filing(
         can_train=True,
         can_evaluate=False,
     )
+
+
+# --- subsidies -------------------------------------------------------------------------
+
+from decimal import Decimal  # noqa: E402
+
+from subsidies.models import (  # noqa: E402
+    LIVE_STATUSES,
+    AccountKind,
+    Claim,
+    ClaimStatus,
+    FiledBy,
+    PayeeKind,
+    SubsidyKind,
+    SubsidyStandard,
+)
+
+
+class StandardFactory(factory.django.DjangoModelFactory):
+    """技能提升补贴, 职业技能等级证书 四级/中级工, 1,500 元, province-wide, from 2025."""
+
+    class Meta:
+        model = SubsidyStandard
+
+    name = factory.Sequence(lambda n: f"技能提升补贴（中级）{n}")
+    kind = SubsidyKind.SKILL_UPGRADE
+    payee = PayeeKind.PERSON
+    certificate_kind = CertificateKind.SKILL_LEVEL
+    level = SkillLevel.LEVEL_4
+    amount = Decimal("1500.00")
+    valid_from = dt.date(2025, 1, 1)
+    region = factory.LazyFunction(lambda: region("520000"))
+
+
+class ClaimFactory(factory.django.DjangoModelFactory):
+    """A claim written directly, in ``status`` (default submitted), on a certificate.
+
+    Live claims take the next free use slot of the person's year, as the services do.
+    Tests of filing and of the workflow use the services.
+    """
+
+    class Meta:
+        model = Claim
+
+    certificate = factory.SubFactory(
+        CertificateFactory,
+        kind=CertificateKind.SKILL_LEVEL,
+        level=SkillLevel.LEVEL_4,
+    )
+    trainee = factory.SelfAttribute("certificate.trainee")
+    kind = SubsidyKind.SKILL_UPGRADE
+    standard = factory.SubFactory(StandardFactory)
+    amount = factory.SelfAttribute("standard.amount")
+    occupation = factory.SelfAttribute("certificate.occupation")
+    level = factory.SelfAttribute("certificate.level")
+    basis_date = factory.SelfAttribute("certificate.issued_on")
+    use_year = factory.LazyAttribute(lambda o: o.basis_date.year)
+    region = factory.SelfAttribute("certificate.region")
+    filed_by = FiledBy.TRAINEE
+    payee_kind = PayeeKind.PERSON
+    payee_name = factory.SelfAttribute("trainee.name")
+    account_kind = AccountKind.BANK
+    payee_account = "6222020200112233445"
+    status = ClaimStatus.SUBMITTED
+
+    @factory.lazy_attribute
+    def use_slot(self):
+        if self.status not in LIVE_STATUSES:
+            return None
+        taken = set(
+            Claim.objects.filter(
+                trainee=self.trainee, use_year=self.use_year, status__in=LIVE_STATUSES
+            ).values_list("use_slot", flat=True)
+        )
+        return min(set(range(1, 6)) - taken)

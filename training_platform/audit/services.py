@@ -19,7 +19,14 @@ def audit_record(
 
 
 def audit_record_many(
-    *, actor, action: str, objects, after=None, reason: str = "", request=None
+    *,
+    actor,
+    action: str,
+    objects,
+    before=None,
+    after=None,
+    reason: str = "",
+    request=None,
 ) -> list[AuditEvent]:
     """One audit event per object in one INSERT (for set-based services)."""
     actor = actor if getattr(actor, "is_authenticated", False) else None
@@ -30,6 +37,7 @@ def audit_record_many(
             action=action,
             object_type=obj._meta.label_lower,
             object_id=str(obj.pk),
+            before=before(obj) if callable(before) else before,
             after=after(obj) if callable(after) else after,
             reason=reason,
             client_ip=ip,

@@ -1,0 +1,71 @@
+"""Who may see subsidy records (see training_platform/access.py).
+
+A claim is seen by the person it is for, by staff of the institution that filed it or
+trained the person for it, and by the bureaus and auditors over its region. Who may
+take which step of a claim is ``subsidies.workflow.may_take`` (one table). Standards are
+read by every bureau and auditor and changed only by the province bureau.
+"""
+
+from django.db.models import Q
+
+from training_platform import access
+from training_platform.roles import Role
+
+PROVINCE_PREFIX = "52"
+
+
+def claim_view(scope):
+    own = Q(trainee_id=scope.trainee_id) if scope.trainee_id else access.NOTHING
+    return access.any_of(
+        [
+            own,
+            scope.institution_q("institution_id", role=Role.INSTITUTION),
+            scope.region_q("region__code", role=Role.BUREAU),
+            scope.region_q("region__code", role=Role.AUDITOR),
+        ]
+    )
+
+
+def claim_change(scope):
+    """Rows a role may act on at all; the step itself is checked by the workflow."""
+    return access.any_of(
+        [
+            scope.institution_q("institution_id", role=Role.INSTITUTION),
+            scope.region_q("region__code", role=Role.BUREAU),
+        ]
+    )
+
+
+def _regional(scope, path: str) -> Q:
+    return access.any_of(
+        [
+            scope.region_q(path, role=Role.BUREAU),
+            scope.region_q(path, role=Role.AUDITOR),
+        ]
+    )
+
+
+def batch_view(scope):
+    return _regional(scope, "region__code")
+
+
+def payment_view(scope):
+    return _regional(scope, "batch__region__code")
+
+
+def notice_view(scope):
+    return _regional(scope, "region__code")
+
+
+def objection_view(scope):
+    return _regional(scope, "claim__region__code")
+
+
+def is_province_bureau(user) -> bool:
+    """Standards and holidays are the province bureau's to edit."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    prefixes = access.scope_for(user).region_prefixes(Role.BUREAU)
+    return PROVINCE_PREFIX in prefixes
