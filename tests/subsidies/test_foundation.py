@@ -41,9 +41,12 @@ def test_a_paid_claim_cannot_change_even_by_a_direct_update():
         with pytest.raises(Exception) as caught, transaction.atomic():
             Claim.objects.filter(pk=claim.pk).update(**change)
         assert "cannot change" in str(caught.value)
-    with pytest.raises(Exception), transaction.atomic():  # noqa: B017
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM subsidies_claim WHERE id = %s", [claim.pk])
+    with (
+        pytest.raises(Exception),  # noqa: B017
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM subsidies_claim WHERE id = %s", [claim.pk])
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.PAID and claim.amount == 1500
     # What is not money or state may still be touched (the row's updated_at).
