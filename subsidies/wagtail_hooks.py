@@ -1,0 +1,67 @@
+from django.urls import path, reverse
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+# --- review (s11-review) ---------------------------------------------------------------
+from subsidies import review_views
+
+
+class ReviewMenuItem(MenuItem):
+    """补贴审核: for whoever sees any claim or may approve them."""
+
+    def is_shown(self, request):
+        return review_views.may_use_queue(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_review_menu_item():
+    # The coordinator moves this into the 培训补贴 menu group.
+    return ReviewMenuItem(
+        "补贴审核",
+        reverse("subsidies_review_queue"),
+        name="subsidies-review",
+        icon_name="tasks",
+        order=520,
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_review_urls():
+    return [
+        path(
+            "subsidies/review/", review_views.queue_view, name="subsidies_review_queue"
+        ),
+        path(
+            "subsidies/review/export.xlsx",
+            review_views.export_view,
+            name="subsidies_review_export",
+        ),
+        path(
+            "subsidies/review/<int:pk>/",
+            review_views.claim_view,
+            name="subsidies_claim_review",
+        ),
+        path(
+            "subsidies/review/<int:pk>/step/<str:to>/",
+            review_views.claim_step_view,
+            name="subsidies_claim_step",
+        ),
+        path(
+            "subsidies/review/bulk/",
+            review_views.approval_prepare_view,
+            name="subsidies_approval_prepare",
+        ),
+        path(
+            "subsidies/review/lists/",
+            review_views.approval_lists_view,
+            name="subsidies_approval_lists",
+        ),
+        path(
+            "subsidies/review/lists/<int:pk>/",
+            review_views.approval_list_view,
+            name="subsidies_approval_list",
+        ),
+    ]
+
+
+# --- end review ------------------------------------------------------------------------
