@@ -20,6 +20,7 @@ from tests.subsidies.review_support import (  # noqa: F401
     revoke,
     waiting_claim,
 )
+from training_platform.audit.models import AuditEvent
 from training_platform.audit.services import audit_record
 from training_platform.roles import Role
 
@@ -267,3 +268,30 @@ def test_overdue_is_ten_working_days():
         submitted_at=timezone.now() - dt.timedelta(days=20)
     )
     assert Claim.objects.filter(review.overdue_q(), pk=claim.pk).exists()
+
+
+def test_the_filing_institution_resubmits_a_returned_claim_from_its_page(client):
+    school = InstitutionFactory()
+    claim = waiting_claim(S.RETURNED, institution=school)
+    client.force_login(staff_user(Role.INSTITUTION, institution=school))
+    steps = {s["to"] for s in client.get(page_url(claim)).context["steps"]}
+    assert steps == {S.SUBMITTED, S.WITHDRAWN}
+    client.post(step_url(claim, S.SUBMITTED), {"confirmed": "1"})
+    claim.refresh_from_db()
+    assert claim.status == S.SUBMITTED
+    # An institution may not take a bureau's step, even on its own claim.
+    response = client.post(step_url(claim, S.UNDER_REVIEW), {"confirmed": "1"})
+    claim.refresh_from_db()
+    assert claim.status == S.SUBMITTED and response.status_code == 302
+
+
+def test_the_auditor_cannot_prepare_a_bulk_approval(client):
+    claim = waiting_claim()
+    client.force_login(staff_user(Role.AUDITOR, region_code="520000"))
+    client.post(
+        reverse("subsidies_approval_prepare"), {"claim": [claim.pk], "confirmed": "1"}
+    )
+    assert not ApprovalList.objects.exists()
+    assert not AuditEvent.objects.filter(
+        action__startswith="subsidies.approval"
+    ).exists()
