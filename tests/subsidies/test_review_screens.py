@@ -134,6 +134,7 @@ def test_the_auditor_sees_the_override_and_may_take_no_step(client):
     response = client.get(page_url(claim))
     page = response.content.decode()
     assert 'id="claim-override"' in page and "已线下核实账户" in page
+    assert 'id="claim-override-audit"' in page
     assert response.context["steps"] == []
     other = waiting_claim()
     response = client.post(step_url(other, S.APPROVED), {"confirmed": "1"})
