@@ -35,3 +35,10 @@ class SubsidiesConfig(AppConfig):
                 ),
             ]
         )
+
+        # --- review (s11-review) ---
+        from subsidies import home
+        from training_platform.extensions import home_panels
+
+        home_panels.extend([home.bureau_claims_panel, home.institution_returned_panel])
+        # --- end review ---

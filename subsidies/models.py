@@ -665,3 +665,61 @@ class BankReturnUpload(ImportJob):
     @property
     def target(self) -> DisbursementBatch:
         return self.batch
+
+
+# --- bulk approval (maker-checker) -----------------------------------------------------
+
+
+class ApprovalListStatus(models.TextChoices):
+    PREPARED = "prepared", "待复核"
+    CONFIRMED = "confirmed", "已复核"
+
+
+class ApprovalList(models.Model):
+    """批量审核通过清单: one reviewer prepares it, another bureau user over the claims'
+    region confirms it (each claim is rechecked then, and only those still passing every
+    check are approved)."""
+
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="制单人",
+    )
+    prepared_at = models.DateTimeField("制单时间", auto_now_add=True)
+    claims = models.ManyToManyField(
+        Claim, related_name="approval_lists", verbose_name="申领"
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="复核人",
+    )
+    confirmed_at = models.DateTimeField("复核时间", null=True, blank=True)
+    status = models.CharField(
+        "状态",
+        max_length=10,
+        choices=ApprovalListStatus.choices,
+        default=ApprovalListStatus.PREPARED,
+    )
+    # What the confirmation did: approved ids and those left under review (with why).
+    outcome = models.JSONField("复核结果", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "批量审核清单"
+        verbose_name_plural = "批量审核清单"
+        ordering = ["-prepared_at", "-id"]
+        constraints = [
+            # Maker-checker: the person who prepared a list never confirms it.
+            models.CheckConstraint(
+                condition=Q(confirmed_by__isnull=True)
+                | ~Q(confirmed_by=models.F("prepared_by")),
+                name="approval_list_maker_is_not_checker",
+            ),
+        ]
+
+    def __str__(self):
+        return f"批量审核清单 {self.pk}"

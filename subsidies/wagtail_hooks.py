@@ -1,8 +1,11 @@
 """Registrations only: the screens live in subsidies/viewsets*.py and their own modules."""
 
+from django.urls import path, reverse
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 
-from subsidies.menu import SubsidiesGroup
+from subsidies import review_views
+from subsidies.menu import SUBSIDIES_MENU_HOOK, SubsidiesGroup
 from subsidies.viewsets import SubsidyStandardViewSet
 
 
@@ -17,3 +20,66 @@ def register_subsidies_group():
 @hooks.register("register_admin_viewset")
 def register_standard_viewset():
     return SubsidyStandardViewSet()
+
+
+# --- review (s11-review) ---------------------------------------------------------------
+
+
+class ReviewMenuItem(MenuItem):
+    """补贴审核: for whoever sees any claim or may approve them."""
+
+    def is_shown(self, request):
+        return review_views.may_use_queue(request.user)
+
+
+@hooks.register(SUBSIDIES_MENU_HOOK)
+def register_review_menu_item():
+    return ReviewMenuItem(
+        "补贴审核",
+        reverse("subsidies_review_queue"),
+        name="subsidies-review",
+        icon_name="tasks",
+        order=520,
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_review_urls():
+    return [
+        path(
+            "subsidies/review/", review_views.queue_view, name="subsidies_review_queue"
+        ),
+        path(
+            "subsidies/review/export.xlsx",
+            review_views.export_view,
+            name="subsidies_review_export",
+        ),
+        path(
+            "subsidies/review/<int:pk>/",
+            review_views.claim_view,
+            name="subsidies_claim_review",
+        ),
+        path(
+            "subsidies/review/<int:pk>/step/<str:to>/",
+            review_views.claim_step_view,
+            name="subsidies_claim_step",
+        ),
+        path(
+            "subsidies/review/bulk/",
+            review_views.approval_prepare_view,
+            name="subsidies_approval_prepare",
+        ),
+        path(
+            "subsidies/review/lists/",
+            review_views.approval_lists_view,
+            name="subsidies_approval_lists",
+        ),
+        path(
+            "subsidies/review/lists/<int:pk>/",
+            review_views.approval_list_view,
+            name="subsidies_approval_list",
+        ),
+    ]
+
+
+# --- end review ------------------------------------------------------------------------
