@@ -29,3 +29,9 @@ class SubsidiesConfig(AppConfig):
                 AccessRule(Objection, view=policies.objection_view),
             ]
         )
+
+        # --- analytics (补贴异常, 补贴统计, the certificate page's claims) ---
+        from certificates.extensions import record_sections
+        from subsidies.record_sections import certificate_claims
+
+        record_sections.register(certificate_claims)
