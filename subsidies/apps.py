@@ -42,3 +42,8 @@ class SubsidiesConfig(AppConfig):
 
         home_panels.extend([home.bureau_claims_panel, home.institution_returned_panel])
         # --- end review ---
+        # --- analytics (补贴异常, 补贴统计, the certificate page's claims) ---
+        from certificates.extensions import record_sections
+        from subsidies.record_sections import certificate_claims
+
+        record_sections.register(certificate_claims)

@@ -4,7 +4,7 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from subsidies import review_views
+from subsidies import analytics_views, review_views
 from subsidies.menu import SUBSIDIES_MENU_HOOK, SubsidiesGroup
 from subsidies.viewsets import SubsidyStandardViewSet
 
@@ -83,3 +83,55 @@ def register_review_urls():
 
 
 # --- end review ------------------------------------------------------------------------
+
+
+# --- analytics: 补贴异常, 补贴统计 (bureaus and auditors) ------------------------------------
+
+
+class AnalyticsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return analytics_views.may_see_analytics(request.user)
+
+
+@hooks.register(SUBSIDIES_MENU_HOOK)
+def register_anomalies_menu_item():
+    return AnalyticsMenuItem(
+        "补贴异常",
+        reverse("subsidies_anomalies"),
+        name="subsidies-anomalies",
+        icon_name="warning",
+        order=60,
+    )
+
+
+@hooks.register(SUBSIDIES_MENU_HOOK)
+def register_totals_menu_item():
+    return AnalyticsMenuItem(
+        "补贴统计",
+        reverse("subsidies_totals"),
+        name="subsidies-totals",
+        icon_name="table",
+        order=70,
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_analytics_urls():
+    return [
+        path(
+            "subsidies/anomalies/",
+            analytics_views.anomalies_view,
+            name="subsidies_anomalies",
+        ),
+        path(
+            "subsidies/anomalies/<slug:slug>.xlsx",
+            analytics_views.anomalies_export_view,
+            name="subsidies_anomalies_export",
+        ),
+        path("subsidies/totals/", analytics_views.totals_view, name="subsidies_totals"),
+        path(
+            "subsidies/totals.xlsx",
+            analytics_views.totals_export_view,
+            name="subsidies_totals_export",
+        ),
+    ]
