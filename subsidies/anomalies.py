@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, F, Max, Min, Q
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from courses.models import Enrolment, EnrolmentStatus
 from subsidies.models import LIVE_Q, Claim, PayeeKind
@@ -47,19 +47,10 @@ SHARED_MIN_PEOPLE = 3
 UNIFORM_MIN_ENROLMENTS = 10
 UNIFORM_MAX_SPREAD = Decimal("0.5")
 
-#: URL names of a claim's own page, tried in order (the claims screens are another
-#: module's; the first that exists is linked, none means the claim number is shown alone).
-CLAIM_URL_NAMES = ("subsidies_claim", "claim:inspect", "subsidies_claim_inspect")
-
 
 def claim_url(claim_id: int) -> str:
-    """The claim's page, or "" while no claims page is installed."""
-    for name in CLAIM_URL_NAMES:
-        try:
-            return reverse(name, args=[claim_id])
-        except NoReverseMatch:
-            continue
-    return ""
+    """The claim's page (the review screen shows it to every role that sees claims)."""
+    return reverse("subsidies_claim_review", args=[claim_id])
 
 
 @dataclass

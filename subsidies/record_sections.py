@@ -8,9 +8,7 @@ roles get no section. One query, whatever the number of claims.
 
 from __future__ import annotations
 
-from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
-from django.utils.http import urlencode
 
 from courses.templatetags.money import yuan
 from subsidies.anomalies import claim_url
@@ -21,24 +19,9 @@ from training_platform.display import EMPTY
 TITLE = "补贴申领"
 HEADERS = ["申领", "补贴类型", "金额", "状态", "拨付日期", "特批理由"]
 
-#: The claims list, filtered by certificate, linked when no claim page exists.
-CLAIMS_LIST_URL_NAMES = ("claim:index", "subsidies_claims")
 
-
-def _claims_list_url(certificate) -> str:
-    for name in CLAIMS_LIST_URL_NAMES:
-        try:
-            return reverse(name) + "?" + urlencode({"certificate": certificate.pk})
-        except NoReverseMatch:
-            continue
-    return ""
-
-
-def _claim_cell(claim, list_url: str):
-    url = claim_url(claim.pk) or list_url
-    if url:
-        return format_html('<a href="{}">申领 #{}</a>', url, claim.pk)
-    return f"申领 #{claim.pk}"
+def _claim_cell(claim):
+    return format_html('<a href="{}">申领 #{}</a>', claim_url(claim.pk), claim.pk)
 
 
 def certificate_claims(request, certificate):
@@ -59,10 +42,9 @@ def certificate_claims(request, certificate):
         )
         .order_by("created_at", "id")
     )
-    list_url = _claims_list_url(certificate)
     rows = [
         [
-            _claim_cell(claim, list_url),
+            _claim_cell(claim),
             claim.get_kind_display(),
             f"{yuan(claim.amount)} 元",
             claim.get_status_display(),
