@@ -29,3 +29,9 @@ class SubsidiesConfig(AppConfig):
                 AccessRule(Objection, view=policies.objection_view),
             ]
         )
+
+        # 公示: the reviewing bureau's open objections on its home.
+        from subsidies.notice_views import objections_panel
+        from training_platform.extensions import home_panels
+
+        home_panels.register(objections_panel)
