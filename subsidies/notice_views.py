@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from subsidies import notice
+from subsidies import notice, workflow
 from subsidies.models import (
     Claim,
     ClaimStatus,
@@ -457,7 +457,7 @@ def objection_answer_view(request, pk):
     may_answer = (
         objection.status == ObjectionStatus.OPEN
         and request.user.has_perm("subsidies.change_objection")
-        and notice.workflow.is_reviewing_bureau(request.user, claim)
+        and workflow.is_reviewing_bureau(request.user, claim)
     )
     back = round_url(claim.notice_round) if claim.notice_round_id else rounds_url()
     form = AnswerForm(request.POST or None)
@@ -515,7 +515,7 @@ def objection_answer_view(request, pk):
             "name": pii.mask_name(claim.trainee.name),
             "id_number": claim.trainee.masked_id_number,
             "phone": objection.contact_phone
-            if may_answer or notice.workflow.is_reviewing_bureau(request.user, claim)
+            if may_answer or workflow.is_reviewing_bureau(request.user, claim)
             else pii.mask_phone(objection.contact_phone),
             "form": form,
             "may_answer": may_answer,
