@@ -289,3 +289,38 @@ def test_holidays_are_edited_by_the_province_bureau_only(client):
     response = client.post(reverse("holiday:add"), data)
     assert response.status_code == 302
     assert Holiday.objects.filter(date=dt.date(2031, 3, 5), is_workday=False).exists()
+
+
+def test_auditor_reads_rounds_but_is_offered_nothing_to_do(client, bureau):
+    notice_round, (claim,) = in_notice(bureau)
+    notice.objection_file(claim=claim, text="不属实", contact_phone="13800001111")
+    client.force_login(staff_user(Role.AUDITOR, region_code="520000"))
+    listing = client.get("/admin/subsidies/notice/").content.decode()
+    assert notice_round.title in listing and "发布公示" not in listing
+    page = client.get(f"/admin/subsidies/notice/{notice_round.pk}/").content.decode()
+    assert "13800001111" not in page and "138****1111" in page
+    assert "/admin/subsidies/notice/objection/" not in page
+    refused(client.get("/admin/subsidies/notice/publish/"))
+
+
+def test_bureau_home_objection_queries_do_not_grow(client, bureau):
+    client.force_login(bureau)
+    _, (claim,) = in_notice(bureau)
+    notice.objection_file(claim=claim, text="一")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/admin/")
+    _, claims = in_notice(bureau, 6)
+    for c in claims:
+        notice.objection_file(claim=c, text="多")
+    with CaptureQueriesContext(connection) as many:
+        body = client.get("/admin/").content.decode()
+    assert "待答复的公示异议" in body and "共 7 条" in body
+    assert len(many.captured_queries) == len(one.captured_queries)
+
+
+def test_a_closed_round_stays_on_the_notice_as_ended(client, bureau):
+    notice_round, _ = in_notice(bureau, publish_on=dt.date.today() - dt.timedelta(20))
+    notice.notice_rounds_close()
+    body = client.get("/notice/").content.decode()
+    assert f"<h2>{notice_round.title}</h2>" in body and "已结束" in body
+    assert "/objection/" not in body
