@@ -4,8 +4,8 @@ Institution staff: their classes by state with the next step for each, and impor
 uploaded and previewed but not yet confirmed. Bureau staff: classes waiting for their
 approval, overdue first.
 
-Overdue (待审批): filed more than ``APPROVAL_WORKING_DAYS`` working days ago (Monday to
-Friday; public holidays are not counted out), or starting within ``START_SOON_DAYS``
+Overdue (待审批): filed more than ``APPROVAL_WORKING_DAYS`` working days ago (weekends and
+the bureau's holidays not counted, ``training_platform.workdays``), or starting within ``START_SOON_DAYS``
 days (or already past its start date) while still waiting — the institution cannot
 open enrolment before the bureau decides.
 """
@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.models import ClassStatus, ImportUpload, TrainingClass, UploadKind
-from training_platform import access
+from training_platform import access, workdays
 from training_platform.home import (
     ORDER_DECISIONS,
     ORDER_WORK,
@@ -56,12 +56,9 @@ def class_list_url(**params) -> str:
 
 
 def working_days_before(day: dt.date, count: int) -> dt.date:
-    """The date ``count`` working days (Monday to Friday) before ``day``."""
-    while count:
-        day -= dt.timedelta(days=1)
-        if day.weekday() < 5:
-            count -= 1
-    return day
+    """The date ``count`` working days before ``day`` (weekends and the bureau's
+    holidays skipped, make-up working days counted: ``training_platform.workdays``)."""
+    return workdays.add_working_days(day, -count)
 
 
 def _class_label(training_class) -> str:

@@ -47,3 +47,7 @@ class SubsidiesConfig(AppConfig):
         from subsidies.record_sections import certificate_claims
 
         record_sections.register(certificate_claims)
+        # 公示: the reviewing bureau's open objections on its home.
+        from subsidies.notice_views import objections_panel
+
+        home_panels.register(objections_panel)

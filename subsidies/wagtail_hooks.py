@@ -4,7 +4,7 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from subsidies import analytics_views, review_views
+from subsidies import analytics_views, notice_views, review_views
 from subsidies.menu import SUBSIDIES_MENU_HOOK, SubsidiesGroup
 from subsidies.viewsets import SubsidyStandardViewSet
 
@@ -135,3 +135,51 @@ def register_analytics_urls():
             name="subsidies_totals_export",
         ),
     ]
+
+
+# --- 公示 (subsidies.notice_views) ------------------------------------------------------
+
+
+@hooks.register("register_admin_urls")
+def register_notice_urls():
+    return [
+        path(
+            "subsidies/notice/",
+            notice_views.rounds_index,
+            name="subsidies_notice_rounds",
+        ),
+        path(
+            "subsidies/notice/publish/",
+            notice_views.round_publish,
+            name="subsidies_notice_publish",
+        ),
+        path(
+            "subsidies/notice/<int:pk>/",
+            notice_views.round_detail,
+            name="subsidies_notice_round",
+        ),
+        path(
+            "subsidies/notice/objection/<int:pk>/",
+            notice_views.objection_answer_view,
+            name="subsidies_notice_objection",
+        ),
+    ]
+
+
+class NoticeMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("subsidies.view_noticeround")
+
+
+@hooks.register(SUBSIDIES_MENU_HOOK)
+def register_notice_menu_item():
+    return NoticeMenuItem(
+        "补贴公示",
+        reverse("subsidies_notice_rounds"),
+        name="subsidies-notice",
+        icon_name="date",
+        order=420,
+    )
+
+
+# --- end 公示 --------------------------------------------------------------------------

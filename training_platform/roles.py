@@ -48,6 +48,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     # rule and the viewsets' policy in training_platform.reference check the region).
     + _perms("reference", "occupation", "view", "change")
     + _perms("reference", "keygroup", "view", "add", "change")
+    + _perms("reference", "holiday", "view", "add", "change", "delete")
     + _perms("courses", "course", "view")
     + _perms("courses", "trainingclass", "view", "change")
     + _perms("courses", "enrolment", "view")
@@ -69,6 +70,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     # Trainees reach an institution through its rosters and enrolments (courses).
     + _perms("trainees", "trainee", "view")
     + _perms("reference", "occupation", "view")
+    + _perms("reference", "holiday", "view")
     + _perms("courses", "course", "view", "add", "change")
     + _perms("courses", "trainingclass", "view", "add", "change")
     + _perms("courses", "enrolment", "view", "change")
@@ -79,6 +81,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     + _perms("bases", "traininginstitution", "view")
     + _perms("trainees", "trainee", "view")
     + _perms("reference", "occupation", "view")
+    + _perms("reference", "holiday", "view")
     + _perms("courses", "course", "view")
     + _perms("courses", "trainingclass", "view")
     + _perms("courses", "enrolment", "view")
@@ -92,6 +95,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     + _perms("trainees", "trainee", "view")
     + [("trainees", "reveal_pii")]
     + _perms("reference", "occupation", "view")
+    + _perms("reference", "holiday", "view")
     + _perms("courses", "course", "view")
     + _perms("courses", "trainingclass", "view")
     + _perms("courses", "enrolment", "view")

@@ -7,6 +7,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from certificates import views as certificate_views
 from courses import views as course_views
+from subsidies import notice_views
 from trainees import views as trainee_views
 from trainees.signin import TraineeLoginView
 from training_platform import admin_reports, openapi
@@ -45,6 +46,18 @@ urlpatterns = [
     # Public verification (SPEC §6: these addresses are printed on certificates).
     path("verify/", certificate_views.verify_query, name="certificate_query"),
     path("verify/<str:token>/", certificate_views.verify, name="certificate_verify"),
+    # Public notice of subsidy claims (公示) and objections to them.
+    path("notice/", notice_views.notice_index, name="notice"),
+    path(
+        "notice/claims/<int:pk>/objection/",
+        notice_views.objection_view,
+        name="notice_objection",
+    ),
+    path(
+        "notice/objection/thanks/",
+        notice_views.objection_thanks,
+        name="notice_objection_thanks",
+    ),
     path("api/v1/openapi.json", openapi.openapi_json, name="openapi"),
     path(
         "api/v1/certificates/<str:token>",

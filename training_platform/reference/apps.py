@@ -11,7 +11,7 @@ class ReferenceConfig(AppConfig):
         from training_platform.access import AccessRule
         from training_platform.extensions import access_rules
         from training_platform.reference import policies, regions  # noqa: F401
-        from training_platform.reference.models import KeyGroup, Occupation
+        from training_platform.reference.models import Holiday, KeyGroup, Occupation
 
         access_rules.extend(
             [
@@ -22,6 +22,9 @@ class ReferenceConfig(AppConfig):
                 ),
                 AccessRule(
                     KeyGroup, view=policies.everyone, change=policies.province_bureau
+                ),
+                AccessRule(
+                    Holiday, view=policies.everyone, change=policies.province_bureau
                 ),
             ]
         )

@@ -165,3 +165,29 @@ class KeyGroup(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Holiday(models.Model):
+    """A day that is not the usual Monday-to-Friday: a public holiday (法定节假日及调休
+    放假) or a make-up working day (调休上班, a Saturday or Sunday worked).
+
+    The province bureau keeps the list each year from the State Council's notice;
+    ``training_platform.workdays`` counts working days with it (notice periods).
+    """
+
+    date = models.DateField("日期", unique=True)
+    name = models.CharField("名称", max_length=40, help_text="如 春节、国庆节")
+    is_workday = models.BooleanField(
+        "调休上班",
+        default=False,
+        help_text="勾选表示这一天虽是周六或周日，但按调休安排上班",
+    )
+
+    class Meta:
+        verbose_name = "节假日"
+        verbose_name_plural = "节假日"
+        ordering = ["-date"]
+
+    def __str__(self):
+        kind = "调休上班" if self.is_workday else "放假"
+        return f"{self.date:%Y-%m-%d} {self.name}（{kind}）"

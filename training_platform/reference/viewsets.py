@@ -7,7 +7,12 @@ from wagtail.permissions import policy_registry, register_permission_policy
 
 from training_platform import access
 from training_platform.display import CodeColumn, code
-from training_platform.reference.models import KeyGroup, Occupation, OccupationCategory
+from training_platform.reference.models import (
+    Holiday,
+    KeyGroup,
+    Occupation,
+    OccupationCategory,
+)
 from training_platform.reference.policies import may_edit_reference
 from training_platform.viewsets import (
     ScopedInspectView,
@@ -91,8 +96,30 @@ class KeyGroupViewSet(ReferenceViewSet):
     inspect_view_class = KeyGroupInspectView
 
 
+class HolidayFilterSet(WagtailFilterSet):
+    year = django_filters.NumberFilter(label="年份", field_name="date__year")
+
+    class Meta:
+        model = Holiday
+        fields = ["year", "is_workday"]
+
+
+class HolidayViewSet(ReferenceViewSet):
+    """节假日: the days off and the make-up working days that working-day counts use."""
+
+    model = Holiday
+    icon = "date"
+    menu_label = "节假日"
+    filterset_class = HolidayFilterSet
+    search_fields = ["name"]
+    list_display = ["date", "name", "is_workday"]
+    list_per_page = 50
+    form_fields = ["date", "name", "is_workday"]
+    inspect_view_fields = ["date", "name", "is_workday"]
+
+
 class ReferenceGroup(ViewSetGroup):
     menu_label = "基础数据"
     menu_icon = "cogs"
     menu_order = 900
-    items = (OccupationViewSet, KeyGroupViewSet)
+    items = (OccupationViewSet, KeyGroupViewSet, HolidayViewSet)
