@@ -54,8 +54,6 @@ from training_platform.roles import Role
 
 PUBLIC_PER_PAGE = 20
 ADMIN_PER_PAGE = 50
-OBJECTION_RATE_SETTING = "NOTICE_OBJECTION_RATE"
-OBJECTION_RATE_DEFAULT = "10/3600"  # per client address: ten objections an hour
 ORDER_OBJECTIONS = ORDER_DECISIONS + 15  # after claims to review (ORDER_CLAIMS)
 
 
@@ -244,7 +242,7 @@ def objection_view(request, pk):
     claim = _claim_in_notice_or_404(pk)
     form = ObjectionForm(request.POST or None)
     if request.method == "POST":
-        rate = getattr(settings, OBJECTION_RATE_SETTING, OBJECTION_RATE_DEFAULT)
+        rate = settings.NOTICE_OBJECTION_RATE
         wait = ratelimit.check("notice-objection", client_ip(request) or "-", rate)
         if wait:
             return _too_many(request, wait)

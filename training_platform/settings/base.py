@@ -317,6 +317,8 @@ LOGGING = {
 SMS_BACKEND = env("SMS_BACKEND", "training_platform.sms.backends.console.SmsBackend")
 # Per client address, "requests/seconds" ("0" turns a limit off): sign-up form posts
 # (each may send a code), code checks; and codes sent to any one phone number.
+# Objections to claims on the public notice, per client address.
+NOTICE_OBJECTION_RATE = env("NOTICE_OBJECTION_RATE", "10/3600")
 TRAINEE_SIGNUP_RATE = env("TRAINEE_SIGNUP_RATE", "10/3600")
 TRAINEE_SIGNUP_VERIFY_RATE = env("TRAINEE_SIGNUP_VERIFY_RATE", "30/3600")
 TRAINEE_SIGNUP_SMS_PER_PHONE_RATE = env("TRAINEE_SIGNUP_SMS_PER_PHONE_RATE", "5/3600")

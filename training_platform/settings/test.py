@@ -49,5 +49,6 @@ CERTIFICATE_VERIFY_LOG_FLUSH_SECONDS = 0
 # turn them on with override_settings.
 SMS_BACKEND = "training_platform.sms.backends.locmem.SmsBackend"
 TRAINEE_SIGNUP_RATE = "0"
+NOTICE_OBJECTION_RATE = "0"
 TRAINEE_SIGNUP_VERIFY_RATE = "0"
 TRAINEE_SIGNUP_SMS_PER_PHONE_RATE = "0"
