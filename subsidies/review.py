@@ -27,7 +27,7 @@ from subsidies.models import (
     Claim,
     ClaimStatus,
 )
-from training_platform import access
+from training_platform import access, workdays
 from training_platform.audit.services import audit_record
 
 S = ClaimStatus
@@ -38,19 +38,10 @@ WAITING = (S.SUBMITTED, S.UNDER_REVIEW)
 # --- overdue ---------------------------------------------------------------------------
 
 
-def working_days_before(day: dt.date, count: int) -> dt.date:
-    """The date ``count`` working days (Monday to Friday) before ``day``."""
-    while count:
-        day -= dt.timedelta(days=1)
-        if day.weekday() < 5:
-            count -= 1
-    return day
-
-
 def overdue_cutoff(today: dt.date | None = None) -> dt.datetime:
     """Claims submitted before this moment are overdue."""
     today = today or timezone.localdate()
-    day = working_days_before(today, REVIEW_WORKING_DAYS)
+    day = workdays.add_working_days(today, -REVIEW_WORKING_DAYS)
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 

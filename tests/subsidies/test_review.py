@@ -197,8 +197,7 @@ def test_the_database_refuses_a_list_confirmed_by_its_maker(bureau):
 def test_overdue_counts_working_days_only():
     import datetime as dt
 
-    friday = dt.date(2026, 11, 27)
-    # Ten working days before a Friday is the Friday two weeks before.
-    assert review.working_days_before(friday, 10) == dt.date(2026, 11, 13)
-    monday = dt.date(2026, 11, 30)
-    assert review.working_days_before(monday, 1) == dt.date(2026, 11, 27)
+    # Ten working days before Friday 2026-10-16 skip the weekends and the National Day
+    # holiday (1-7 October, seeded), and count Saturday 10 October (a make-up day).
+    cutoff = review.overdue_cutoff(dt.date(2026, 10, 16))
+    assert cutoff.date() == dt.date(2026, 9, 28)
