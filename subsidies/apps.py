@@ -29,3 +29,8 @@ class SubsidiesConfig(AppConfig):
                 AccessRule(Objection, view=policies.objection_view),
             ]
         )
+        # --- filing (s11-filing) ---
+        from courses.extensions import class_page_links
+        from subsidies import class_page
+
+        class_page_links.register(class_page.class_page_links)

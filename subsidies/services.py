@@ -21,6 +21,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from certificates.models import Certificate, CertificateStatus
 from courses.models import (
@@ -47,9 +48,7 @@ from training_platform.audit.services import audit_record_many
 from training_platform.reference.models import CertificateKind
 from training_platform.roles import Role
 
-NO_STANDARD = "该证书没有适用的补贴标准。"
 ALREADY_CLAIMED = "已有在办或已拨付的同一补贴（同一职业、同一等级），不再重复申领。"
-NO_SLOT = f"本年度的补贴次数已用完（每人每年最多 {MAX_USE_SLOTS} 次）。"
 
 #: What a trainee may file for themself, in the order tried (技能提升补贴, then 证书直补,
 #: which is the 职业培训补贴 paid to the person on a certificate).
@@ -67,13 +66,19 @@ CERTIFICATE_PREFERENCE = (
 ACCOUNT_RE = re.compile(r"^\d{8,32}$")
 
 
-def account_clean(account: str, *, label: str = "收款账号") -> str:
+def account_clean(account: str, *, institution: bool = False) -> str:
     """An account number without spaces or dashes; ValidationError if it is no number."""
     value = re.sub(r"[\s-]", "", account or "")
     if not value:
-        raise ValidationError({"account": f"请填写{label}。"})
+        message = "请填写机构基本账户账号。" if institution else _("请填写收款账号。")
+        raise ValidationError({"account": message})
     if not ACCOUNT_RE.match(value):
-        raise ValidationError({"account": f"{label}应为 8 至 32 位数字。"})
+        message = (
+            "机构基本账户账号应为 8 至 32 位数字。"
+            if institution
+            else _("收款账号应为 8 至 32 位数字。")
+        )
+        raise ValidationError({"account": message})
     return value
 
 
@@ -161,26 +166,26 @@ def claim_file_self(
 ) -> Claim:
     """The trainee files for their own certificate, to their own account or card."""
     if actor is None or not actor.is_authenticated or trainee.user_id != actor.pk:
-        raise PermissionDenied("只能为本人申领补贴。")
+        raise PermissionDenied(_("只能为本人申领补贴。"))
     if certificate.trainee_id != trainee.pk:
-        raise PermissionDenied("只能为本人的证书申领补贴。")
+        raise PermissionDenied(_("只能为本人的证书申领补贴。"))
     if account_kind not in SELF_ACCOUNT_KINDS:
-        raise ValidationError({"account_kind": "请选择本人银行账户或社会保障卡。"})
+        raise ValidationError({"account_kind": _("请选择本人银行账户或社会保障卡。")})
     account = account_clean(account)
     certificate = Certificate.objects.select_related(
         "region", "enrolment__training_class__region", "enrolment__training_class"
     ).get(pk=certificate.pk)
     if not _certificate_valid(certificate, timezone.localdate()):
-        raise ValidationError("该证书已撤销、换发或过期，不能申领补贴。")
+        raise ValidationError(_("该证书已撤销、换发或过期，不能申领补贴。"))
     (option,) = self_options([certificate])
     if option is None:
-        raise ValidationError(NO_STANDARD)
+        raise ValidationError(_("该证书没有适用的补贴标准。"))
     kind, standard = option
     _lock_trainees([trainee.pk])
     if live_entitlements([trainee.pk], [kind]) & {
         (trainee.pk, kind, certificate.occupation_id, certificate.level)
     }:
-        raise ValidationError("该证书的补贴已申领（在办或已拨付），不能重复申领。")
+        raise ValidationError(_("该证书的补贴已申领（在办或已拨付），不能重复申领。"))
     claim = Claim(
         trainee=trainee,
         kind=kind,
@@ -465,7 +470,7 @@ def claims_file_for_class(
     training_class = _class_checked(actor, training_class)
     if kind not in SubsidyKind.values:
         raise ValidationError({"kind": "请选择补贴类型。"})
-    account = account_clean(account, label="机构基本账户账号")
+    account = account_clean(account, institution=True)
     trainee_ids = list(
         _passed(training_class)
         .filter(**({"pk__in": list(enrolment_ids)} if enrolment_ids else {}))
@@ -575,7 +580,8 @@ def claims_submit(
     full = _assign_slots(claims)
     if full:
         names = "、".join(sorted({pii.mask_name(c.payee_name) for c in full}))
-        raise ValidationError(f"{names}：{NO_SLOT}")
+        no_slot = _("本年度的补贴次数已用完（每人每年最多 %(most)s 次）。")
+        raise ValidationError(f"{names}：{no_slot % {'most': MAX_USE_SLOTS}}")
     try:
         with transaction.atomic():
             moved = workflow.claims_move(
@@ -588,7 +594,9 @@ def claims_submit(
             )
     except IntegrityError:
         raise ValidationError(
-            "提交未成功：同一补贴或本年度的补贴次数刚被另一笔申领占用，请刷新后重试。"
+            _(
+                "提交未成功：同一补贴或本年度的补贴次数刚被另一笔申领占用，请刷新后重试。"
+            )
         ) from None
     return moved
 
