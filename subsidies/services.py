@@ -42,7 +42,7 @@ from subsidies.models import (
     SubsidyKind,
     payee_account_hash,
 )
-from trainees.models import Trainee
+from trainees.models import KeyGroupMembership, Trainee
 from training_platform import access, pii
 from training_platform.audit.services import audit_record_many
 from training_platform.reference.models import CertificateKind
@@ -111,12 +111,25 @@ def _certificate_valid(certificate: Certificate, today: dt.date) -> bool:
     )
 
 
+def key_groups_of(trainee_ids: Iterable[int]):
+    """``fn(trainee_id, day) -> frozenset of group codes`` held that day (one query)."""
+    held = defaultdict(list)
+    for m in KeyGroupMembership.objects.filter(trainee_id__in=list(trainee_ids)):
+        held[m.trainee_id].append(m)
+
+    def on(trainee_id: int, day: dt.date) -> frozenset:
+        return frozenset(m.group_id for m in held[trainee_id] if m.active_on(day))
+
+    return on
+
+
 def self_options(certificates: Sequence[Certificate]) -> list:
     """For each certificate, the (kind, standard) a trainee's own claim would use, or None.
 
     One call of ``standards_for`` for all certificates and kinds.
     """
     standards = _standards()
+    groups = key_groups_of({c.trainee_id for c in certificates})
     cases = [
         standards.Case(
             kind=kind,
@@ -126,6 +139,7 @@ def self_options(certificates: Sequence[Certificate]) -> list:
             occupation_id=c.occupation_id,
             region_code=certificate_region(c).code,
             day=c.issued_on,
+            key_groups=groups(c.trainee_id, c.issued_on),
         )
         for c in certificates
         for kind in SELF_KINDS
@@ -327,6 +341,7 @@ def _class_plan(
     # a standard paying the institution, then one paying the person.
     bases: list[list[tuple]] = []
     cases = []
+    groups = key_groups_of(e.trainee_id for e in enrolments)
     for e in enrolments:
         options = [
             (c, c.kind, c.level, c.occupation_id, c.issued_on)
@@ -354,6 +369,7 @@ def _class_plan(
                         occupation_id=occupation_id,
                         region_code=training_class.region_id,
                         day=day,
+                        key_groups=groups(e.trainee_id, day),
                     )
                 )
         bases.append(person)
