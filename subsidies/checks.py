@@ -532,9 +532,8 @@ def checks_store(
         rows.extend((claim.pk, str(r.code), r.passed, r.message[:300]) for r in checks)
     if not done:
         return
-    ClaimCheck.objects.filter(claim_id__in=_ids(done))._raw_delete(
-        ClaimCheck.objects.db
-    )
+    # No signals or cascades on ClaimCheck: Django deletes them in one statement.
+    ClaimCheck.objects.filter(claim_id__in=_ids(done)).delete()
     insert = sql.Insert(
         ClaimCheck, ("claim", "code", "passed", "message"), values={"checked_at": at}
     )
