@@ -44,6 +44,7 @@ from demo.fixtures import (
 )
 from demo.people import Person, demo_people
 from demo.skips import SeedNotes
+from subsidies.demo_standards import demo_standards_load
 from trainees.models import (
     KeyGroupMembership,
     Trainee,
@@ -365,6 +366,7 @@ def demo_seed(*, scale: int = 1, stdout=None) -> dict:
     _seed_trainee_user(first, password, notes)
     seed_courses(institutions, notes)
     seed_certificates(notes)
+    demo_standards_load(notes=notes)
     after = _counts()
     return {
         "scale": scale,

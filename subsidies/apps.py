@@ -14,6 +14,7 @@ class SubsidiesConfig(AppConfig):
             NoticeRound,
             Objection,
             Payment,
+            SubsidyStandard,
         )
         from training_platform.access import AccessRule
         from training_platform.extensions import access_rules
@@ -27,6 +28,11 @@ class SubsidiesConfig(AppConfig):
                 AccessRule(Payment, view=policies.payment_view),
                 AccessRule(NoticeRound, view=policies.notice_view),
                 AccessRule(Objection, view=policies.objection_view),
+                AccessRule(
+                    SubsidyStandard,
+                    view=policies.standard_view,
+                    change=policies.standard_change,
+                ),
             ]
         )
         # --- filing (s11-filing) ---

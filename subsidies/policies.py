@@ -69,3 +69,20 @@ def is_province_bureau(user) -> bool:
         return True
     prefixes = access.scope_for(user).region_prefixes(Role.BUREAU)
     return PROVINCE_PREFIX in prefixes
+
+
+# --- standards (subsidies.standards, subsidies.viewsets) --------------------------------
+
+
+def standard_view(scope):
+    """Every bureau and auditor reads the standards (they hold for the whole province)."""
+    if scope.is_superuser or scope.has(Role.BUREAU) or scope.has(Role.AUDITOR):
+        return access.EVERYTHING
+    return access.NOTHING
+
+
+def standard_change(scope):
+    """Only the province bureau (and administrators) edit standards."""
+    if scope.is_superuser or PROVINCE_PREFIX in scope.region_prefixes(Role.BUREAU):
+        return access.EVERYTHING
+    return access.NOTHING

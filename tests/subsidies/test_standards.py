@@ -253,3 +253,51 @@ def test_a_county_region_or_dates_out_of_order_are_refused():
             )
         )
     assert not SubsidyStandard.objects.exists()
+
+
+# --- demo values ------------------------------------------------------------------------
+
+
+def test_the_demo_standards_load_once_and_resolve_as_domain_md_says():
+    from subsidies.demo_standards import DEMO_STANDARDS, demo_standards_load
+
+    assert demo_standards_load() == len(DEMO_STANDARDS)
+    assert demo_standards_load() == 0  # repeat-safe
+    assert SubsidyStandard.objects.count() == len(DEMO_STANDARDS)
+    electrician, welder = "6-31-01-03", "6-18-02-04"
+    found = standards_for(
+        [
+            case(level=SkillLevel.LEVEL_5, occupation_id=welder),
+            case(level=SkillLevel.LEVEL_4, occupation_id=welder),
+            case(level=SkillLevel.LEVEL_3, occupation_id=welder),
+            case(level=SkillLevel.LEVEL_4, occupation_id=electrician),
+            case(level=SkillLevel.LEVEL_4, day=dt.date(2027, 1, 1)),
+            case(
+                kind=SubsidyKind.TRAINING,
+                payee=PayeeKind.INSTITUTION,
+                certificate_kind=CertificateKind.TRAINING,
+                level="",
+            ),
+        ]
+    )
+    assert [s and s.amount for s in found[:4]] == [1000, 1500, 2000, 1800]
+    assert found[3].extra_uses_per_year == 2 and found[1].uses_per_year == 1
+    assert found[4] is None
+    assert found[5].payee == PayeeKind.INSTITUTION
+
+
+def test_the_demo_leaves_a_changed_standard_alone_and_skips_a_refused_one():
+    from demo.skips import SeedNotes
+    from subsidies.demo_standards import DEMO_STANDARDS, demo_standards_load
+
+    StandardFactory(name="手工录入的中级标准", valid_from=dt.date(2024, 1, 1))
+    notes = SeedNotes()
+    created = demo_standards_load(notes=notes)
+    assert created == len(DEMO_STANDARDS) - 1
+    assert len(notes.items) == 1 and "技能提升补贴（中级）" in notes.items[0]
+    changed = SubsidyStandard.objects.get(name="技能提升补贴（初级）")
+    changed.amount = Decimal("999.00")
+    changed.save()
+    assert demo_standards_load(notes=notes) == 0
+    changed.refresh_from_db()
+    assert changed.amount == Decimal("999.00")
