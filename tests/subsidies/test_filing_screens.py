@@ -353,3 +353,12 @@ def _list_queries(client, size: int) -> int:
 
 def test_the_list_takes_the_same_queries_for_1_and_6_claims(client):
     assert _list_queries(client, 1) == _list_queries(client, 6)
+
+
+def test_the_menu_offers_the_list_to_institution_staff_only(client):
+    _class, _e, staff = finished_class(1)
+    index = reverse("filed_claims:index")
+    client.force_login(staff)
+    assert index in client.get("/admin/").content.decode()
+    client.force_login(staff_user(Role.AUDITOR, region_code="520000"))
+    assert index not in client.get("/admin/").content.decode()
