@@ -36,7 +36,7 @@ from subsidies.models import (
     SubsidyKind,
 )
 from trainees.selectors import trainee_of
-from training_platform import access, confirm, pii
+from training_platform import access, confirm, pii, xlsx
 
 ME_URL = "me_subsidies"
 
@@ -217,6 +217,46 @@ def _enrolment_ids(request):
     return None
 
 
+#: The preview lists this many people on the page; the xlsx lists them all.
+PREVIEW_SHOWN = 200
+
+PLAN_HEADERS = ["学员", "身份证号码", "依据", "补贴对象", "金额（元）", "预审", "说明"]
+
+
+def _plan_xlsx(plan, show_name: bool):
+    """The whole plan as xlsx (names masked as on the page; IDs always masked)."""
+    rows = []
+    for row in plan.rows:
+        name = row.trainee.name if show_name else pii.mask_name(row.trainee.name)
+        claim = row.claim
+        if claim is None:
+            rows.append(
+                [name, row.trainee.masked_id_number, "", "", "", "不申领", row.skipped]
+            )
+            continue
+        basis = (
+            f"{claim.certificate.get_kind_display()} {claim.certificate.number}"
+            if claim.certificate
+            else f"培训合格（结业 {claim.basis_date:%Y-%m-%d}）"
+        )
+        failed = [f"{CheckCode(c.code).label}：{c.message}" for c in row.failed_checks]
+        rows.append(
+            [
+                name,
+                row.trainee.masked_id_number,
+                basis,
+                claim.get_payee_kind_display(),
+                claim.amount,
+                f"{len(failed)} 项未通过" if failed else "全部通过",
+                "；".join(failed),
+            ]
+        )
+    content = xlsx.write_xlsx(
+        PLAN_HEADERS, rows, sheet_title="申领预览", text_columns={1}
+    )
+    return xlsx.xlsx_response(content, f"{plan.training_class.code}-补贴申领预览.xlsx")
+
+
 def _account_still_to_type(row, check, account: str) -> bool:
     """The institution's account is typed on this form: not a failure before it is."""
     return (
@@ -301,6 +341,8 @@ def class_filing_view(request, pk):
                 messages.success(request, text)
                 return redirect(claims_list_url(training_class))
     show_name = is_class_staff(request.user, training_class)
+    if request.method == "GET" and request.GET.get("format") == "xlsx":
+        return _plan_xlsx(plan, show_name)
     rows = [
         {
             "enrolment": row.enrolment,
@@ -315,7 +357,7 @@ def class_filing_view(request, pk):
                 if not _account_still_to_type(row, c, account)
             ],
         }
-        for row in plan.rows
+        for row in plan.rows[:PREVIEW_SHOWN]
     ]
     return TemplateResponse(
         request,
@@ -334,6 +376,16 @@ def class_filing_view(request, pk):
             + urlencode({"kind": kind}),
             "back_url": back,
             "list_url": claims_list_url(training_class),
+            "more": max(len(plan.rows) - PREVIEW_SHOWN, 0),
+            "xlsx_url": request.path
+            + "?"
+            + urlencode(
+                {
+                    "kind": kind,
+                    "format": "xlsx",
+                    **({"enrolment": enrolment_ids[0]} if enrolment_ids else {}),
+                }
+            ),
         },
         status=400 if form.is_bound and form.errors else 200,
     )

@@ -362,3 +362,19 @@ def test_the_menu_offers_the_list_to_institution_staff_only(client):
     assert index in client.get("/admin/").content.decode()
     client.force_login(staff_user(Role.AUDITOR, region_code="520000"))
     assert index not in client.get("/admin/").content.decode()
+
+
+def test_the_whole_preview_downloads_as_xlsx(client):
+    import io
+
+    from openpyxl import load_workbook
+
+    training_class, enrolments, staff = finished_class(3)
+    client.force_login(staff)
+    response = client.get(filing_url(training_class), {"format": "xlsx"})
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "学员" and len(rows) == 4
+    assert {r[0] for r in rows[1:]} == {e.trainee.name for e in enrolments}
+    assert not Claim.objects.exists()
