@@ -11,7 +11,9 @@ one that does not.
 Two standards of one case (same kind, payee, certificate kind, level and region) may
 not overlap: their date ranges intersect and their occupation lists intersect (two empty
 lists intersect; an empty list and a listed one do not, the listed one is the more
-specific override), and likewise their key-group lists.
+specific override), and likewise their key-group lists. A standard claims rest on
+keeps its case (kind, payee, certificate kind, level, region) and its dates keep
+covering the claims' basis dates; its amount may change (claims keep their own).
 """
 
 import dataclasses
@@ -200,6 +202,30 @@ def _money(amount) -> str:
     return f"{Decimal(amount):,.2f} 元" if amount is not None else ""
 
 
+#: What a claim was matched by: a standard claims rest on keeps these.
+_CASE_FIELDS = ("kind", "payee", "certificate_kind", "level", "region_id")
+
+
+def _refuse_moving_claims(standard: SubsidyStandard, old: dict) -> None:
+    """A standard claims rest on keeps its case, and its dates keep covering them."""
+    claims = standard.claims.all()
+    moved = [name for name in _CASE_FIELDS if getattr(standard, name) != old[name]]
+    if moved and claims.exists():
+        raise ValidationError(
+            "已有申领按此标准核定，不能再修改补贴类型、补贴对象、证书类型、等级或适用地区；"
+            "请新建一条标准，并为本标准填写失效日期。"
+        )
+    outside = Q(basis_date__lt=standard.valid_from)
+    if standard.valid_to is not None:
+        outside |= Q(basis_date__gt=standard.valid_to)
+    stranded = claims.filter(outside).order_by("basis_date").first()
+    if stranded is not None:
+        raise ValidationError(
+            f"已有依据日期为 {stranded.basis_date.isoformat()} 的申领按此标准核定，"
+            "有效期须包含该日期。"
+        )
+
+
 @transaction.atomic
 def standard_save(
     *,
@@ -231,10 +257,11 @@ def standard_save(
         old = (
             SubsidyStandard.objects.select_for_update()
             .filter(pk=standard.pk)
-            .values("amount", "valid_from", "valid_to", "is_active")
+            .values("amount", "valid_from", "valid_to", "is_active", *_CASE_FIELDS)
             .first()
         )
         if old:
+            _refuse_moving_claims(standard, old)
             before = {
                 "amount": str(old["amount"]),
                 "valid_from": old["valid_from"].isoformat(),

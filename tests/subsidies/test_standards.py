@@ -301,3 +301,27 @@ def test_the_demo_leaves_a_changed_standard_alone_and_skips_a_refused_one():
     assert demo_standards_load(notes=notes) == 0
     changed.refresh_from_db()
     assert changed.amount == Decimal("999.00")
+
+
+def test_a_standard_claims_rest_on_keeps_its_case_and_covers_their_dates():
+    from tests.factories import ClaimFactory
+
+    claim = ClaimFactory()
+    standard = claim.standard
+    standard.level = SkillLevel.LEVEL_3
+    with pytest.raises(ValidationError, match="已有申领按此标准核定"):
+        standard_save(standard=standard)
+    standard.level = SkillLevel.LEVEL_4
+    standard.valid_to = claim.basis_date - dt.timedelta(days=1)
+    with pytest.raises(ValidationError, match=claim.basis_date.isoformat()):
+        standard_save(standard=standard)
+    # The amount and an end date after the claims may change (claims keep their amount).
+    standard.valid_to = claim.basis_date
+    standard.amount = Decimal("1600.00")
+    standard_save(standard=standard)
+    claim.refresh_from_db()
+    assert claim.amount == Decimal("1500.00")
+    # A standard no claim rests on may change its case.
+    free = StandardFactory(valid_from=dt.date(2030, 1, 1))
+    free.level = SkillLevel.LEVEL_3
+    standard_save(standard=free)

@@ -240,3 +240,38 @@ def test_the_list_takes_the_same_queries_for_few_or_many_standards(client):
         StandardFactory(level=level).occupations.set(["6-31-01-03", "4-04-05-01"])
         StandardFactory(level=level, region=region("520100"))
     assert count() == few
+
+
+@pytest.mark.parametrize(
+    ("make_user", "shown"),
+    [
+        (lambda: make_staff(Role.BUREAU, region_code="520100"), True),
+        (lambda: make_staff(Role.AUDITOR, region_code="520000"), True),
+        (lambda: make_staff(Role.INSTITUTION, institution=InstitutionFactory()), False),
+    ],
+)
+def test_the_standards_sit_in_the_subsidies_menu(client, make_user, shown):
+    from tests.training_platform.test_admin_menus import menu_labels
+
+    client.force_login(make_user())
+    labels = menu_labels(client)
+    assert ({"培训补贴", "补贴标准"} <= labels) is shown
+    assert ("培训补贴" in labels) is shown and ("补贴标准" in labels) is shown
+
+
+def test_the_export_writes_amounts_and_levels_in_words(client):
+    StandardFactory(name="全省中级标准")
+    StandardFactory(
+        name="培训合格证书标准",
+        kind=SubsidyKind.TRAINING,
+        payee="institution",
+        certificate_kind="training",
+        level="",
+        amount=Decimal("600"),
+    )
+    client.force_login(make_staff(Role.AUDITOR, region_code="520000"))
+    response = client.get(reverse(INDEX), {"export": "csv"})
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode()
+    assert "1,500.00 元" in body and "600.00 元" in body
+    assert "不分等级" in body and "四级/中级工" in body and "长期有效" in body
