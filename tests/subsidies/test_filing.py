@@ -505,3 +505,30 @@ def _preview_queries(size: int) -> int:
 
 def test_the_preview_takes_the_same_queries_for_3_and_30():
     assert _preview_queries(3) == _preview_queries(30)
+
+
+def test_a_slot_taken_meanwhile_is_refused_by_the_database_in_words(monkeypatch):
+    """The constraint behind the lock: a slot another filing took answers in Chinese."""
+    trainee = trainee_with_user()
+    standard = StandardFactory()
+    ClaimFactory(
+        certificate=skill_certificate(trainee, level=SkillLevel.LEVEL_5),
+        standard=standard,
+    )  # holds slot 1
+
+    def stale(claims):  # as if slot 1 had looked free
+        for claim in claims:
+            claim.use_slot = 1
+        Claim.objects.bulk_update(claims, ["use_slot"])
+        return []
+
+    monkeypatch.setattr(services, "_assign_slots", stale)
+    with pytest.raises(ValidationError, match="请刷新后重试"):
+        services.claim_file_self(
+            trainee=trainee,
+            certificate=skill_certificate(trainee),
+            account_kind=AccountKind.BANK,
+            account=ACCOUNT,
+            actor=trainee.user,
+        )
+    assert Claim.objects.filter(trainee=trainee).count() == 1
