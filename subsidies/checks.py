@@ -174,7 +174,9 @@ def claims_check(
     standard_ids = {c.standard_id for c in claims if c.standard_id}
     standards = {
         s.pk: s
-        for s in SubsidyStandard.objects.filter(pk__in=_ids(standard_ids)).only(
+        for s in SubsidyStandard.objects.filter(pk__in=_ids(standard_ids))
+        .order_by()
+        .only(
             "pk",
             "attendance_threshold",
             "claim_window_months",
@@ -200,14 +202,16 @@ def claims_check(
     certificate_ids = {c.certificate_id for c in claims if c.certificate_id}
     certificates = {
         row[0]: row
-        for row in Certificate.objects.filter(pk__in=_ids(certificate_ids)).values_list(
-            "pk", "number", "status", "expires_on", "issued_on", "trainee_id"
-        )
+        for row in Certificate.objects.filter(pk__in=_ids(certificate_ids))
+        .order_by()
+        .values_list("pk", "number", "status", "expires_on", "issued_on", "trainee_id")
     }
     enrolment_ids = {c.enrolment_id for c in claims if c.enrolment_id}
     enrolments = {
         row[0]: row
-        for row in Enrolment.objects.filter(pk__in=_ids(enrolment_ids)).values_list(
+        for row in Enrolment.objects.filter(pk__in=_ids(enrolment_ids))
+        .order_by()
+        .values_list(
             "pk",
             "attendance_hours",
             "training_class__start_date",
@@ -219,7 +223,9 @@ def claims_check(
     in_db: dict[int, list[_Other]] = defaultdict(list)
     live_pks = set()
     for pk, trainee_id, kind, occupation_id, level, use_year, status, paid_on in (
-        Claim.objects.filter(trainee_id__in=_ids(people), status__in=LIVE_STATUSES)
+        # Live ones kept here: a status condition in the query would make SQLite
+        # search by status (it cannot tell how few people the list holds).
+        Claim.objects.filter(trainee_id__in=_ids(people))
         .order_by("pk")
         .values_list(
             "pk",
@@ -232,6 +238,8 @@ def claims_check(
             "paid_on",
         )
     ):
+        if status not in _LIVE:
+            continue
         live_pks.add(pk)
         in_db[trainee_id].append(
             _Other(pk, 0, kind, occupation_id, level, use_year, status, paid_on)
@@ -240,9 +248,13 @@ def claims_check(
     memberships: dict[int, list[tuple]] = defaultdict(list)
     if any(standard_groups.values()):
         groups = set().union(*(g.keys() for g in standard_groups.values()))
-        for trainee_id, group_id, since, until in KeyGroupMembership.objects.filter(
-            trainee_id__in=_ids(people), group_id__in=_ids(groups, text=True)
-        ).values_list("trainee_id", "group_id", "since", "until"):
+        for trainee_id, group_id, since, until in (
+            KeyGroupMembership.objects.filter(
+                trainee_id__in=_ids(people), group_id__in=_ids(groups, text=True)
+            )
+            .order_by()
+            .values_list("trainee_id", "group_id", "since", "until")
+        ):
             memberships[trainee_id].append((group_id, since, until))
 
     occupation_ids = {c.occupation_id for c in claims if c.occupation_id}
