@@ -108,7 +108,7 @@ def foundation():
     sys.stdout.write(table(result) + "\n")
 
 
-BENCHMARKS = ("foundation", "roster", "verify")
+BENCHMARKS = ("foundation", "roster", "verify", "claim_checks")
 
 
 def main():
@@ -130,6 +130,11 @@ def main():
         from bench import verify
 
         verify.main()
+    if "claim_checks" in selected:
+        # Pre-checks of 10k and 100k claims, in a child process on its own database.
+        from bench import claim_checks
+
+        claim_checks.main()
 
 
 if __name__ == "__main__":

@@ -51,3 +51,8 @@ class SubsidiesConfig(AppConfig):
         from subsidies.notice_views import objections_panel
 
         home_panels.register(objections_panel)
+        # --- filing (s11-filing) ---
+        from courses.extensions import class_page_links
+        from subsidies import class_page
+
+        class_page_links.register(class_page.class_page_links)

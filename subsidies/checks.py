@@ -9,6 +9,8 @@ checks in one pass over the claims. :func:`checks_store` records a run (three
 statements and at most one UPDATE per distinct number of failed checks);
 :func:`claims_recheck` does both (at approval time).
 
+Dates in the sentences are written as ``2025-06-03`` (``str`` of a date).
+
 A list of ids is sent as one parameter (a JSON array on SQLite, an array on
 PostgreSQL), so a query's size does not depend on how many claims are checked.
 
@@ -26,6 +28,7 @@ make the second a duplicate.
 """
 
 import datetime as dt
+import functools
 import json
 from calendar import monthrange
 from collections import defaultdict
@@ -45,6 +48,7 @@ from certificates.models import (
 from courses.models import Enrolment
 from subsidies.models import (
     LIVE_STATUSES,
+    AccountKind,
     CheckCode,
     Claim,
     ClaimCheck,
@@ -75,6 +79,11 @@ GRANTED_STATUSES = frozenset(
     }
 )
 _LIVE = frozenset(LIVE_STATUSES)
+# Labels by value (an enum lookup per claim costs more than the check itself).
+_KIND = dict(SubsidyKind.choices)
+_LEVEL = {**dict(SkillLevel.choices), "": ""}
+_STATUS = dict(ClaimStatus.choices)
+_ACCOUNT = dict(AccountKind.choices)
 # A claim earlier in the same call counts against later ones when it is being filed.
 _FILING = _LIVE | {ClaimStatus.DRAFT}
 
@@ -89,6 +98,7 @@ class CheckResult:
 # --- helpers -----------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
 def add_months(day: dt.date, months: int) -> dt.date:
     """``day`` plus ``months`` calendar months; a day the month lacks becomes its last
     (2025-01-31 + 1 month = 2025-02-28; 2024-01-31 + 1 = 2024-02-29)."""
@@ -117,12 +127,12 @@ def _num(value) -> str:
 
 
 def _level(level: str) -> str:
-    return SkillLevel(level).label if level else ""
+    return _LEVEL[level]
 
 
 def _what(occupation: str, level: str, kind: str) -> str:
     """ "电工 四级/中级工 技能提升补贴"."""
-    parts = [occupation, _level(level), SubsidyKind(kind).label]
+    parts = [occupation, _LEVEL[level], _KIND[kind]]
     return " ".join(p for p in parts if p)
 
 
@@ -164,7 +174,9 @@ def claims_check(
     standard_ids = {c.standard_id for c in claims if c.standard_id}
     standards = {
         s.pk: s
-        for s in SubsidyStandard.objects.filter(pk__in=_ids(standard_ids)).only(
+        for s in SubsidyStandard.objects.filter(pk__in=_ids(standard_ids))
+        .order_by()
+        .only(
             "pk",
             "attendance_threshold",
             "claim_window_months",
@@ -190,14 +202,16 @@ def claims_check(
     certificate_ids = {c.certificate_id for c in claims if c.certificate_id}
     certificates = {
         row[0]: row
-        for row in Certificate.objects.filter(pk__in=_ids(certificate_ids)).values_list(
-            "pk", "number", "status", "expires_on", "issued_on", "trainee_id"
-        )
+        for row in Certificate.objects.filter(pk__in=_ids(certificate_ids))
+        .order_by()
+        .values_list("pk", "number", "status", "expires_on", "issued_on", "trainee_id")
     }
     enrolment_ids = {c.enrolment_id for c in claims if c.enrolment_id}
     enrolments = {
         row[0]: row
-        for row in Enrolment.objects.filter(pk__in=_ids(enrolment_ids)).values_list(
+        for row in Enrolment.objects.filter(pk__in=_ids(enrolment_ids))
+        .order_by()
+        .values_list(
             "pk",
             "attendance_hours",
             "training_class__start_date",
@@ -209,7 +223,9 @@ def claims_check(
     in_db: dict[int, list[_Other]] = defaultdict(list)
     live_pks = set()
     for pk, trainee_id, kind, occupation_id, level, use_year, status, paid_on in (
-        Claim.objects.filter(trainee_id__in=_ids(people), status__in=LIVE_STATUSES)
+        # Live ones kept here: a status condition in the query would make SQLite
+        # search by status (it cannot tell how few people the list holds).
+        Claim.objects.filter(trainee_id__in=_ids(people))
         .order_by("pk")
         .values_list(
             "pk",
@@ -222,6 +238,8 @@ def claims_check(
             "paid_on",
         )
     ):
+        if status not in _LIVE:
+            continue
         live_pks.add(pk)
         in_db[trainee_id].append(
             _Other(pk, 0, kind, occupation_id, level, use_year, status, paid_on)
@@ -230,9 +248,13 @@ def claims_check(
     memberships: dict[int, list[tuple]] = defaultdict(list)
     if any(standard_groups.values()):
         groups = set().union(*(g.keys() for g in standard_groups.values()))
-        for trainee_id, group_id, since, until in KeyGroupMembership.objects.filter(
-            trainee_id__in=_ids(people), group_id__in=_ids(groups, text=True)
-        ).values_list("trainee_id", "group_id", "since", "until"):
+        for trainee_id, group_id, since, until in (
+            KeyGroupMembership.objects.filter(
+                trainee_id__in=_ids(people), group_id__in=_ids(groups, text=True)
+            )
+            .order_by()
+            .values_list("trainee_id", "group_id", "since", "until")
+        ):
             memberships[trainee_id].append((group_id, since, until))
 
     occupation_ids = {c.occupation_id for c in claims if c.occupation_id}
@@ -314,13 +336,13 @@ def _certificate_valid(claim, certificate, today) -> CheckResult:
         )
     shown = display_status_of(status, expires_on, today)
     if shown == DisplayStatus.VALID:
-        until = f"，有效期至 {expires_on:%Y-%m-%d}" if expires_on else ""
+        until = f"，有效期至 {expires_on}" if expires_on else ""
         return CheckResult(C.CERTIFICATE_VALID, True, f"证书 {number} 有效{until}")
     if shown == DisplayStatus.EXPIRED:
         return CheckResult(
             C.CERTIFICATE_VALID,
             False,
-            f"证书 {number} 已过期（有效期至 {expires_on:%Y-%m-%d}）",
+            f"证书 {number} 已过期（有效期至 {expires_on}）",
         )
     return CheckResult(
         C.CERTIFICATE_VALID, False, f"证书 {number} {DisplayStatus(shown).label}"
@@ -360,11 +382,11 @@ def _key_group(claim, standard, groups, memberships, certificate, enrolment):
     ]
     if held:
         names = "、".join(dict.fromkeys(held))
-        return CheckResult(C.KEY_GROUP, True, f"{which} {day:%Y-%m-%d} 属于 {names}")
+        return CheckResult(C.KEY_GROUP, True, f"{which} {day} 属于 {names}")
     return CheckResult(
         C.KEY_GROUP,
         False,
-        f"{which} {day:%Y-%m-%d} 不属于该标准适用的群体（{'、'.join(groups.values())}）",
+        f"{which} {day} 不属于该标准适用的群体（{'、'.join(groups.values())}）",
     )
 
 
@@ -379,10 +401,10 @@ def _once_per_level(claim, others, occupation) -> CheckResult:
             and o.level == level
         ):
             if o.paid_on:
-                message = f"已于 {o.paid_on:%Y-%m-%d} 获得 {what}（{o.name()}）"
+                message = f"已于 {o.paid_on} 获得 {what}（{o.name()}）"
             else:
                 message = (
-                    f"已获批 {what}（{o.name()}，{ClaimStatus(o.status).label}），"
+                    f"已获批 {what}（{o.name()}，{_STATUS[o.status]}），"
                     "同一职业同一等级仅补贴一次"
                 )
             return CheckResult(C.ONCE_PER_LEVEL, False, message)
@@ -449,10 +471,7 @@ def _claim_window(claim, standard, certificate, today) -> CheckResult:
         on, when = timezone.localdate(claim.submitted_at), "提交于"
     else:
         on, when = today, "今天是"
-    message = (
-        f"{which} {start:%Y-%m-%d}，申领期限 {months} 个月，至 {ends:%Y-%m-%d}；"
-        f"{when} {on:%Y-%m-%d}"
-    )
+    message = f"{which} {start}，申领期限 {months} 个月，至 {ends}；{when} {on}"
     if on > ends:
         return CheckResult(C.CLAIM_WINDOW, False, message + "，已超过申领期限")
     return CheckResult(C.CLAIM_WINDOW, True, message)
@@ -466,7 +485,7 @@ def _no_duplicate(claim, others, occupation) -> CheckResult:
             and o.occupation_id == claim.occupation_id
             and o.level == level
         ):
-            state = ClaimStatus(o.status).label
+            state = _STATUS[o.status]
             return CheckResult(
                 C.NO_DUPLICATE,
                 False,
@@ -489,7 +508,7 @@ def _payee_account(claim) -> CheckResult:
         C.PAYEE_ACCOUNT,
         True,
         f"收款人 {pii.mask_name(claim.payee_name)}，"
-        f"{claim.get_account_kind_display()} {pii.mask_account(account)}",
+        f"{_ACCOUNT.get(claim.account_kind, '')} {pii.mask_account(account)}",
     )
 
 
@@ -525,9 +544,8 @@ def checks_store(
         rows.extend((claim.pk, str(r.code), r.passed, r.message[:300]) for r in checks)
     if not done:
         return
-    ClaimCheck.objects.filter(claim_id__in=_ids(done))._raw_delete(
-        ClaimCheck.objects.db
-    )
+    # No signals or cascades on ClaimCheck: Django deletes them in one statement.
+    ClaimCheck.objects.filter(claim_id__in=_ids(done)).delete()
     insert = sql.Insert(
         ClaimCheck, ("claim", "code", "passed", "message"), values={"checked_at": at}
     )

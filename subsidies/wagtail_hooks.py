@@ -4,9 +4,10 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from subsidies import analytics_views, notice_views, review_views
+from subsidies import analytics_views, filing_views, notice_views, review_views
 from subsidies.menu import SUBSIDIES_MENU_HOOK, SubsidiesGroup
 from subsidies.viewsets import SubsidyStandardViewSet
+from subsidies.viewsets_filing import FiledClaimsMenuItem, FiledClaimViewSet
 
 
 @hooks.register("register_admin_viewset")
@@ -183,3 +184,36 @@ def register_notice_menu_item():
 
 
 # --- end 公示 --------------------------------------------------------------------------
+
+
+# --- filing (s11-filing) ---------------------------------------------------------------
+
+
+@hooks.register("register_admin_viewset")
+def register_filed_claims_viewset():
+    return FiledClaimViewSet()
+
+
+@hooks.register(SUBSIDIES_MENU_HOOK)
+def register_filed_claims_menu_item():
+    return FiledClaimsMenuItem(
+        "本机构补贴申领",
+        reverse("filed_claims:index"),
+        name="filed-claims",
+        icon_name="form",
+        order=20,
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_filing_urls():
+    return [
+        path(
+            "subsidies/class/<int:pk>/file/",
+            filing_views.class_filing_view,
+            name="subsidies_class_filing",
+        ),
+    ]
+
+
+# --- end filing ------------------------------------------------------------------------

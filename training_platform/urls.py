@@ -36,6 +36,7 @@ urlpatterns = [
         name="signup_verify",
     ),
     path("me/", trainee_views.me, name="me"),
+    path("me/subsidies/", include("subsidies.urls_public")),
     path(
         "me/enrolments/<int:pk>/withdraw/",
         course_views.enrolment_withdraw_view,
