@@ -8,6 +8,7 @@ from subsidies import analytics_views, filing_views, notice_views, review_views
 from subsidies.menu import SUBSIDIES_MENU_HOOK, SubsidiesGroup
 from subsidies.viewsets import SubsidyStandardViewSet
 from subsidies.viewsets_filing import FiledClaimsMenuItem, FiledClaimViewSet
+from training_platform import access
 
 
 @hooks.register("register_admin_viewset")
@@ -27,10 +28,13 @@ def register_standard_viewset():
 
 
 class ReviewMenuItem(MenuItem):
-    """补贴审核: for whoever sees any claim or may approve them."""
+    """补贴审核: for the bureaus and auditors (institutions have 本机构补贴申领)."""
 
     def is_shown(self, request):
-        return review_views.may_use_queue(request.user)
+        user = request.user
+        return review_views.may_use_queue(user) and (
+            user.is_superuser or bool(access.scope_for(user).region_prefixes())
+        )
 
 
 @hooks.register(SUBSIDIES_MENU_HOOK)
