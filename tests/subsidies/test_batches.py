@@ -319,7 +319,6 @@ def test_the_return_pays_fails_and_leaves_exceptions(maker, checker):
 
 def test_an_exception_resolved_as_failed_goes_back_to_the_queue(maker, checker):
     batch = approved(maker, checker, noticed(1))
-    run_return(batch, [], maker) if False else None
     (line,) = _lines(batch)
     Payment.objects.filter(pk=line.pk).update(status=PaymentStatus.EXCEPTION)
     with pytest.raises(ValidationError, match="失败原因"):
