@@ -568,6 +568,7 @@ def payment_resolve(
         )
     bank_reference = (bank_reference or "").strip()
     on = on or timezone.localdate()
+    before = {"status": payment.status}
     if paid:
         if not bank_reference:
             raise ValidationError("已到账须填写银行流水号。")
@@ -597,7 +598,7 @@ def payment_resolve(
         actor=actor,
         action="subsidies.payment.resolve",
         obj=payment,
-        before={"status": PaymentStatus.EXCEPTION},
+        before=before,
         after={"status": payment.status, "failure_code": payment.failure_code},
         reason=note,
         request=request,
