@@ -275,3 +275,16 @@ def test_an_exception_is_resolved_and_a_reversal_recorded_on_their_screens(
     page = text(client.post(url, {**form, "amount": "99999", "confirmed": "1"}))
     assert "不超过" in page
     assert Claim.objects.get().status == ClaimStatus.PAID
+
+
+def test_the_batch_page_query_count_does_not_grow_with_lines(client, maker):
+    small = make_batch(maker, noticed(1))
+    large = make_batch(maker, noticed(4))
+    client = as_user(client, maker)
+    client.get(reverse("subsidies_batch", args=[small.pk]))
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("subsidies_batch", args=[small.pk]))
+    with CaptureQueriesContext(connection) as many:
+        page = text(client.get(reverse("subsidies_batch", args=[large.pk])))
+    assert "银行明细（共 4 条）" in page
+    assert len(many) == len(one)
