@@ -492,10 +492,23 @@ def return_preview_view(request, upload_id):
     upload = _upload(request, upload_id)
     if upload.status != ImportStatus.PREVIEWED:
         return redirect(return_url("result", upload))
-    people = imports.upload_people(
-        upload, kind=bank_return.BANK_RETURN, sync_limit=RETURN_SYNC_LIMIT
-    )
     kind = bank_return.BANK_RETURN
+    people, missing = [], []
+    if upload.file:
+        try:
+            plan = kind.plan(target=upload.batch, rows=kind.read(upload.open_file()))
+        except ValidationError:  # XlsxRefused included: the summary says why
+            plan = None
+        if plan is not None:
+            people = plan.people()
+            missing = [
+                {
+                    "reference": p.reference,
+                    "who": pii.mask_name(p.payee_name),
+                    "amount": p.amount,
+                }
+                for p in plan.missing
+            ]
     entries = [
         {
             "row": p.number,
@@ -505,12 +518,12 @@ def return_preview_view(request, upload_id):
             "error": p.outcome == "error",
             "detail": p.detail,
         }
-        for p in people or []
+        for p in people
     ]
     return TemplateResponse(
         request,
         "subsidies/batches/return_preview.html",
-        _return_context(upload) | {"entries": entries},
+        _return_context(upload) | {"entries": entries, "missing": missing},
     )
 
 

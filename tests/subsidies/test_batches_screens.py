@@ -197,8 +197,8 @@ def _upload(client, batch, rows):
 def test_the_bank_return_preview_says_what_happens_and_confirm_applies(
     client, maker, checker
 ):
-    batch = batches.batch_approve(batch=make_batch(maker, noticed(2)), actor=checker)
-    a, b = batch.payments.order_by("pk")
+    batch = batches.batch_approve(batch=make_batch(maker, noticed(3)), actor=checker)
+    a, b, c = batch.payments.order_by("pk")
     client = as_user(client, maker)
     upload = _upload(
         client,
@@ -212,16 +212,25 @@ def test_the_bank_return_preview_says_what_happens_and_confirm_applies(
     assert "确认对账 2 行" in page
     assert "1,500.00 元到账" in page and "拨付失败（账户冻结）" in page
     assert a.payee_name not in page  # masked
+    missing = re.search(
+        r'<table class="listing" id="return-missing">(.*?)</table>', page
+    )
+    assert c.reference in missing.group(1) and a.reference not in missing.group(1)
     assert Claim.objects.filter(status=ClaimStatus.PAID).count() == 0
     client.post(reverse("subsidies_return_confirm", args=[upload.pk]))
     upload.refresh_from_db()
     assert upload.status == ImportStatus.DONE
     assert Claim.objects.filter(status=ClaimStatus.PAID).count() == 1
     assert Claim.objects.filter(status=ClaimStatus.PAYMENT_FAILED).count() == 1
+    c.refresh_from_db()
+    assert c.status == PaymentStatus.EXCEPTION
+    assert DisbursementBatch.objects.get().status == BatchStatus.APPROVED
+    batches.payment_resolve(payment=c, paid=True, bank_reference="B3", actor=checker)
     assert DisbursementBatch.objects.get().status == BatchStatus.RECONCILED
     # Confirming again changes nothing.
     client.post(reverse("subsidies_return_confirm", args=[upload.pk]))
-    assert AuditEvent.objects.filter(action="subsidies.claim.paid").count() == 1
+    # One event per paid claim: the file's and the hand-resolved one.
+    assert AuditEvent.objects.filter(action="subsidies.claim.paid").count() == 2
 
 
 def test_a_refused_return_shows_its_errors_and_cannot_be_confirmed(
