@@ -4,7 +4,13 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from subsidies import analytics_views, filing_views, notice_views, review_views
+from subsidies import (
+    analytics_views,
+    batch_views,
+    filing_views,
+    notice_views,
+    review_views,
+)
 from subsidies.menu import SUBSIDIES_MENU_HOOK, SubsidiesGroup
 from subsidies.viewsets import SubsidyStandardViewSet
 from subsidies.viewsets_filing import FiledClaimsMenuItem, FiledClaimViewSet
@@ -221,3 +227,29 @@ def register_filing_urls():
 
 
 # --- end filing ------------------------------------------------------------------------
+
+
+# --- 拨付批次 (subsidies/batch_views.py) -------------------------------------------------
+
+
+class BatchMenuItem(MenuItem):
+    """拨付批次: bureaus and auditors."""
+
+    def is_shown(self, request):
+        return batch_views.is_batch_reader(request.user)
+
+
+@hooks.register(SUBSIDIES_MENU_HOOK)
+def register_batch_menu_item():
+    return BatchMenuItem(
+        "拨付批次",
+        reverse("subsidies_batches"),
+        name="subsidies-batches",
+        icon_name="list-ul",
+        order=40,
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_batch_urls():
+    return batch_views.batch_urls()
