@@ -50,7 +50,7 @@ def register_review_menu_item():
         reverse("subsidies_review_queue"),
         name="subsidies-review",
         icon_name="tasks",
-        order=520,
+        order=10,
     )
 
 
@@ -189,7 +189,7 @@ def register_notice_menu_item():
         reverse("subsidies_notice_rounds"),
         name="subsidies-notice",
         icon_name="date",
-        order=420,
+        order=30,
     )
 
 
