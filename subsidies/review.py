@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from subsidies import checks, workflow
+from subsidies import checks, services, workflow
 from subsidies.models import (
     ApprovalList,
     ApprovalListStatus,
@@ -168,14 +168,6 @@ def claim_resubmit(*, claim: Claim, actor, request=None) -> Claim:
     )
 
 
-@transaction.atomic
-def claim_withdraw(*, claim: Claim, actor, request=None) -> Claim:
-    """撤回 (the filer)."""
-    return workflow.claim_move(
-        claim=claim, to=S.WITHDRAWN, actor=actor, request=request
-    )
-
-
 def claim_step(*, claim: Claim, to: str, actor, reason: str = "", request=None):
     """The step to ``to`` on a claim page, by the service that takes it."""
     if to == S.UNDER_REVIEW:
@@ -191,7 +183,9 @@ def claim_step(*, claim: Claim, to: str, actor, reason: str = "", request=None):
     if to == S.SUBMITTED and claim.status == S.RETURNED:
         return claim_resubmit(claim=claim, actor=actor, request=request)
     if to == S.WITHDRAWN:
-        return claim_withdraw(claim=claim, actor=actor, request=request)
+        return services.claim_withdraw(
+            claim=claim, actor=actor, reason=reason, request=request
+        )
     raise ValidationError("这一步不在审核页面办理。")
 
 

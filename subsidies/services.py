@@ -31,6 +31,7 @@ from courses.models import (
     EnrolmentStatus,
     TrainingClass,
 )
+from subsidies import checks, standards, workflow
 from subsidies.models import (
     LIVE_Q,
     MAX_USE_SLOTS,
@@ -82,19 +83,6 @@ def account_clean(account: str, *, institution: bool = False) -> str:
     return value
 
 
-def _standards():
-    # subsidies.standards and subsidies.checks are the neighbours' modules.
-    from subsidies import standards
-
-    return standards
-
-
-def _checks():
-    from subsidies import checks
-
-    return checks
-
-
 # --- trainee: one's own certificate ------------------------------------------------------
 
 
@@ -128,7 +116,6 @@ def self_options(certificates: Sequence[Certificate]) -> list:
 
     One call of ``standards_for`` for all certificates and kinds.
     """
-    standards = _standards()
     groups = key_groups_of({c.trainee_id for c in certificates})
     cases = [
         standards.Case(
@@ -317,7 +304,6 @@ def _class_plan(
     actor=None,
 ) -> ClassPlan:
     """The claims a class filing would make, person by person (bounded queries)."""
-    standards = _standards()
     course = training_class.course
     institution = course.institution
     enrolments = _passed(training_class).select_related("trainee")
@@ -465,9 +451,9 @@ def claim_preview_for_class(
     )
     planned = plan.planned
     if planned:
-        results = _checks().claims_check([r.claim for r in planned])
-        for row, checks in zip(planned, results, strict=True):
-            row.checks = list(checks)
+        results = checks.claims_check([r.claim for r in planned])
+        for row, row_checks in zip(planned, results, strict=True):
+            row.checks = list(row_checks)
     return plan
 
 
@@ -520,7 +506,6 @@ def _create(claims: list[Claim], *, actor, request=None) -> list[Claim]:
     for claim in claims:
         claim.payee_account_hash = payee_account_hash(claim.payee_account)
     created = Claim.objects.bulk_create(claims)
-    checks = _checks()
     checks.checks_store(created, checks.claims_check(created))
     audit_record_many(
         actor=actor,
@@ -587,8 +572,6 @@ def claims_submit(
     them); a concurrent filing that took the slot or the entitlement first is refused
     by the database and answered the same way.
     """
-    from subsidies import workflow
-
     if not claims:
         return []
     if not locked:
@@ -620,8 +603,6 @@ def claims_submit(
 @transaction.atomic
 def claim_withdraw(*, claim: Claim, actor, reason: str = "", request=None) -> Claim:
     """The filer withdraws a claim not yet taken up for review (撤回)."""
-    from subsidies import workflow
-
     return workflow.claim_move(
         claim=claim,
         to=ClaimStatus.WITHDRAWN,
