@@ -29,3 +29,9 @@ class SubsidiesConfig(AppConfig):
                 AccessRule(Objection, view=policies.objection_view),
             ]
         )
+
+        # Issue 11, the lifetime record: the person's claims on their timeline.
+        from subsidies import records
+        from trainees.extensions import record_sources
+
+        record_sources.register(records.SUBSIDIES)
