@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from trainees.extensions import record_sources
@@ -138,6 +139,7 @@ def _day(value: dt.date | None) -> str:
 def key_group_entries(trainee: Trainee) -> list[RecordEntry]:
     """The person's key-group memberships (重点群体) with their dates, in one query."""
     rows = KeyGroupMembership.objects.filter(trainee=trainee).select_related("group")
+    today = timezone.localdate()
     entries = []
     for membership in rows.order_by("since", "id"):
         facts = [
@@ -153,7 +155,7 @@ def key_group_entries(trainee: Trainee) -> list[RecordEntry]:
                 title=str(membership.group),
                 obj=membership,
                 kind=_("重点群体"),
-                status=_("已截止") if membership.until else _("有效"),
+                status=_("有效") if membership.active_on(today) else _("已截止"),
                 facts=tuple(facts),
             )
         )
