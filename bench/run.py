@@ -108,7 +108,7 @@ def foundation():
     sys.stdout.write(table(result) + "\n")
 
 
-BENCHMARKS = ("foundation", "roster", "verify")
+BENCHMARKS = ("foundation", "roster", "verify", "record")
 
 
 def main():
@@ -130,6 +130,11 @@ def main():
         from bench import verify
 
         verify.main()
+    if "record" in selected:
+        # Issue 11: the lifetime record, 1 vs 100 entries, in-process.
+        from bench import record
+
+        record.main()
 
 
 if __name__ == "__main__":

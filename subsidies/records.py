@@ -5,8 +5,9 @@ are not part of the record."""
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from subsidies.models import Claim, ClaimStatus
+from subsidies.models import Claim, ClaimStatus, SubsidyKind
 from trainees.records import RecordEntry, RecordSource
+from training_platform.reference.models import SkillLevel
 
 NOT_IN_RECORD = (ClaimStatus.DRAFT, ClaimStatus.WITHDRAWN)
 
@@ -15,64 +16,82 @@ def _yuan(amount) -> str:
     return f"{amount:,.2f} 元"
 
 
-def claims_of_trainee(trainee):
-    """The person's filed claims, oldest first, with occupation and institution, one query.
+#: What the record reads of a claim (never the payee account): plain rows, not model
+#: instances, so that a long record costs little per entry.
+FIELDS = (
+    "pk",
+    "kind",
+    "amount",
+    "status",
+    "paid_on",
+    "submitted_at",
+    "basis_date",
+    "level",
+    "occupation__name",
+    "institution__name",
+)
 
-    The payee account (encrypted) is never loaded: the record does not show it.
-    """
+
+def claims_of_trainee(trainee):
+    """The person's filed claims, oldest first, as ``FIELDS`` tuples, in one query."""
     return (
         Claim.objects.filter(trainee=trainee)
         .exclude(status__in=NOT_IN_RECORD)
-        .select_related("occupation", "institution")
-        .only(
-            "kind",
-            "amount",
-            "status",
-            "paid_on",
-            "submitted_at",
-            "basis_date",
-            "level",
-            "payee_kind",
-            "occupation",
-            "occupation__name",
-            "institution",
-            "institution__name",
-        )
         .order_by("basis_date", "id")
+        .values_list(*FIELDS)
     )
 
 
+KIND = _("补贴")
+LABELS = {
+    "kind": _("补贴类型"),
+    "amount": _("补贴金额"),
+    "status": _("状态"),
+    "paid_on": _("拨付日期"),
+    "occupation": _("职业（工种）"),
+    "institution": _("培训机构"),
+}
+
+
 def subsidy_entries(trainee) -> list[RecordEntry]:
+    """Kind, amount, status and paid date of each filed claim; ``obj`` is the row as a
+    dict (``FIELDS``' names). Dated by payment, else by submission, else by its basis."""
+    kind = str(KIND)
+    label = {key: str(value) for key, value in LABELS.items()}  # once, not per row
     entries = []
-    for claim in claims_of_trainee(trainee):
-        if claim.paid_on:
-            day = claim.paid_on
-        elif claim.submitted_at:
-            day = timezone.localdate(claim.submitted_at)
+    for values in claims_of_trainee(trainee):
+        row = dict(zip(FIELDS, values, strict=True))
+        if row["paid_on"]:
+            day = row["paid_on"]
+        elif row["submitted_at"]:
+            day = timezone.localdate(row["submitted_at"])
         else:
-            day = claim.basis_date
-        status = claim.get_status_display()
-        occupation = claim.occupation.name if claim.occupation else ""
-        if occupation and claim.level:
-            occupation += f" · {claim.get_level_display()}"
+            day = row["basis_date"]
+        status = ClaimStatus(row["status"]).label
+        kind_label = SubsidyKind(row["kind"]).label
+        amount = _yuan(row["amount"])
+        occupation = row["occupation__name"] or ""
+        if occupation and row["level"]:
+            occupation += f" · {SkillLevel(row['level']).label}"
+        paid_on = row["paid_on"]
         facts = [
-            (_("补贴类型"), claim.get_kind_display()),
-            (_("补贴金额"), _yuan(claim.amount)),
-            (_("状态"), status),
-            (_("拨付日期"), f"{claim.paid_on:%Y-%m-%d}" if claim.paid_on else "—"),
+            (label["kind"], kind_label),
+            (label["amount"], amount),
+            (label["status"], status),
+            (label["paid_on"], f"{paid_on:%Y-%m-%d}" if paid_on else "—"),
         ]
         if occupation:
-            facts.append((_("职业（工种）"), occupation))
-        if claim.institution:
-            facts.append((_("培训机构"), claim.institution.name))
+            facts.append((label["occupation"], occupation))
+        if row["institution__name"]:
+            facts.append((label["institution"], row["institution__name"]))
         entries.append(
             RecordEntry(
                 date=day,
-                title=f"{claim.get_kind_display()} {_yuan(claim.amount)}",
+                title=f"{kind_label} {amount}",
                 detail=status,
-                obj=claim,
-                extra={"status": claim.status},
-                kind=_("补贴"),
+                obj=row,
+                extra={"status": row["status"]},
+                kind=kind,
                 status=status,
                 facts=tuple(facts),
             )

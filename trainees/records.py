@@ -77,6 +77,11 @@ class TimelineItem:
         return self.entry.kind or self.section.title
 
     @property
+    def day(self) -> str:
+        """The entry's date as the screens write it (2026-12-01), "" for none."""
+        return self.entry.date.isoformat() if self.entry.date else ""
+
+    @property
     def facts(self) -> tuple:
         entry = self.entry
         if entry.facts:
@@ -136,26 +141,42 @@ def _day(value: dt.date | None) -> str:
     return value.isoformat() if value else "—"
 
 
+KEY_GROUP_WORDS = {
+    "kind": _("重点群体"),
+    "since": _("认定日期"),
+    "until": _("截止日期"),
+    "open": _("至今"),
+    "evidence": _("认定依据"),
+    "active": _("有效"),
+    "ended": _("已截止"),
+}
+
+
 def key_group_entries(trainee: Trainee) -> list[RecordEntry]:
     """The person's key-group memberships (重点群体) with their dates, in one query."""
+    words = {key: str(value) for key, value in KEY_GROUP_WORDS.items()}  # once
     rows = KeyGroupMembership.objects.filter(trainee=trainee).select_related("group")
     today = timezone.localdate()
     entries = []
     for membership in rows.order_by("since", "id"):
+        group = str(membership.group)
         facts = [
-            (_("重点群体"), str(membership.group)),
-            (_("认定日期"), _day(membership.since)),
-            (_("截止日期"), _day(membership.until) if membership.until else _("至今")),
+            (words["kind"], group),
+            (words["since"], _day(membership.since)),
+            (
+                words["until"],
+                _day(membership.until) if membership.until else words["open"],
+            ),
         ]
         if membership.evidence:
-            facts.append((_("认定依据"), membership.evidence))
+            facts.append((words["evidence"], membership.evidence))
         entries.append(
             RecordEntry(
                 date=membership.since,
-                title=str(membership.group),
+                title=group,
                 obj=membership,
-                kind=_("重点群体"),
-                status=_("有效") if membership.active_on(today) else _("已截止"),
+                kind=words["kind"],
+                status=words["active" if membership.active_on(today) else "ended"],
                 facts=tuple(facts),
             )
         )

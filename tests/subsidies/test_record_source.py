@@ -28,7 +28,7 @@ def test_a_paid_claim_shows_kind_amount_status_and_paid_date():
         amount=Decimal("1500.00"),
     )
     [entry] = records.subsidy_entries(claim.trainee)
-    assert entry.obj == claim
+    assert entry.obj["pk"] == claim.pk
     assert entry.date == dt.date(2025, 6, 18)
     assert entry.kind == "补贴"
     assert entry.status == "已拨付"
@@ -40,7 +40,7 @@ def test_a_paid_claim_shows_kind_amount_status_and_paid_date():
     assert "四级/中级工" in facts["职业（工种）"]
     # on the person's record, in its own section
     section = record_for(claim.trainee).section("subsidies")
-    assert [e.obj for e in section.entries] == [claim]
+    assert [e.obj["pk"] for e in section.entries] == [claim.pk]
 
 
 def test_an_unpaid_claim_has_no_paid_date_and_is_dated_when_submitted():
@@ -59,14 +59,14 @@ def test_drafts_and_withdrawn_claims_are_left_out_others_kept():
     ClaimFactory(certificate__trainee=trainee, status=ClaimStatus.DRAFT)
     ClaimFactory(certificate__trainee=trainee, status=ClaimStatus.WITHDRAWN)
     rejected = ClaimFactory(certificate__trainee=trainee, status=ClaimStatus.REJECTED)
-    assert [e.obj for e in records.subsidy_entries(trainee)] == [rejected]
+    assert [e.obj["pk"] for e in records.subsidy_entries(trainee)] == [rejected.pk]
     assert records.subsidy_entries(rejected.trainee)[0].status == "不予通过"
 
 
 def test_only_the_persons_own_claims():
     mine = ClaimFactory()
     ClaimFactory()
-    assert [e.obj for e in records.subsidy_entries(mine.trainee)] == [mine]
+    assert [e.obj["pk"] for e in records.subsidy_entries(mine.trainee)] == [mine.pk]
 
 
 def test_one_query_however_many_claims(django_assert_num_queries):
@@ -92,7 +92,7 @@ def test_one_query_however_many_claims(django_assert_num_queries):
     assert len(entries) == 21
 
 
-def test_the_account_number_is_never_loaded():
+def test_the_account_number_is_never_read():
     claim = ClaimFactory()
-    [row] = records.claims_of_trainee(claim.trainee)
-    assert "payee_account" in row.get_deferred_fields()
+    sql = str(records.claims_of_trainee(claim.trainee).query)
+    assert "payee_account" not in sql
