@@ -10,8 +10,12 @@ from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_POST
 
 from trainees.models import Trainee
-from trainees.record_export import export_filename, record_pdf, record_xlsx
-from trainees.records import record_for
+from trainees.record_export import (
+    export_filename,
+    record_in_chinese,
+    record_pdf,
+    record_xlsx,
+)
 from trainees.services import (
     REVEALABLE_FIELDS,
     activation_code_issue,
@@ -67,7 +71,7 @@ def trainee_reveal(request, pk, field):
 def _record_export(request, pk, fmt: str):
     """The record of a trainee in the user's scope (404 outside it), ID masked; audited."""
     trainee = access.get_visible_or_404(request.user, Trainee, pk=pk)
-    record = record_for(trainee)
+    record = record_in_chinese(trainee)
     today = timezone.localdate()
     if fmt == "pdf":
         content = record_pdf(

@@ -19,13 +19,21 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from certificates.rendering import INK, _draw_qr, _font, _wrap
-from trainees.records import Record
+from trainees.models import Trainee
+from trainees.records import Record, record_for
 from training_platform.xlsx import write_xlsx
 
 PLATFORM = "黔技通"
 TITLE = "终身职业技能培训电子档案"
 MUTED = HexColor("#555555")
 LINE = HexColor("#c8ccd4")
+
+
+def record_in_chinese(trainee: Trainee) -> Record:
+    """The record with its labels in Chinese, whatever language the page is read in:
+    the files are documents of the Chinese administration."""
+    with translation.override("zh-hans"):
+        return record_for(trainee)
 
 
 def _day(value: dt.date | None) -> str:

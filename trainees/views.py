@@ -21,7 +21,12 @@ from django.views.decorators.http import require_http_methods
 
 from trainees.forms import RealNameForm, SignupCodeForm, SignupForm
 from trainees.policies import is_back_office_user
-from trainees.record_export import export_filename, record_pdf, record_xlsx
+from trainees.record_export import (
+    export_filename,
+    record_in_chinese,
+    record_pdf,
+    record_xlsx,
+)
 from trainees.records import record_for
 from trainees.selectors import trainee_of
 from trainees.services import trainee_signup_start, trainee_signup_verify
@@ -175,10 +180,13 @@ def me(request):
 # --- the lifetime record (终身培训档案) ------------------------------------------------------
 
 
-def _own_record(request):
-    """The signed-in person's record, or None (then /me/ says what to do)."""
+def _own_record(request, *, for_file: bool = False):
+    """The signed-in person's record, or None (then /me/ says what to do); a file's
+    record is in Chinese whatever the page's language."""
     trainee = trainee_of(request.user)
-    return record_for(trainee) if trainee is not None else None
+    if trainee is None:
+        return None
+    return record_in_chinese(trainee) if for_file else record_for(trainee)
 
 
 @login_required
@@ -209,7 +217,7 @@ def public_base_url() -> str:
 @login_required
 @never_cache
 def me_record_pdf(request):
-    record = _own_record(request)
+    record = _own_record(request, for_file=True)
     if record is None:
         return redirect("me")
     today = timezone.localdate()
@@ -222,7 +230,7 @@ def me_record_pdf(request):
 @login_required
 @never_cache
 def me_record_xlsx(request):
-    record = _own_record(request)
+    record = _own_record(request, for_file=True)
     if record is None:
         return redirect("me")
     today = timezone.localdate()

@@ -538,3 +538,17 @@ def test_query_count_is_the_same_for_1_and_100_entries(
     if url == URL:
         body = client.get(URL).content.decode()
         assert body.count('class="record-card"') == 100
+
+
+def test_files_stay_chinese_when_the_site_is_read_in_english(
+    client, trainee, full_record
+):
+    client.force_login(trainee.user)
+    client.cookies["django_language"] = "en"
+    page = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Hours attended" in page  # the page follows the reader's language
+    text = _pdf_text(client.get(PDF_URL, HTTP_ACCEPT_LANGUAGE="en").content)
+    assert "出勤课时" in text
+    assert "Hours attended" not in text
+    rows = _sheet_rows(client.get(XLSX_URL, HTTP_ACCEPT_LANGUAGE="en").content)
+    assert "出勤课时：72.5 / 80" in rows[2][4]
