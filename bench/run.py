@@ -108,7 +108,7 @@ def foundation():
     sys.stdout.write(table(result) + "\n")
 
 
-BENCHMARKS = ("foundation", "roster", "verify", "claim_checks")
+BENCHMARKS = ("foundation", "roster", "verify", "claim_checks", "record")
 
 
 def main():
@@ -135,6 +135,11 @@ def main():
         from bench import claim_checks
 
         claim_checks.main()
+    if "record" in selected:
+        # Issue 11: the lifetime record, 1 vs 100 entries, in-process.
+        from bench import record
+
+        record.main()
 
 
 if __name__ == "__main__":

@@ -56,3 +56,8 @@ class SubsidiesConfig(AppConfig):
         from subsidies import class_page
 
         class_page_links.register(class_page.class_page_links)
+        # Issue 11, the lifetime record: the person's claims on their timeline.
+        from subsidies import records
+        from trainees.extensions import record_sources
+
+        record_sources.register(records.SUBSIDIES)

@@ -27,3 +27,9 @@ class TraineesConfig(AppConfig):
             )
         )
         activation_code_issuers.register(policies.bureau_of_region)
+
+        # trainees' own part of the lifetime record: key-group memberships.
+        from trainees import records
+        from trainees.extensions import record_sources
+
+        record_sources.register(records.KEY_GROUPS)

@@ -8,7 +8,12 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils import timezone
+from django.utils.http import (
+    content_disposition_header,
+    url_has_allowed_host_and_scheme,
+    urlencode,
+)
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -16,6 +21,12 @@ from django.views.decorators.http import require_http_methods
 
 from trainees.forms import RealNameForm, SignupCodeForm, SignupForm
 from trainees.policies import is_back_office_user
+from trainees.record_export import (
+    export_filename,
+    record_in_chinese,
+    record_pdf,
+    record_xlsx,
+)
 from trainees.records import record_for
 from trainees.selectors import trainee_of
 from trainees.services import trainee_signup_start, trainee_signup_verify
@@ -27,6 +38,7 @@ from trainees.signin import (
 )
 from training_platform import pii
 from training_platform.ratelimit import rate_limited
+from training_platform.xlsx import xlsx_response
 
 ME_URL = "/me/"
 
@@ -163,6 +175,72 @@ def me(request):
     return render(
         request, "trainees/me.html", {"trainee": trainee, "record": record_for(trainee)}
     )
+
+
+# --- the lifetime record (终身培训档案) ------------------------------------------------------
+
+
+def _own_record(request, *, for_file: bool = False):
+    """The signed-in person's record, or None (then /me/ says what to do); a file's
+    record is in Chinese whatever the page's language."""
+    trainee = trainee_of(request.user)
+    if trainee is None:
+        return None
+    return record_in_chinese(trainee) if for_file else record_for(trainee)
+
+
+@login_required
+@never_cache
+def me_record(request):
+    """/me/record/: the person's whole record as one timeline, oldest first."""
+    record = _own_record(request)
+    if record is None:
+        return redirect("me")
+    return render(
+        request,
+        "trainees/me_record.html",
+        {"trainee": record.trainee, "items": record.in_time_order()},
+    )
+
+
+def pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def public_base_url() -> str:
+    return settings.PUBLIC_BASE_URL.rstrip("/")
+
+
+@login_required
+@never_cache
+def me_record_pdf(request):
+    record = _own_record(request, for_file=True)
+    if record is None:
+        return redirect("me")
+    today = timezone.localdate()
+    content = record_pdf(
+        record, masked_id=record.trainee.masked_id_number, exported_on=today
+    )
+    return pdf_response(content, export_filename(record, today, "pdf"))
+
+
+@login_required
+@never_cache
+def me_record_xlsx(request):
+    record = _own_record(request, for_file=True)
+    if record is None:
+        return redirect("me")
+    today = timezone.localdate()
+    content = record_xlsx(
+        record,
+        masked_id=record.trainee.masked_id_number,
+        exported_on=today,
+        base_url=public_base_url(),
+    )
+    return xlsx_response(content, export_filename(record, today, "xlsx"))
 
 
 # --- password reset by SMS (trainees.signin) --------------------------------------------

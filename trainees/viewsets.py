@@ -24,6 +24,7 @@ from wagtail.admin.widgets import HeaderButton
 from trainees.forms import TraineeCreateForm, TraineeEditForm
 from trainees.models import Education, Sex, Trainee
 from trainees.policies import activation_code_issuable
+from trainees.records import record_for
 from trainees.selectors import trainee_find_by_id_number
 from training_platform import access
 from training_platform.filters import RegionFilter
@@ -210,6 +211,8 @@ class TraineeInspectView(ScopedInspectView):
         context["key_groups"] = self.object.key_group_memberships.select_related(
             "group"
         )
+        # The lifetime record, as the person sees it at /me/record/ (issue 11).
+        context["record_items"] = record_for(self.object).in_time_order()
         return context
 
 

@@ -1,7 +1,12 @@
 from django.urls import path
 from wagtail import hooks
 
-from trainees.admin_views import activation_code_issue_view, trainee_reveal
+from trainees.admin_views import (
+    activation_code_issue_view,
+    trainee_record_pdf,
+    trainee_record_xlsx,
+    trainee_reveal,
+)
 from trainees.viewsets import TraineeViewSet
 
 
@@ -22,5 +27,15 @@ def register_admin_urls():
             "trainees/<int:pk>/activation-code/",
             activation_code_issue_view,
             name="trainee_activation_code",
+        ),
+        path(
+            "trainees/<int:pk>/record.pdf",
+            trainee_record_pdf,
+            name="trainee_record_pdf",
+        ),
+        path(
+            "trainees/<int:pk>/record.xlsx",
+            trainee_record_xlsx,
+            name="trainee_record_xlsx",
         ),
     ]

@@ -37,6 +37,10 @@ urlpatterns = [
     ),
     path("me/", trainee_views.me, name="me"),
     path("me/subsidies/", include("subsidies.urls_public")),
+    # Issue 11: the lifetime record (终身培训档案) and its files.
+    path("me/record/", trainee_views.me_record, name="me_record"),
+    path("me/record/record.pdf", trainee_views.me_record_pdf, name="me_record_pdf"),
+    path("me/record/record.xlsx", trainee_views.me_record_xlsx, name="me_record_xlsx"),
     path(
         "me/enrolments/<int:pk>/withdraw/",
         course_views.enrolment_withdraw_view,
