@@ -4,9 +4,8 @@ verification page of each valid certificate) and an xlsx, for the person and for
 Both are drawn from ``Record.in_time_order()`` only, so a source added later (competition
 results) prints without this module knowing it; neither runs a query.
 
-The PDF reuses the certificates' drawing mechanism (``certificates.rendering``: the
+The PDF uses the platform's drawing helpers (``training_platform.pdf``: the
 embedded WenQuanYi Micro Hei subset, CJK line wrapping, the QR as filled rectangles).
-That module is plain drawing, independent of the certificate models.
 """
 
 import datetime as dt
@@ -18,9 +17,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from certificates.rendering import INK, _draw_qr, _font, _wrap
 from trainees.models import Trainee
 from trainees.records import Record, record_for
+from training_platform.pdf import INK, draw_qr, font_name, wrap
 from training_platform.xlsx import write_xlsx
 
 PLATFORM = "黔技通"
@@ -58,7 +57,7 @@ class _Pages:
         self.margin = 16 * mm
         self.number = 0
         self.y = 0.0
-        self.font = _font()
+        self.font = font_name()
         self.new_page()
 
     def new_page(self):
@@ -83,7 +82,7 @@ class _Pages:
 def record_pdf(record: Record, *, masked_id: str, exported_on: dt.date) -> bytes:
     """The record as an A4 PDF in Chinese, entries in time order."""
     out = io.BytesIO()
-    font = _font()
+    font = font_name()
     canvas = Canvas(
         out, pagesize=A4, invariant=1, pageCompression=1, initialFontName=font
     )
@@ -108,7 +107,7 @@ def record_pdf(record: Record, *, masked_id: str, exported_on: dt.date) -> bytes
         f"（{PLATFORM}）",
         f"共 {len(record)} 条记录，按时间先后排列。证书可扫描二维码或访问所列网址查验真伪。",
     ):
-        for part in _wrap(line, font, 10.5, right - left):
+        for part in wrap(line, font, 10.5, right - left):
             canvas.drawString(left, pages.y, part)
             pages.y -= 6 * mm
     pages.y -= 2 * mm
@@ -134,7 +133,7 @@ def record_pdf(record: Record, *, masked_id: str, exported_on: dt.date) -> bytes
         lines = [
             (label, part)
             for label, value in facts
-            for part in _wrap(value, font, 9.5, value_w)
+            for part in wrap(value, font, 9.5, value_w)
         ]
         if entry.url and not entry.qr_url:
             lines.append(("查验网址", ""))
@@ -151,7 +150,7 @@ def record_pdf(record: Record, *, masked_id: str, exported_on: dt.date) -> bytes
         heading = f"{_day(entry.date)}  【{kind}】{entry.title}"
         if entry.status:
             heading += f"（{entry.status}）"
-        for part in _wrap(heading, font, 11, text_right - left):
+        for part in wrap(heading, font, 11, text_right - left):
             canvas.drawString(left, pages.y - 2 * mm, part)
             pages.y -= 6 * mm
         pages.y -= 2 * mm
@@ -167,7 +166,7 @@ def record_pdf(record: Record, *, masked_id: str, exported_on: dt.date) -> bytes
             pages.y -= 5 * mm
         if entry.qr_url:
             qr_y = top - qr_size - 1 * mm
-            _draw_qr(canvas, entry.qr_url, x=right - qr_size, y=qr_y, size=qr_size)
+            draw_qr(canvas, entry.qr_url, x=right - qr_size, y=qr_y, size=qr_size)
             canvas.setFillColor(MUTED)
             canvas.setFont(font, 7)
             canvas.drawCentredString(right - qr_size / 2, qr_y - 3 * mm, "扫码查验")
