@@ -36,6 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -435,26 +436,40 @@ def _no_lower_level(claim, others, occupation) -> CheckResult:
 
 
 def _yearly_uses(claim, standard, occupations, others) -> CheckResult:
+    """Two limits: the standard's uses of its kind a year (技能提升补贴 once), and all
+    training subsidies together (``SUBSIDY_YEARLY_LIMIT``, 3); listed (急需紧缺)
+    occupations add the standard's extra uses to both."""
     if standard is None:
         return _no_standard(C.YEARLY_USES)
-    limit = standard.uses_per_year
+    bonus = 0
     extra = ""
     if occupations and claim.occupation_id in occupations:
-        limit += standard.extra_uses_per_year
-        if standard.extra_uses_per_year:
-            extra = f"（含目录内职业另加 {standard.extra_uses_per_year} 次）"
+        bonus = standard.extra_uses_per_year
+        if bonus:
+            extra = f"（含目录内职业另加 {bonus} 次）"
+    kind_limit = standard.uses_per_year + bonus
+    overall_limit = settings.SUBSIDY_YEARLY_LIMIT + bonus
     year = claim.use_year
+    kind = _KIND[claim.kind]
     used = sum(1 for o in others if o.use_year == year)
-    if used >= limit:
+    same = sum(1 for o in others if o.use_year == year and o.kind == claim.kind)
+    if same >= kind_limit:
         return CheckResult(
             C.YEARLY_USES,
             False,
-            f"{year} 年已申领 {used} 次，已达上限 {limit} 次{extra}",
+            f"{year} 年已申领{kind} {same} 次，已达该类上限 {kind_limit} 次{extra}",
+        )
+    if used >= overall_limit:
+        return CheckResult(
+            C.YEARLY_USES,
+            False,
+            f"{year} 年已申领各类培训补贴 {used} 次，已达上限 {overall_limit} 次{extra}",
         )
     return CheckResult(
         C.YEARLY_USES,
         True,
-        f"{year} 年此前已申领 {used} 次，上限 {limit} 次{extra}",
+        f"{year} 年此前已申领 {used} 次（{kind} {same} 次），"
+        f"上限合计 {overall_limit} 次、{kind} {kind_limit} 次{extra}",
     )
 
 

@@ -114,7 +114,9 @@ class SubsidyStandard(models.Model):
         "申领期限（月）", default=12, help_text="自发证之日起"
     )
     uses_per_year = models.PositiveSmallIntegerField(
-        "每人每年次数", default=3, help_text="本人当年各类培训补贴合计次数上限"
+        "每人每年次数",
+        default=3,
+        help_text="本人当年同类补贴次数上限（各类合计另有每年 3 次的上限）",
     )
     extra_uses_per_year = models.PositiveSmallIntegerField(
         "额外次数", default=0, help_text="如急需紧缺职业每年另加 2 次"

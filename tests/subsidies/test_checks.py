@@ -266,7 +266,22 @@ def test_a_fourth_claim_in_a_year_fails():
     trainee = three_claims_this_year()
     result = check(draft(trainee=trainee), C.YEARLY_USES)
     assert not result.passed
-    assert result.message == f"{TODAY.year} 年已申领 3 次，已达上限 3 次"
+    assert result.message == f"{TODAY.year} 年已申领各类培训补贴 3 次，已达上限 3 次"
+
+
+def test_a_kind_used_up_for_the_year_fails_though_other_kinds_would_not():
+    trainee = TraineeFactory()
+    ClaimFactory(certificate__trainee=trainee, kind=SubsidyKind.SKILL_UPGRADE)
+    once = StandardFactory(uses_per_year=1)
+    result = check(draft(trainee=trainee, standard=once), C.YEARLY_USES)
+    assert not result.passed
+    assert result.message == (
+        f"{TODAY.year} 年已申领技能提升补贴 1 次，已达该类上限 1 次"
+    )
+    # Another kind in the year does not use up this kind's single use.
+    other = TraineeFactory()
+    ClaimFactory(certificate__trainee=other, kind=SubsidyKind.TRAINING)
+    assert check(draft(trainee=other, standard=once), C.YEARLY_USES).passed
 
 
 def test_a_listed_occupation_has_extra_uses_and_other_years_do_not_count():
@@ -277,7 +292,8 @@ def test_a_listed_occupation_has_extra_uses_and_other_years_do_not_count():
     result = check(claim, C.YEARLY_USES)
     assert result.passed
     assert result.message == (
-        f"{TODAY.year} 年此前已申领 3 次，上限 5 次（含目录内职业另加 2 次）"
+        f"{TODAY.year} 年此前已申领 3 次（技能提升补贴 0 次），"
+        "上限合计 5 次、技能提升补贴 5 次（含目录内职业另加 2 次）"
     )
     claim = draft(trainee=trainee, use_year=TODAY.year + 1)
     assert check(claim, C.YEARLY_USES).passed

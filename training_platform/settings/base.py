@@ -317,6 +317,10 @@ LOGGING = {
 SMS_BACKEND = env("SMS_BACKEND", "training_platform.sms.backends.console.SmsBackend")
 # Per client address, "requests/seconds" ("0" turns a limit off): sign-up form posts
 # (each may send a code), code checks; and codes sent to any one phone number.
+# All training subsidies of one person in one year (domain.md §3: at most 3; a
+# standard's 急需紧缺 occupations add its extra uses). Each kind's own limit is on its
+# standard (补贴标准 每人每年次数).
+SUBSIDY_YEARLY_LIMIT = int(env("SUBSIDY_YEARLY_LIMIT", "3"))
 # Objections to claims on the public notice, per client address.
 NOTICE_OBJECTION_RATE = env("NOTICE_OBJECTION_RATE", "10/3600")
 TRAINEE_SIGNUP_RATE = env("TRAINEE_SIGNUP_RATE", "10/3600")
