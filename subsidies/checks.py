@@ -29,7 +29,6 @@ make the second a duplicate.
 
 import datetime as dt
 import functools
-import json
 from calendar import monthrange
 from collections import defaultdict
 from collections.abc import Sequence
@@ -38,7 +37,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from certificates.models import (
@@ -110,15 +108,6 @@ def add_months(day: dt.date, months: int) -> dt.date:
     )
 
 
-def _ids(values, *, text: bool = False) -> RawSQL:
-    """A subquery of ``values`` as one parameter, for ``field__in=``."""
-    values = list(values)
-    if connection.vendor == "postgresql":
-        cast = "text[]" if text else "bigint[]"
-        return RawSQL(f"SELECT unnest(%s::{cast})", [values])  # noqa: S611
-    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(values)])  # noqa: S611
-
-
 def _num(value) -> str:
     """72 → "72", Decimal("72.50") → "72.5"."""
     if isinstance(value, Decimal):
@@ -175,7 +164,9 @@ def claims_check(
     standard_ids = {c.standard_id for c in claims if c.standard_id}
     standards = {
         s.pk: s
-        for s in SubsidyStandard.objects.filter(pk__in=_ids(standard_ids))
+        for s in SubsidyStandard.objects.filter(
+            pk__in=sql.values_subquery(standard_ids)
+        )
         .order_by()
         .only(
             "pk",
@@ -188,13 +179,13 @@ def claims_check(
     standard_occupations: dict[int, set] = defaultdict(set)
     through = SubsidyStandard.occupations.through
     for sid, oid in through.objects.filter(
-        subsidystandard_id__in=_ids(standard_ids)
+        subsidystandard_id__in=sql.values_subquery(standard_ids)
     ).values_list("subsidystandard_id", "occupation_id"):
         standard_occupations[sid].add(oid)
     standard_groups: dict[int, dict[str, str]] = defaultdict(dict)
     through = SubsidyStandard.key_groups.through
     for sid, gid, gname in (
-        through.objects.filter(subsidystandard_id__in=_ids(standard_ids))
+        through.objects.filter(subsidystandard_id__in=sql.values_subquery(standard_ids))
         .order_by("keygroup__sort_order", "keygroup_id")
         .values_list("subsidystandard_id", "keygroup_id", "keygroup__name")
     ):
@@ -203,14 +194,16 @@ def claims_check(
     certificate_ids = {c.certificate_id for c in claims if c.certificate_id}
     certificates = {
         row[0]: row
-        for row in Certificate.objects.filter(pk__in=_ids(certificate_ids))
+        for row in Certificate.objects.filter(
+            pk__in=sql.values_subquery(certificate_ids)
+        )
         .order_by()
         .values_list("pk", "number", "status", "expires_on", "issued_on", "trainee_id")
     }
     enrolment_ids = {c.enrolment_id for c in claims if c.enrolment_id}
     enrolments = {
         row[0]: row
-        for row in Enrolment.objects.filter(pk__in=_ids(enrolment_ids))
+        for row in Enrolment.objects.filter(pk__in=sql.values_subquery(enrolment_ids))
         .order_by()
         .values_list(
             "pk",
@@ -226,7 +219,7 @@ def claims_check(
     for pk, trainee_id, kind, occupation_id, level, use_year, status, paid_on in (
         # Live ones kept here: a status condition in the query would make SQLite
         # search by status (it cannot tell how few people the list holds).
-        Claim.objects.filter(trainee_id__in=_ids(people))
+        Claim.objects.filter(trainee_id__in=sql.values_subquery(people))
         .order_by("pk")
         .values_list(
             "pk",
@@ -251,7 +244,8 @@ def claims_check(
         groups = set().union(*(g.keys() for g in standard_groups.values()))
         for trainee_id, group_id, since, until in (
             KeyGroupMembership.objects.filter(
-                trainee_id__in=_ids(people), group_id__in=_ids(groups, text=True)
+                trainee_id__in=sql.values_subquery(people),
+                group_id__in=sql.values_subquery(groups, text=True),
             )
             .order_by()
             .values_list("trainee_id", "group_id", "since", "until")
@@ -260,9 +254,9 @@ def claims_check(
 
     occupation_ids = {c.occupation_id for c in claims if c.occupation_id}
     occupation_names = dict(
-        Occupation.objects.filter(pk__in=_ids(occupation_ids, text=True)).values_list(
-            "pk", "name"
-        )
+        Occupation.objects.filter(
+            pk__in=sql.values_subquery(occupation_ids, text=True)
+        ).values_list("pk", "name")
     )
 
     # --- one pass over the claims --------------------------------------------------------
@@ -560,14 +554,16 @@ def checks_store(
     if not done:
         return
     # No signals or cascades on ClaimCheck: Django deletes them in one statement.
-    ClaimCheck.objects.filter(claim_id__in=_ids(done)).delete()
+    ClaimCheck.objects.filter(claim_id__in=sql.values_subquery(done)).delete()
     insert = sql.Insert(
         ClaimCheck, ("claim", "code", "passed", "message"), values={"checked_at": at}
     )
     with connection.cursor() as cursor:
         insert.run(cursor, rows)
     for failed, pks in by_failed.items():
-        Claim.objects.filter(pk__in=_ids(pks)).update(checks_failed=failed)
+        Claim.objects.filter(pk__in=sql.values_subquery(pks)).update(
+            checks_failed=failed
+        )
 
 
 def claims_recheck(

@@ -19,11 +19,13 @@ and PostgreSQL (``tests/training_platform/test_sql.py``).
 
 import datetime as dt
 import functools
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from django.db import connection as default_connection
 from django.db.models import Model
 from django.db.models.constants import OnConflict
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 # SQLite allows 999 parameters per statement; PostgreSQL far more. A few are left for
@@ -234,3 +236,18 @@ END $$ LANGUAGE plpgsql""",
         ]
         return install, remove
     raise NotImplementedError(f"no frozen-row trigger for {vendor}")
+
+
+# --- a long IN list as one parameter ------------------------------------------------------
+
+
+def values_subquery(values: Iterable, *, text: bool = False, connection=None) -> RawSQL:
+    """``values`` as a subquery of one parameter, for ``field__in=`` with lists of any
+    length (an array on PostgreSQL, a JSON array on SQLite): no 999-parameter limit and
+    one statement to prepare, whatever the count."""
+    conn = connection or default_connection
+    values = list(values)
+    if conn.vendor == "postgresql":
+        cast = "text[]" if text else "bigint[]"
+        return RawSQL(f"SELECT unnest(%s::{cast})", [values])  # noqa: S611
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(values)])  # noqa: S611

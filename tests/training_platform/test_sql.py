@@ -221,3 +221,17 @@ def test_the_verification_log_row_is_what_the_orm_writes(settings):
     raw, orm = VerificationLog.objects.order_by("id")
     assert _fields(raw) == _fields(orm)
     assert raw.at == at
+
+
+def test_values_subquery_selects_what_an_in_list_selects():
+    from training_platform.reference.models import Region
+
+    codes = ["520102", "520103", "999999"]
+    regions = Region.objects.filter(code__in=sql.values_subquery(codes, text=True))
+    assert sorted(regions.values_list("code", flat=True)) == ["520102", "520103"]
+    # Longer than SQLite's 999 parameters: still one parameter.
+    many = [f"{n:06d}" for n in range(2000)] + ["520102"]
+    assert (
+        Region.objects.filter(code__in=sql.values_subquery(many, text=True)).count()
+        == 1
+    )
