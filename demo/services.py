@@ -44,6 +44,7 @@ from demo.fixtures import (
 )
 from demo.people import Person, demo_people
 from demo.skips import SeedNotes
+from demo.subsidies import seed_subsidies
 from subsidies.demo_standards import demo_standards_load
 from trainees.models import (
     KeyGroupMembership,
@@ -367,6 +368,7 @@ def demo_seed(*, scale: int = 1, stdout=None) -> dict:
     seed_courses(institutions, notes)
     seed_certificates(notes)
     demo_standards_load(notes=notes)
+    seed_subsidies(notes)
     after = _counts()
     return {
         "scale": scale,
