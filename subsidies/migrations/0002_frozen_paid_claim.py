@@ -1,5 +1,8 @@
 """A paid claim cannot change: a trigger refuses any change of its money, person,
-status or payment, and its deletion, whoever sends the statement."""
+status or payment, and its deletion, whoever sends the statement.
+
+The account's ciphertext is not frozen: rotating the PII keys (``rotate_pii_keys``)
+re-encrypts it without changing what it says."""
 
 from django.db import migrations
 
@@ -12,7 +15,6 @@ FROZEN_COLUMNS = (
     "kind",
     "occupation_id",
     "level",
-    "payee_account",
     "payee_name",
     "payment_id",
     "paid_on",

@@ -1,6 +1,7 @@
 """manage.py rotate_pii_keys: re-encrypt personal data under the active key."""
 
 import ast
+import datetime as dt
 import inspect
 import json
 from io import StringIO
@@ -9,7 +10,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from tests.factories import TraineeFactory
+from subsidies.models import Claim, ClaimStatus
+from tests.factories import ClaimFactory, TraineeFactory
 from trainees.models import Trainee
 from training_platform.accounts.management.commands import rotate_pii_keys
 from training_platform.pii import DecryptionError
@@ -29,10 +31,17 @@ def _raw(pks) -> dict:
     return {pk: rows[pk] for pk in pks}
 
 
-def _rotate(**options) -> dict:
+def _rotate_all(**options) -> dict:
     out = StringIO()
     call_command("rotate_pii_keys", stdout=out, **options)
     return json.loads(out.getvalue())
+
+
+def _rotate(**options) -> dict:
+    """The trainees' part of the report (the other encrypted models hold no rows here)."""
+    report = _rotate_all(**options)
+    assert all(n == 0 for label, n in report.items() if label != "trainees.Trainee")
+    return {"trainees.Trainee": report["trainees.Trainee"]}
 
 
 def _make_trainees():
@@ -116,7 +125,29 @@ def test_a_row_with_one_stale_column_is_reencrypted(settings):
 
 
 def test_empty_database_reports_every_encrypted_model():
-    assert _rotate() == {"trainees.Trainee": 0}
+    assert _rotate_all() == {
+        "subsidies.Claim": 0,
+        "subsidies.Payment": 0,
+        "trainees.Trainee": 0,
+    }
+
+
+def test_a_paid_claims_account_is_reencrypted_though_the_claim_is_frozen(settings):
+    settings.PII_ACTIVE_KEY_ID = "t1"
+    claim = ClaimFactory(
+        status=ClaimStatus.PAID, paid_on=dt.date(2026, 11, 2), bank_reference="B1"
+    )
+    settings.PII_ACTIVE_KEY_ID = "t2"
+    report = _rotate_all()
+    assert report["subsidies.Claim"] == 1
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT payee_account, status FROM subsidies_claim WHERE id = %s",
+            [claim.pk],
+        )
+        stored, status = cursor.fetchone()
+    assert stored.startswith("t2:") and status == ClaimStatus.PAID
+    assert Claim.objects.get(pk=claim.pk).payee_account == claim.payee_account
 
 
 def test_value_under_a_key_that_left_the_ring_stops_the_command(settings):
