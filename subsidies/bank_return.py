@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from subsidies import batches
+from subsidies import batches, policies
 from subsidies.models import (
     BatchStatus,
     DisbursementBatch,
@@ -253,7 +253,7 @@ def return_plan(*, batch: DisbursementBatch, rows) -> ReturnPlan:
 
 
 def _require_uploader(actor, batch: DisbursementBatch) -> None:
-    if not batches.is_region_bureau(actor, batch.region_id):
+    if not policies.is_bureau_over(actor, batch.region_id):
         raise PermissionDenied("只有本地区人社部门的工作人员可以上传回盘文件。")
 
 

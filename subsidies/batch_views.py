@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from certificates.admin_views import denied
-from subsidies import bank_return, batches
+from subsidies import bank_return, batches, policies
 from subsidies.models import (
     BankReturnUpload,
     BatchStatus,
@@ -194,7 +194,7 @@ def batch_new_view(request):
 
 def _steps(batch, user, *, exceptions: int) -> list[dict]:
     """What can be done now, each with its explanation or why not."""
-    bureau = batches.is_region_bureau(user, batch.region_id)
+    bureau = policies.is_bureau_over(user, batch.region_id)
     steps = []
     if batch.status == BatchStatus.DRAFT:
         refusal = batches.approve_refusal(batch, user)
@@ -264,7 +264,7 @@ def batch_view(request, pk):
     line_claims = sum(p.claim_count for p in lines)
     claim_amount = sum((c.amount for c in claims), Decimal("0.00"))
     exceptions = sum(1 for p in lines if p.status == PaymentStatus.EXCEPTION)
-    bureau = batches.is_region_bureau(request.user, batch.region_id)
+    bureau = policies.is_bureau_over(request.user, batch.region_id)
     return TemplateResponse(
         request,
         "subsidies/batches/batch.html",
@@ -424,7 +424,7 @@ def return_url(step: str, upload) -> str:
 def return_upload_view(request, pk):
     """上传回盘文件: read and check it against the batch, keep it, show the preview."""
     batch = _batch(request, pk)
-    if not batches.is_region_bureau(request.user, batch.region_id):
+    if not policies.is_bureau_over(request.user, batch.region_id):
         return denied(request, DENIED, back_url=batch_url(batch))
     form = ImportFileForm(request.POST or None, request.FILES or None)
     form.fields["file"].label = "回盘文件（.xlsx）"
@@ -531,7 +531,7 @@ def return_preview_view(request, upload_id):
 def return_confirm_view(request, upload_id):
     """确认对账: apply now (all or nothing); confirming again changes nothing."""
     upload = _upload(request, upload_id)
-    if not batches.is_region_bureau(request.user, upload.batch.region_id):
+    if not policies.is_bureau_over(request.user, upload.batch.region_id):
         return denied(request, DENIED, back_url=batch_url(upload.batch))
     outcome = imports.upload_confirm(
         job=upload,
@@ -596,7 +596,7 @@ def payment_resolve_view(request, pk):
     """处理异常: a line the bank return left open, settled by hand."""
     payment = _payment(request, pk)
     batch = payment.batch
-    if not batches.is_region_bureau(request.user, batch.region_id):
+    if not policies.is_bureau_over(request.user, batch.region_id):
         return denied(request, DENIED, back_url=batch_url(batch))
     form = ResolveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -683,7 +683,7 @@ def payment_reverse_view(request, pk):
     """登记冲正: money the bank took back after paying; the paid claims stay paid."""
     payment = _payment(request, pk)
     batch = payment.batch
-    if not batches.is_region_bureau(request.user, batch.region_id):
+    if not policies.is_bureau_over(request.user, batch.region_id):
         return denied(request, DENIED, back_url=batch_url(batch))
     form = ReverseForm(
         request.POST or None,

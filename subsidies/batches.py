@@ -23,7 +23,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from subsidies import workflow
+from subsidies import policies, workflow
 from subsidies.models import (
     BatchStatus,
     Claim,
@@ -37,7 +37,6 @@ from subsidies.models import (
 from training_platform import access, xlsx
 from training_platform.audit.services import audit_record, status_change
 from training_platform.reference.models import Region
-from training_platform.roles import Role
 
 QUEUE_STATUSES = (ClaimStatus.NOTICED, ClaimStatus.PAYMENT_FAILED)
 SETTLED = frozenset({PaymentStatus.PAID, PaymentStatus.FAILED, PaymentStatus.REVERSED})
@@ -53,20 +52,8 @@ def cents(value) -> Decimal:
 # --- who -------------------------------------------------------------------------------
 
 
-def is_region_bureau(actor, region_code: str) -> bool:
-    """A bureau over ``region_code`` (or a superuser)."""
-    if actor is None or not actor.is_authenticated:
-        return False
-    if actor.is_superuser:
-        return True
-    return any(
-        region_code.startswith(p)
-        for p in access.scope_for(actor).region_prefixes(Role.BUREAU)
-    )
-
-
 def _require_bureau(actor, region_code: str) -> None:
-    if not is_region_bureau(actor, region_code):
+    if not policies.is_bureau_over(actor, region_code):
         raise PermissionDenied("只有本地区人社部门的工作人员可以办理拨付批次。")
 
 
@@ -256,7 +243,7 @@ def approve_refusal(batch: DisbursementBatch, actor) -> str:
     """Why ``actor`` may not approve ``batch`` now ("" when they may)."""
     if batch.status != BatchStatus.DRAFT:
         return f"批次状态为“{batch.get_status_display()}”，不能复核。"
-    if not is_region_bureau(actor, batch.region_id):
+    if not policies.is_bureau_over(actor, batch.region_id):
         return "只有本地区人社部门的工作人员可以复核拨付批次。"
     if actor.pk == batch.created_by_id:
         return MAKER_MAY_NOT_APPROVE

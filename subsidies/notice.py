@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from subsidies import workflow
+from subsidies import policies, workflow
 from subsidies.models import (
     Claim,
     ClaimStatus,
@@ -34,10 +34,9 @@ from subsidies.models import (
     Objection,
     ObjectionStatus,
 )
-from training_platform import access, workdays
+from training_platform import workdays
 from training_platform.audit.services import audit_record, audit_record_many
 from training_platform.reference.models import Region
-from training_platform.roles import Role
 
 DEFAULT_WORKING_DAYS = 5
 MAX_WORKING_DAYS = 30
@@ -58,18 +57,6 @@ OPEN_OBJECTION = Exists(
 
 def today() -> dt.date:
     return timezone.localdate()
-
-
-def is_bureau_over(actor, region: Region) -> bool:
-    """A bureau whose region covers ``region`` (or a superuser)."""
-    if actor is None or not actor.is_authenticated:
-        return False
-    if actor.is_superuser:
-        return True
-    return any(
-        region.code.startswith(prefix)
-        for prefix in access.scope_for(actor).region_prefixes(Role.BUREAU)
-    )
 
 
 def notice_period(
@@ -109,7 +96,7 @@ def notice_round_publish(
     request=None,
 ) -> NoticeRound:
     """Put approved ``claims`` of ``region`` in a new round, in notice from today."""
-    if not is_bureau_over(actor, region):
+    if not policies.is_bureau_over(actor, region.code):
         raise PermissionDenied("只有本地区的人社部门可以发布公示。")
     claims = list(claims)
     if not claims:

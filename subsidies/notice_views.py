@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from subsidies import notice, workflow
+from subsidies import notice, policies, workflow
 from subsidies.models import (
     Claim,
     ClaimStatus,
@@ -391,7 +391,7 @@ def round_detail(request, pk):
         .select_related("claim__trainee", "answered_by")
         .order_by("status", "-created_at", "-id")
     )
-    is_bureau = notice.is_bureau_over(request.user, notice_round.region)
+    is_bureau = policies.is_bureau_over(request.user, notice_round.region_id)
     rows = [
         {
             "objection": o,

@@ -86,3 +86,16 @@ def standard_change(scope):
     if scope.is_superuser or PROVINCE_PREFIX in scope.region_prefixes(Role.BUREAU):
         return access.EVERYTHING
     return access.NOTHING
+
+
+def is_bureau_over(actor, region_code: str) -> bool:
+    """A bureau whose region covers ``region_code``, or a superuser: who reviews a
+    claim, publishes its notice, answers objections and makes or checks its batch."""
+    if actor is None or not actor.is_authenticated:
+        return False
+    if actor.is_superuser:
+        return True
+    return any(
+        (region_code or "").startswith(prefix)
+        for prefix in access.scope_for(actor).region_prefixes(Role.BUREAU)
+    )

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from subsidies import policies
 from subsidies.models import Claim, ClaimStatus
 from training_platform import access
 from training_platform.audit.services import audit_record_many, status_change
@@ -84,15 +85,7 @@ def is_filer(actor, claim: Claim) -> bool:
 
 def is_reviewing_bureau(actor, claim: Claim) -> bool:
     """A bureau over the claim's region, or a superuser."""
-    if actor is None or not actor.is_authenticated:
-        return False
-    if actor.is_superuser:
-        return True
-    region = claim.region_id or ""
-    return any(
-        region.startswith(prefix)
-        for prefix in access.scope_for(actor).region_prefixes(Role.BUREAU)
-    )
+    return policies.is_bureau_over(actor, claim.region_id)
 
 
 def may_take(actor, claim: Claim, to: str) -> bool:
