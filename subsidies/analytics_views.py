@@ -13,24 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from subsidies import anomalies as anomaly_lists
+from subsidies import policies
 from subsidies.totals import STAGES, totals
-from training_platform import access
-from training_platform.roles import Role
 from training_platform.xlsx import write_xlsx, xlsx_response
 
 DENIED_MESSAGE = "补贴异常和补贴统计仅供人社部门和审计核查人员查看。"
-
-
-def may_see_analytics(user) -> bool:
-    """Bureaus and auditors (over their regions) and administrators."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    scope = access.scope_for(user)
-    return bool(
-        scope.region_prefixes(Role.BUREAU) or scope.region_prefixes(Role.AUDITOR)
-    )
 
 
 def _denied(request) -> TemplateResponse:
@@ -50,7 +37,7 @@ def _today() -> str:
 
 
 def anomalies_view(request):
-    if not may_see_analytics(request.user):
+    if not policies.is_regional_reader(request.user):
         return _denied(request)
     sections = []
     for item in anomaly_lists.LISTS:
@@ -92,7 +79,7 @@ def anomaly_workbook(item, rows) -> bytes:
 
 
 def anomalies_export_view(request, slug: str):
-    if not may_see_analytics(request.user):
+    if not policies.is_regional_reader(request.user):
         return _denied(request)
     item = anomaly_lists.LISTS_BY_SLUG.get(slug)
     if item is None:
@@ -135,7 +122,7 @@ def totals_table(table, stage: str) -> dict:
 
 
 def totals_view(request):
-    if not may_see_analytics(request.user):
+    if not policies.is_regional_reader(request.user):
         return _denied(request)
     stage = request.GET.get("stage", "all")
     if stage not in dict(STAGE_CHOICES):
@@ -190,7 +177,7 @@ def totals_rows(table) -> list[list]:
 
 
 def totals_export_view(request):
-    if not may_see_analytics(request.user):
+    if not policies.is_regional_reader(request.user):
         return _denied(request)
     content = write_xlsx(
         TOTALS_HEADERS, totals_rows(totals(request.user)), sheet_title="补贴统计"

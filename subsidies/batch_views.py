@@ -38,28 +38,12 @@ from training_platform.errors import error_text
 from training_platform.imports import services as imports
 from training_platform.imports.forms import ImportFileForm
 from training_platform.imports.models import ImportStatus
-from training_platform.reference.models import Region
-from training_platform.roles import Role
 
 # Bank returns are one line per payee: checked and applied at once, never queued.
 RETURN_SYNC_LIMIT = 100_000
 ERRORS_SHOWN = 50
 QUEUE_SHOWN = 500
 DENIED = "只有本地区人社部门的工作人员可以办理拨付批次。"
-
-
-def bureau_regions(user) -> list[Region]:
-    """The regions the user is a bureau of (their outermost prefixes), by code."""
-    if user.is_superuser:
-        return list(Region.objects.filter(code="520000"))
-    prefixes = access.scope_for(user).region_prefixes(Role.BUREAU)
-    codes = [p.ljust(6, "0") for p in prefixes]
-    return list(Region.objects.filter(code__in=codes).order_by("code"))
-
-
-def is_batch_reader(user) -> bool:
-    scope = access.scope_for(user)
-    return user.is_superuser or scope.has(Role.BUREAU) or scope.has(Role.AUDITOR)
 
 
 def _batch(request, pk) -> DisbursementBatch:
@@ -106,7 +90,7 @@ class BatchFilter(django_filters.FilterSet):
 @require_GET
 def batch_list_view(request):
     """拨付批次: every batch of the user's region, newest first, with its totals."""
-    if not is_batch_reader(request.user):
+    if not policies.is_regional_reader(request.user):
         return denied(request, "只有人社部门和审计人员可以查看拨付批次。")
     filtered = BatchFilter(
         request.GET or None, queryset=batches.batches_for(request.user)
@@ -120,7 +104,7 @@ def batch_list_view(request):
             "filter": filtered,
             "rows": rows,
             "total": total,
-            "can_create": bool(bureau_regions(request.user)),
+            "can_create": bool(policies.bureau_regions(request.user)),
             "create_url": reverse("subsidies_batch_new"),
         },
     )
@@ -133,7 +117,7 @@ def batch_list_view(request):
 @require_http_methods(["GET", "POST"])
 def batch_new_view(request):
     """新建拨付批次: the region's queue (公示期满待拨付 and 拨付失败), chosen, confirmed."""
-    regions = bureau_regions(request.user)
+    regions = policies.bureau_regions(request.user)
     if not regions:
         return denied(request, DENIED, back_url=reverse("subsidies_batches"))
     chosen = request.POST.get("region") or request.GET.get("region")

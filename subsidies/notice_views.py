@@ -49,7 +49,6 @@ from training_platform.home import (
     HomeRow,
     HomeSection,
 )
-from training_platform.reference.models import Region
 from training_platform.roles import Role
 
 PUBLIC_PER_PAGE = 20
@@ -290,15 +289,6 @@ def _require(request, perm: str):
         raise PermissionDenied
 
 
-def bureau_regions(user) -> list[Region]:
-    """The regions a bureau user may publish for (each of their bureau regions)."""
-    if user.is_superuser:
-        return list(Region.objects.filter(code="520000"))
-    prefixes = access.scope_for(user).region_prefixes(Role.BUREAU)
-    codes = [p.ljust(6, "0") for p in prefixes]
-    return list(Region.objects.filter(code__in=codes).order_by("code"))
-
-
 class RoundFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         label="状态", choices=NoticeStatus.choices, empty_label="全部"
@@ -360,7 +350,7 @@ def rounds_index(request):
             "rounds": page_obj.object_list,
             "count": paginator.count,
             "can_publish": request.user.has_perm("subsidies.add_noticeround")
-            and bool(bureau_regions(request.user)),
+            and bool(policies.bureau_regions(request.user)),
             "today": timezone.localdate(),
         },
     )
@@ -555,7 +545,7 @@ class PublishForm(forms.Form):
 def round_publish(request):
     """发布公示: the approved claims of the bureau's region become a new round."""
     _require(request, "subsidies.add_noticeround")
-    regions = bureau_regions(request.user)
+    regions = policies.bureau_regions(request.user)
     if not regions:
         raise PermissionDenied
     counts = {

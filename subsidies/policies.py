@@ -99,3 +99,28 @@ def is_bureau_over(actor, region_code: str) -> bool:
         (region_code or "").startswith(prefix)
         for prefix in access.scope_for(actor).region_prefixes(Role.BUREAU)
     )
+
+
+def is_regional_reader(user) -> bool:
+    """Bureaus and auditors (over their regions) and administrators: the subsidy
+    screens that are not one institution's (review, batches, anomalies, totals)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    scope = access.scope_for(user)
+    return bool(
+        scope.region_prefixes(Role.BUREAU) or scope.region_prefixes(Role.AUDITOR)
+    )
+
+
+def bureau_regions(user) -> list:
+    """The regions the user is a bureau of (their outermost ones), by code: where they
+    may publish a notice or make a batch."""
+    from training_platform.reference.models import Region
+
+    if user.is_superuser:
+        return list(Region.objects.filter(code="520000"))
+    prefixes = access.scope_for(user).region_prefixes(Role.BUREAU)
+    codes = [p.ljust(6, "0") for p in prefixes]
+    return list(Region.objects.filter(code__in=codes).order_by("code"))

@@ -9,12 +9,12 @@ from subsidies import (
     batch_views,
     filing_views,
     notice_views,
+    policies,
     review_views,
 )
 from subsidies.menu import SUBSIDIES_MENU_HOOK, SubsidiesGroup
 from subsidies.viewsets import SubsidyStandardViewSet
 from subsidies.viewsets_filing import FiledClaimsMenuItem, FiledClaimViewSet
-from training_platform import access
 
 
 @hooks.register("register_admin_viewset")
@@ -33,19 +33,16 @@ def register_standard_viewset():
 # --- review (s11-review) ---------------------------------------------------------------
 
 
-class ReviewMenuItem(MenuItem):
-    """补贴审核: for the bureaus and auditors (institutions have 本机构补贴申领)."""
+class RegionalMenuItem(MenuItem):
+    """审核, 公示, 拨付, 异常, 统计: bureaus and auditors (institutions have 本机构补贴申领)."""
 
     def is_shown(self, request):
-        user = request.user
-        return review_views.may_use_queue(user) and (
-            user.is_superuser or bool(access.scope_for(user).region_prefixes())
-        )
+        return policies.is_regional_reader(request.user)
 
 
 @hooks.register(SUBSIDIES_MENU_HOOK)
 def register_review_menu_item():
-    return ReviewMenuItem(
+    return RegionalMenuItem(
         "补贴审核",
         reverse("subsidies_review_queue"),
         name="subsidies-review",
@@ -99,14 +96,9 @@ def register_review_urls():
 # --- analytics: 补贴异常, 补贴统计 (bureaus and auditors) ------------------------------------
 
 
-class AnalyticsMenuItem(MenuItem):
-    def is_shown(self, request):
-        return analytics_views.may_see_analytics(request.user)
-
-
 @hooks.register(SUBSIDIES_MENU_HOOK)
 def register_anomalies_menu_item():
-    return AnalyticsMenuItem(
+    return RegionalMenuItem(
         "补贴异常",
         reverse("subsidies_anomalies"),
         name="subsidies-anomalies",
@@ -117,7 +109,7 @@ def register_anomalies_menu_item():
 
 @hooks.register(SUBSIDIES_MENU_HOOK)
 def register_totals_menu_item():
-    return AnalyticsMenuItem(
+    return RegionalMenuItem(
         "补贴统计",
         reverse("subsidies_totals"),
         name="subsidies-totals",
@@ -232,16 +224,9 @@ def register_filing_urls():
 # --- 拨付批次 (subsidies/batch_views.py) -------------------------------------------------
 
 
-class BatchMenuItem(MenuItem):
-    """拨付批次: bureaus and auditors."""
-
-    def is_shown(self, request):
-        return batch_views.is_batch_reader(request.user)
-
-
 @hooks.register(SUBSIDIES_MENU_HOOK)
 def register_batch_menu_item():
-    return BatchMenuItem(
+    return RegionalMenuItem(
         "拨付批次",
         reverse("subsidies_batches"),
         name="subsidies-batches",
