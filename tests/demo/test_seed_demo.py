@@ -365,3 +365,27 @@ def test_demo_certificates_verify_as_their_state(seeded, client):
     # The demo trainee holds a valid certificate of their own.
     mine = Certificate.objects.filter(trainee__user__username="trainee")
     assert any(c.display_status() == "valid" for c in mine)
+
+
+def test_demo_subsidies_show_the_whole_flow(seeded):
+    from subsidies.models import (
+        BatchStatus,
+        Claim,
+        ClaimStatus,
+        DisbursementBatch,
+        Objection,
+        ObjectionStatus,
+    )
+    from trainees.records import record_for
+
+    states = set(Claim.objects.values_list("status", flat=True))
+    assert states == set(ClaimStatus.values)
+    assert DisbursementBatch.objects.filter(status=BatchStatus.RECONCILED).exists()
+    held = Objection.objects.get(status=ObjectionStatus.OPEN).claim
+    assert held.status == ClaimStatus.IN_NOTICE
+    overridden = Claim.objects.exclude(override_reason="").get()
+    assert overridden.checks.filter(passed=False).exists()
+    # The demo trainee's record shows a paid subsidy.
+    trainee = Trainee.objects.get(user__username="trainee")
+    subsidies = record_for(trainee).section("subsidies").entries
+    assert {entry.obj["status"] for entry in subsidies} >= {ClaimStatus.PAID}
