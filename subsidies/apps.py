@@ -48,9 +48,7 @@ class SubsidiesConfig(AppConfig):
 
         record_sections.register(certificate_claims)
         # 公示: the reviewing bureau's open objections on its home.
-        from subsidies.notice_views import objections_panel
-
-        home_panels.register(objections_panel)
+        home_panels.register(home.objections_panel)
         # --- filing (s11-filing) ---
         from courses.extensions import class_page_links
         from subsidies import class_page

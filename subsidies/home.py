@@ -2,17 +2,21 @@
 
 Bureau staff: claims waiting for their review in their region (submitted or under
 review), overdue first (``subsidies.review.REVIEW_WORKING_DAYS`` working days).
-Institution staff: their claims returned for correction (退回补正).
+Institution staff: their claims returned for correction (退回补正). The reviewing bureau:
+objections to claims in public notice waiting for an answer.
 """
 
 from django.db.models import Case, IntegerField, Value, When
+from django.utils import timezone
 
 from subsidies import review
-from subsidies.models import Claim, ClaimStatus
+from subsidies.models import Claim, ClaimStatus, Objection, ObjectionStatus
+from subsidies.notice_views import answer_url, rounds_url
 from subsidies.review_views import claim_url, queue_url
 from training_platform import access, pii
 from training_platform.home import (
     ORDER_CLAIMS,
+    ORDER_DECISIONS,
     ORDER_WORK,
     ROWS_SHOWN,
     HomePanel,
@@ -106,5 +110,67 @@ def institution_returned_panel(request) -> list[HomePanel]:
             ],
             empty="没有退回补正的补贴申领。",
             order=ORDER_WORK,
+        )
+    ]
+
+
+ORDER_OBJECTIONS = ORDER_DECISIONS + 15  # after the claims to review (ORDER_CLAIMS)
+
+
+def objections_panel(request) -> list[HomePanel]:
+    """待答复的公示异议, for the reviewing bureau (its regions' claims)."""
+    user = request.user
+    scope = access.scope_for(user)
+    if not (scope.is_superuser or scope.has(Role.BUREAU)):
+        return []
+    waiting = Objection.objects.filter(status=ObjectionStatus.OPEN)
+    if not scope.is_superuser:
+        waiting = waiting.filter(
+            scope.region_q("claim__region__code", role=Role.BUREAU)
+        )
+    count = waiting.count()
+    today = timezone.localdate()
+    shown = (
+        list(
+            waiting.select_related("claim__trainee", "claim__notice_round").order_by(
+                "created_at", "pk"
+            )[:ROWS_SHOWN]
+        )
+        if count
+        else []
+    )
+    overdue = (
+        waiting.filter(claim__notice_round__ends_on__lt=today).count() if count else 0
+    )
+    rows = [
+        HomeRow(
+            label=f"异议 #{o.pk}：{pii.mask_name(o.claim.trainee.name)} "
+            f"{o.claim.get_kind_display()} {o.claim.amount:,.2f} 元",
+            url=answer_url(o),
+            detail=f"{o.claim.notice_round.title} · 提出于 "
+            f"{timezone.localtime(o.created_at):%Y-%m-%d}",
+            action="答复",
+            flag="公示期已满"
+            if o.claim.notice_round and o.claim.notice_round.ends_on < today
+            else "",
+        )
+        for o in shown
+    ]
+    return [
+        HomePanel(
+            key="bureau-notice-objections",
+            heading="待答复的公示异议",
+            sections=[
+                HomeSection(
+                    "待答复",
+                    count,
+                    rows,
+                    next_step="核查后答复；答复前该申领不会转入拨付",
+                    more_url=rounds_url(),
+                )
+            ],
+            empty="没有待答复的公示异议。",
+            order=ORDER_OBJECTIONS,
+            overdue=overdue,
         )
     ]
