@@ -109,7 +109,7 @@ def return_file(rows) -> bytes:
     return out.getvalue()
 
 
-def test_a_subsidy_from_filing_to_the_trainees_record(live_server, browser):
+def test_a_subsidy_from_filing_to_the_trainees_record(live_server, browser, reference):
     training_class, trainee, id_number = build_world()
     base = live_server.url
 
