@@ -33,8 +33,12 @@ PER_ROLE = 40  # pages per role, to keep the walk within a few minutes
 
 # role → (username or None for the visitor, signs in on /admin/, start paths)
 ROLES = {
-    "visitor": (None, False, ["/", "/courses/", "/verify/"]),
-    "trainee": ("trainee", False, ["/me/", "/", "/courses/"]),
+    "visitor": (None, False, ["/", "/courses/", "/verify/", "/notice/"]),
+    "trainee": (
+        "trainee",
+        False,
+        ["/me/", "/me/record/", "/me/subsidies/", "/", "/courses/"],
+    ),
     "admin": ("admin", True, ["/admin/"]),
     "editor": ("editor", True, ["/admin/"]),
     "bureau_gz": ("bureau_gz", True, ["/admin/"]),
