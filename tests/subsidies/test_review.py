@@ -8,8 +8,7 @@ from django.db import IntegrityError, transaction
 from subsidies import review
 from subsidies.models import ApprovalList, ApprovalListStatus, Claim, ClaimStatus
 from tests.factories import InstitutionFactory, staff_user
-from tests.subsidies.review_support import (  # noqa: F401
-    checks_ready,
+from tests.subsidies.review_support import (
     revoke,
     waiting_claim,
 )

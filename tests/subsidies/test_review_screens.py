@@ -15,8 +15,7 @@ from openpyxl import load_workbook
 from subsidies import review
 from subsidies.models import ApprovalList, Claim, ClaimStatus, SubsidyKind
 from tests.factories import InstitutionFactory, UserFactory, region, staff_user
-from tests.subsidies.review_support import (  # noqa: F401
-    checks_ready,
+from tests.subsidies.review_support import (
     revoke,
     waiting_claim,
 )
