@@ -191,7 +191,7 @@ def return_plan(*, batch: DisbursementBatch, rows) -> ReturnPlan:
         if payment is not None and amount is not None:
             total += amount
             claim_total += payment.claim_count
-        who = payment.payee_name if payment is not None else ""
+        who = payment.payee_shown if payment is not None else ""
         ident = payment.masked_account if payment is not None else ""
         if errors:
             plan.entries.append(

@@ -33,7 +33,7 @@ from subsidies.models import (
     Payment,
     PaymentStatus,
 )
-from training_platform import access, confirm, pii, xlsx
+from training_platform import access, confirm, xlsx
 from training_platform.errors import error_text
 from training_platform.imports import services as imports
 from training_platform.imports.forms import ImportFileForm
@@ -164,7 +164,7 @@ def batch_new_view(request):
         {
             "regions": regions,
             "region": region,
-            "claims": [(c, pii.mask_name(c.payee_name)) for c in claims],
+            "claims": [(c, c.payee_shown) for c in claims],
             "count": totals["n"] or 0,
             "amount": totals["s"] or Decimal("0.00"),
             "more": (totals["n"] or 0) > len(claims),
@@ -260,14 +260,14 @@ def batch_view(request, pk):
             "lines": [
                 {
                     "payment": p,
-                    "name": pii.mask_name(p.payee_name),
+                    "name": p.payee_shown,
                     "open": p.status in batches.OPEN_LINES
                     and batch.status == BatchStatus.APPROVED,
                     "reversible": p.status == PaymentStatus.PAID,
                 }
                 for p in lines
             ],
-            "claims": [(c, pii.mask_name(c.payee_name)) for c in claims],
+            "claims": [(c, c.payee_shown) for c in claims],
             "line_amount": line_amount,
             "line_claims": line_claims,
             "claim_amount": claim_amount,
@@ -359,7 +359,7 @@ def batch_remove_claim_view(request, pk, claim_id):
         return confirm.page(
             request,
             title="移出拨付批次",
-            question=f"确定将 {pii.mask_name(claim.payee_name)} 的申领（{claim.amount:,.2f} 元）移出本批次吗？",
+            question=f"确定将 {claim.payee_shown} 的申领（{claim.amount:,.2f} 元）移出本批次吗？",
             consequences=["申领退回“公示期满待拨付”，批次的控制总数相应减少。"],
             confirm_label="确认移出",
             cancel_url=batch_url(batch),
@@ -488,7 +488,7 @@ def return_preview_view(request, upload_id):
             missing = [
                 {
                     "reference": p.reference,
-                    "who": pii.mask_name(p.payee_name),
+                    "who": p.payee_shown,
                     "amount": p.amount,
                 }
                 for p in plan.missing
@@ -496,7 +496,7 @@ def return_preview_view(request, upload_id):
     entries = [
         {
             "row": p.number,
-            "who": pii.mask_name(p.who),
+            "who": p.who,
             "account": p.ident,
             "outcome": kind.outcome_label(p.outcome),
             "error": p.outcome == "error",
@@ -620,7 +620,7 @@ def payment_resolve_view(request, pk):
         {
             "title": "处理异常明细",
             "payment": payment,
-            "name": pii.mask_name(payment.payee_name),
+            "name": payment.payee_shown,
             "form": form,
             "submit": "处理",
             "batch_url": batch_url(batch),
@@ -699,7 +699,7 @@ def payment_reverse_view(request, pk):
         {
             "title": "登记冲正",
             "payment": payment,
-            "name": pii.mask_name(payment.payee_name),
+            "name": payment.payee_shown,
             "form": form,
             "submit": "登记冲正",
             "batch_url": batch_url(batch),

@@ -516,7 +516,7 @@ def _payee_account(claim) -> CheckResult:
     return CheckResult(
         C.PAYEE_ACCOUNT,
         True,
-        f"收款人 {pii.mask_name(claim.payee_name)}，"
+        f"收款人 {claim.payee_shown}，"
         f"{_ACCOUNT.get(claim.account_kind, '')} {pii.mask_account(account)}",
     )
 

@@ -369,6 +369,13 @@ class Claim(models.Model):
     def masked_account(self) -> str:
         return pii.mask_account(self.payee_account)
 
+    @property
+    def payee_shown(self) -> str:
+        """The payee as screens show it: a person masked (张*), an institution by name."""
+        if self.payee_kind == PayeeKind.PERSON:
+            return pii.mask_name(self.payee_name)
+        return self.payee_name
+
 
 class CheckCode(models.TextChoices):
     """The pre-checks, in the order a reviewer reads them."""
@@ -610,6 +617,13 @@ class Payment(models.Model):
     @property
     def masked_account(self) -> str:
         return pii.mask_account(self.payee_account)
+
+    @property
+    def payee_shown(self) -> str:
+        """The payee as screens show it: a person masked (张*), an institution by name."""
+        if self.payee_kind == PayeeKind.PERSON:
+            return pii.mask_name(self.payee_name)
+        return self.payee_name
 
 
 class Reversal(models.Model):

@@ -297,3 +297,20 @@ def test_the_batch_page_query_count_does_not_grow_with_lines(client, maker):
         page = text(client.get(reverse("subsidies_batch", args=[large.pk])))
     assert "银行明细（共 4 条）" in page
     assert len(many) == len(one)
+
+
+def test_the_batch_page_masks_people_but_names_institutions(client, maker):
+    from subsidies.models import AccountKind, PayeeKind
+
+    person = noticed(1, payee_name="张伟")[0]
+    school = noticed(
+        1,
+        payee_kind=PayeeKind.INSTITUTION,
+        payee_name="贵阳黔匠职业技能培训学校",
+        account_kind=AccountKind.INSTITUTION,
+        payee_account="520101000100012345",
+    )[0]
+    batch = make_batch(maker, [person, school])
+    page = text(as_user(client, maker).get(reverse("subsidies_batch", args=[batch.pk])))
+    assert "贵阳黔匠职业技能培训学校" in page
+    assert "张*" in page and "张伟" not in page
