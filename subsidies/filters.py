@@ -22,7 +22,9 @@ STATUS_CHOICES = [(WAITING, "待审核（已提交、审核中）"), *ClaimStatu
 class ReviewQueueFilter(django_filters.FilterSet):
     region = RegionFilter()
     institution = django_filters.ModelChoiceFilter(
-        label="培训机构", queryset=TrainingInstitution.objects.order_by("name")
+        label="培训机构",
+        queryset=TrainingInstitution.objects.order_by("name"),
+        empty_label="全部",
     )
     kind = django_filters.ChoiceFilter(
         label="补贴类型", choices=SubsidyKind.choices, empty_label="全部"

@@ -15,6 +15,7 @@ class RegionFilter(django_filters.ModelChoiceFilter):
     def __init__(self, *args, field_names=("region__code",), **kwargs):
         self.field_names = field_names
         kwargs.setdefault("label", "地区")
+        kwargs.setdefault("empty_label", "全部")
         kwargs.setdefault(
             "queryset",
             Region.objects.exclude(level=RegionLevel.PROVINCE).order_by("code"),
