@@ -71,3 +71,13 @@ def _flushable_frozen_rows(request):
         with connection.cursor() as cursor:
             for _name, sql in triggers:
                 cursor.execute(sql)
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language: a request read in English
+    (LocaleMiddleware) leaves English active in the thread for the next test."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
