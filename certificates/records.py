@@ -21,6 +21,7 @@ FACT_LABELS = (
 )
 # Plain rows, not model instances: a long record must cost little per entry.
 FIELDS = (
+    "pk",
     "number",
     "token",
     "kind",
@@ -90,4 +91,5 @@ CERTIFICATES = RecordSource(
     certificate_entries,
     template="certificates/record_certificates.html",
     order=20,
+    model=Certificate,
 )

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import AssessmentResult, ClassStatus, EnrolmentStatus
+from courses.models import AssessmentResult, ClassStatus, Enrolment, EnrolmentStatus
 from courses.selectors import enrolments_of_trainee
 from courses.services import WITHDRAWABLE_CLASS_STATUSES
 from trainees.records import RecordEntry, RecordSource
@@ -99,4 +99,5 @@ ENROLMENTS = RecordSource(
     enrolment_entries,
     template="courses/record_enrolments.html",
     order=10,
+    model=Enrolment,
 )

@@ -104,4 +104,5 @@ SUBSIDIES = RecordSource(
     _("我的补贴"),
     subsidy_entries,
     order=30,
+    model=Claim,
 )

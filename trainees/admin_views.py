@@ -71,7 +71,7 @@ def trainee_reveal(request, pk, field):
 def _record_export(request, pk, fmt: str):
     """The record of a trainee in the user's scope (404 outside it), ID masked; audited."""
     trainee = access.get_visible_or_404(request.user, Trainee, pk=pk)
-    record = record_in_chinese(trainee)
+    record = record_in_chinese(trainee, viewer=request.user)
     today = timezone.localdate()
     if fmt == "pdf":
         content = record_pdf(

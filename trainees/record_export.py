@@ -28,11 +28,11 @@ MUTED = HexColor("#555555")
 LINE = HexColor("#c8ccd4")
 
 
-def record_in_chinese(trainee: Trainee) -> Record:
+def record_in_chinese(trainee: Trainee, *, viewer=None) -> Record:
     """The record with its labels in Chinese, whatever language the page is read in:
-    the files are documents of the Chinese administration."""
+    the files are documents of the Chinese administration (``viewer``: staff, scoped)."""
     with translation.override("zh-hans"):
-        return record_for(trainee)
+        return record_for(trainee, viewer=viewer)
 
 
 def _day(value: dt.date | None) -> str:

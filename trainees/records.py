@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trainees.extensions import record_sources
 from trainees.models import KeyGroupMembership, Trainee
+from training_platform import access
 
 GENERIC_SECTION_TEMPLATE = "trainees/record_section.html"
 
@@ -55,6 +56,11 @@ class RecordSource:
     provider: Provider
     template: str = GENERIC_SECTION_TEMPLATE
     order: int = 100
+    #: The model whose rows the entries are (``entry.obj["pk"]``; it has a ``trainee``
+    #: foreign key): staff reading the record see only the entries
+    #: ``training_platform.access`` lets them see. ``None``:
+    #: facts of the person that whoever may see the person sees (key groups).
+    model: type | None = None
 
 
 @dataclass(frozen=True)
@@ -118,20 +124,37 @@ class Record:
         return sum(len(s.entries) for s in self.sections)
 
 
-def record_for(trainee: Trainee) -> Record:
-    """The person's whole record: one section per registered source, in source order."""
-    return Record(
-        trainee=trainee,
-        sections=[
+def record_for(trainee: Trainee, *, viewer=None) -> Record:
+    """The person's record: one section per registered source, in source order.
+
+    The person sees all of it. Staff (``viewer``) see it scoped as everything else: an
+    entry only if they may see its row (another institution's class or claim is left
+    out), one query per source whatever the length.
+    """
+    sections = []
+    for source in sorted(record_sources, key=lambda s: (s.order, s.name)):
+        entries = list(source.provider(trainee))
+        if viewer is not None and source.model is not None:
+            entries = _visible_entries(viewer, source.model, trainee, entries)
+        sections.append(
             RecordSection(
                 name=source.name,
                 title=source.title,
                 template=source.template,
-                entries=list(source.provider(trainee)),
+                entries=entries,
             )
-            for source in sorted(record_sources, key=lambda s: (s.order, s.name))
-        ],
+        )
+    return Record(trainee=trainee, sections=sections)
+
+
+def _visible_entries(viewer, model, trainee, entries: list[RecordEntry]) -> list:
+    """The entries whose rows (the person's rows of ``model``) ``viewer`` may see."""
+    seen = set(
+        access.visible(viewer, model.objects.filter(trainee=trainee)).values_list(
+            "pk", flat=True
+        )
     )
+    return [entry for entry in entries if entry.obj["pk"] in seen]
 
 
 # --- trainees' own part: key-group memberships ------------------------------------------

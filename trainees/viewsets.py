@@ -211,8 +211,10 @@ class TraineeInspectView(ScopedInspectView):
         context["key_groups"] = self.object.key_group_memberships.select_related(
             "group"
         )
-        # The lifetime record, as the person sees it at /me/record/ (issue 11).
-        context["record_items"] = record_for(self.object).in_time_order()
+        # The lifetime record as at /me/record/, scoped to what this user may see.
+        context["record_items"] = record_for(
+            self.object, viewer=self.request.user
+        ).in_time_order()
         return context
 
 

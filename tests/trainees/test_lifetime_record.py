@@ -300,6 +300,38 @@ def test_another_institutions_staff_get_404(client, trainee, full_record):
     )
 
 
+def test_staff_see_only_the_entries_in_their_scope(client, trainee, full_record):
+    """An institution reading a person's record sees its own class, not another
+    institution's class, certificate or claim; the person sees everything."""
+    own = full_record["enrolment"].training_class.course.institution
+    elsewhere = EnrolmentFactory(
+        trainee=trainee,
+        training_class=TrainingClassFactory(
+            code="ZY-2025-0042",
+            start_date=dt.date(2025, 4, 1),
+            end_date=dt.date(2025, 4, 30),
+            status=ClassStatus.FINISHED,
+            course__institution__name="遵义市另一所培训学校",
+        ),
+    )
+    staff = staff_user(Role.INSTITUTION, institution=own)
+    client.force_login(staff)
+    body = client.get(_inspect(trainee.pk)).content.decode()
+    assert "GY-2024-0007" in body and "乡村振兴局认定" in body
+    for hidden in ("ZY-2025-0042", "PX5225999999000001", "1,500.00 元"):
+        assert hidden not in body, hidden
+    xlsx = client.get(reverse("trainee_record_xlsx", args=[trainee.pk])).content
+    cells = " ".join(str(c) for row in _sheet_rows(xlsx) for c in row)
+    assert "GY-2024-0007" in cells and "ZY-2025-0042" not in cells
+    # The province bureau sees it all, as the person does.
+    province = staff_user(Role.BUREAU, region_code="520000")
+    whole = records.record_for(trainee, viewer=province)
+    assert len(whole) == len(records.record_for(trainee)) == 6
+    client.force_login(province)
+    body = client.get(_inspect(trainee.pk)).content.decode()
+    assert elsewhere.training_class.code in body and "1,500.00 元" in body
+
+
 def test_another_regions_bureau_gets_404(client, trainee, full_record):
     client.force_login(staff_user(Role.BUREAU, region_code="520300"))
     assert (
