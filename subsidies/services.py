@@ -23,7 +23,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from certificates.models import Certificate, CertificateStatus
+from certificates.models import (
+    Certificate,
+    CertificateStatus,
+    DisplayStatus,
+    display_status_of,
+)
 from courses.models import (
     AssessmentResult,
     ClassStatus,
@@ -94,9 +99,9 @@ def certificate_region(certificate: Certificate):
 
 
 def _certificate_valid(certificate: Certificate, today: dt.date) -> bool:
-    return certificate.status == CertificateStatus.VALID and (
-        certificate.expires_on is None or certificate.expires_on >= today
-    )
+    """Valid as a verifier is told (not revoked, superseded or expired)."""
+    shown = display_status_of(certificate.status, certificate.expires_on, today)
+    return shown == DisplayStatus.VALID
 
 
 def key_groups_of(trainee_ids: Iterable[int]):
