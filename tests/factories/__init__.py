@@ -2,6 +2,7 @@
 
 import datetime as dt
 import random
+from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
@@ -18,6 +19,19 @@ from bases.models import (
     TrainingInstitution,
 )
 from bases.services import membership_grant
+from competitions.models import (
+    AwardRule,
+    Competition,
+    CompetitionClass,
+    CompetitionLevel,
+    CompetitionStatus,
+    Entry,
+    Event,
+    JudgeMark,
+    PromotionRule,
+    Registration,
+    TitleRule,
+)
 from trainees.models import KeyGroupMembership, Trainee, id_number_fields
 from training_platform.reference.models import KeyGroup, Occupation, Region, SkillLevel
 from training_platform.validators import (
@@ -307,7 +321,6 @@ def training_filing(
 
 # --- subsidies -------------------------------------------------------------------------
 
-from decimal import Decimal  # noqa: E402
 
 from subsidies.models import (  # noqa: E402
     LIVE_STATUSES,
@@ -378,3 +391,125 @@ class ClaimFactory(factory.django.DjangoModelFactory):
             ).values_list("use_slot", flat=True)
         )
         return min(set(range(1, 6)) - taken)
+
+
+# --- competitions ------------------------------------------------------------------------
+
+
+class CompetitionFactory(factory.django.DjangoModelFactory):
+    """A provincial 一类 competition in registration, with no events or rules."""
+
+    class Meta:
+        model = Competition
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"贵州省职业技能大赛{n}")
+    level = CompetitionLevel.PROVINCIAL
+    category = CompetitionClass.FIRST
+    year = 2026
+    region = factory.LazyFunction(lambda: region("520000"))
+    organiser = "贵州省人力资源和社会保障厅"
+    registration_opens = dt.date(2026, 3, 1)
+    registration_closes = dt.date(2026, 4, 30)
+    starts_on = dt.date(2026, 6, 10)
+    ends_on = dt.date(2026, 6, 12)
+    status = CompetitionStatus.REGISTRATION
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    """An individual event, 电工, theory 30 % and practical 70 %."""
+
+    class Meta:
+        model = Event
+
+    competition = factory.SubFactory(CompetitionFactory)
+    name = factory.Sequence(lambda n: f"电工{n}")
+    occupation = factory.LazyFunction(lambda: Occupation.objects.get(code="6-31-01-03"))
+    level = SkillLevel.LEVEL_3
+    theory_weight = Decimal("30")
+    practical_weight = Decimal("70")
+
+
+class EntryFactory(factory.django.DjangoModelFactory):
+    """An entry with no people; ``competitor`` makes one with its registrations."""
+
+    class Meta:
+        model = Entry
+
+    event = factory.SubFactory(EventFactory)
+    number = factory.Sequence(lambda n: f"{n + 1:03d}")
+    delegation_region = factory.LazyFunction(lambda: region("520100"))
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Registration
+
+    entry = factory.SubFactory(EntryFactory)
+    event = factory.SelfAttribute("entry.event")
+    trainee = factory.SubFactory(TraineeFactory)
+
+
+def competitor(event, *, people=None, theory=None, practical=None, **fields) -> Entry:
+    """An entry of ``event`` with its people (new trainees unless given; a team event
+    gets ``team_size`` of them) and typed marks, written directly."""
+    size = event.team_size if event.is_team else 1
+    people = list(people) if people is not None else TraineeFactory.create_batch(size)
+    if event.is_team:
+        fields.setdefault("team_name", f"代表队{Entry.objects.count() + 1}")
+    entry = EntryFactory(event=event, theory=theory, practical=practical, **fields)
+    for person in people:
+        RegistrationFactory(entry=entry, event=event, trainee=person)
+    return entry
+
+
+class JudgeMarkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = JudgeMark
+
+    entry = factory.SubFactory(EntryFactory)
+    judge = factory.Sequence(lambda n: f"J{n % 5 + 1}")
+    mark = Decimal("80")
+
+
+class AwardRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AwardRule
+
+    competition = factory.SubFactory(CompetitionFactory)
+    name = "一等奖"
+    count = 1
+
+
+def employee_award_rules(competition) -> list[AwardRule]:
+    """一等奖 1 / 二等奖 2 / 三等奖 5 / 优胜奖 up to half of the field (职工 competitions)."""
+    rules = [("一等奖", 1, None), ("二等奖", 2, None), ("三等奖", 5, None)]
+    rules.append(("优胜奖", None, Decimal("50")))
+    return [
+        AwardRule.objects.create(
+            competition=competition, sort_order=i, name=name, count=count, share=share
+        )
+        for i, (name, count, share) in enumerate(rules)
+    ]
+
+
+class TitleRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TitleRule
+
+    competition = factory.SubFactory(CompetitionFactory)
+    title = "贵州省技术能手"
+    max_rank = 3
+    max_team_rank = 2
+    document_no = "黔人社函〔2026〕88号"
+
+
+class PromotionRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PromotionRule
+
+    competition = factory.SubFactory(CompetitionFactory)
+    min_award = "优胜奖"
+    to_level = SkillLevel.LEVEL_2
+    step_up = True
+    document_no = "黔人社函〔2026〕89号"
