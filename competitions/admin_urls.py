@@ -1,0 +1,19 @@
+"""The competitions back-office's own screens (namespace ``competitions``, under
+/admin/competitions/). Each screen's module owns its block."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "competitions"
+urlpatterns = []
+
+# --- management (c12-manage) ---
+# --- end management ---
+
+# --- scores (c12-scoring) ---
+# --- end scores ---
+
+# --- score import (c12-import) ---
+# --- end score import ---
+
+# --- results, publishing and corrections (c12-publish) ---
+# --- end results ---
