@@ -241,8 +241,10 @@ def compute_event(
                 "withdrawn": entry.withdrawn,
             }
         )
-    ranked = [row for row in rows if row["total"] is not None and not row["withdrawn"]]
-    unranked = [row for row in rows if row not in ranked]
+    ranked, unranked = [], []
+    for row in rows:
+        rankable = row["total"] is not None and not row["withdrawn"]
+        (ranked if rankable else unranked).append(row)
     unranked.sort(key=lambda row: row["number"])
     _rank(ranked, event.tie_break_practical)
     if event.worldskills_scale:

@@ -199,6 +199,14 @@ def test_employee_award_rules_over_twenty():
     ]
     awards = {r.entry_id: r.award for r in scoring.event_results(event)}
     got = [awards[e.pk] for e in entries]
+    formulas = {r.entry_id: r.formulas for r in scoring.event_results(event)}
+    assert formulas[entries[2].pk]["award"] == (
+        "第 3 名，在二等奖前 3 名（一等奖 1 名 + 二等奖 2 名）内"
+    )
+    assert formulas[entries[9].pk]["award"] == (
+        "第 10 名，在优胜奖前 10 名（参赛 20 名 × 50% = 10 名，含以上奖项）内"
+    )
+    assert "award" not in formulas[entries[10].pk]
     assert got == (
         ["一等奖"] + ["二等奖"] * 2 + ["三等奖"] * 5 + ["优胜奖"] * 2 + [""] * 10
     )
