@@ -34,9 +34,8 @@ from competitions.models import (
     Event,
     JudgeMark,
     Registration,
-    ResultVersion,
-    VersionStatus,
 )
+from competitions.scoring import scores_editable
 from training_platform import pii, xlsx
 from training_platform.audit.services import audit_record_many
 from training_platform.imports.kinds import (
@@ -111,18 +110,6 @@ def judge_header(code: str) -> str:
 
 
 # --- who may, and when -------------------------------------------------------------
-
-
-def scores_editable(competition: Competition) -> bool:
-    """Scores may be typed while scoring, and after publication as long as no
-    correction is waiting for approval (the rule of ``competitions.scoring``)."""
-    if competition.status == CompetitionStatus.SCORING:
-        return True
-    if competition.status == CompetitionStatus.PUBLISHED:
-        return not ResultVersion.objects.filter(
-            competition_id=competition.pk, status=VersionStatus.PROPOSED
-        ).exists()
-    return False
 
 
 def not_editable_message(competition: Competition) -> str:

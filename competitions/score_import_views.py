@@ -27,8 +27,8 @@ from certificates.admin_views import denied
 from competitions import policies
 from competitions.models import Event, ScoreUpload
 from competitions.score_import import SCORES, score_template
-from competitions.score_import import scores_editable as _scores_editable
 from competitions.score_tasks import score_import_task, score_upload_cleanup
+from competitions.scoring import scores_editable
 from training_platform import access, xlsx
 from training_platform.errors import error_text
 from training_platform.imports import services as imports
@@ -82,6 +82,7 @@ def _common(event) -> dict:
         "noun": SCORES.noun,
         "upload_url": reverse("competitions:score_import", args=[event.pk]),
         "template_url": reverse("competitions:score_import_template", args=[event.pk]),
+        "scores_url": reverse("competitions:scores", args=[event.pk]),
     }
 
 
@@ -109,7 +110,7 @@ def upload_view(request, event_pk):
     event = _event(request, event_pk)
     if refused := _manager_only(request, event):
         return refused
-    editable = _scores_editable(event.competition)
+    editable = scores_editable(event.competition)
     form = ImportFileForm(request.POST or None, request.FILES or None)
     form.fields["file"].label = "成绩表文件（.xlsx）"
     if request.method == "POST" and form.is_valid():

@@ -98,6 +98,7 @@ def test_upload_preview_confirm_result(client, event, organiser):
     body = response.content.decode()
     assert 'data-status="done"' in body
     assert 'id="scores-updated">1<' in body
+    assert reverse("competitions:scores", args=[event.pk]) in body
     entry.refresh_from_db()
     assert (entry.theory, entry.practical) == (Decimal("80"), Decimal("90"))
     job.refresh_from_db()
@@ -243,3 +244,18 @@ def test_preview_query_count_does_not_grow_with_rows(client, event, organiser):
         return len(ctx.captured_queries)
 
     assert preview_queries(3) == preview_queries(9)
+
+
+def test_the_template_as_downloaded_names_its_sample_row_as_skipped(
+    client, event, organiser
+):
+    competitor(event, number="001", theory=Decimal("60"), practical=Decimal("70"))
+    client.force_login(organiser)
+    content = client.get(url("score_import_template", event)).content
+    body = upload(
+        client, event, SimpleUploadedFile("成绩表.xlsx", content)
+    ).content.decode()
+    assert 'id="scores-skipped">1<' in body
+    assert "示例行，已跳过" in body
+    assert 'id="scores-updated">0<' in body and 'id="scores-unchanged">1<' in body
+    assert "理论 60；实操 70" in body
