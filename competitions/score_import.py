@@ -463,6 +463,12 @@ def _audit_values(values: dict) -> dict:
     return out
 
 
+_ENTRY_UNTOUCHED = [
+    f.name for f in Entry._meta.concrete_fields if f.name not in ("theory", "practical")
+]
+_MARK_UNTOUCHED = ["entry", "entered_by"]
+
+
 @transaction.atomic
 def score_import_apply(*, plan: ScorePlan, actor=None, request=None) -> dict:
     """Write a plan without errors at once, with the event locked; the summary.
@@ -540,8 +546,12 @@ def score_import_apply(*, plan: ScorePlan, actor=None, request=None) -> dict:
                 existing.entered_by = actor
                 existing.entered_at = now
                 update_marks.append(existing)
-    for obj in [*changed_entries.values(), *update_marks, *new_marks]:
-        obj.full_clean(validate_unique=False, validate_constraints=False)
+    # The fields written, checked as the models declare them (no query per row: the
+    # foreign keys and the other fields were not touched).
+    for entry in changed_entries.values():
+        entry.clean_fields(exclude=_ENTRY_UNTOUCHED)
+    for mark in [*update_marks, *new_marks]:
+        mark.clean_fields(exclude=_MARK_UNTOUCHED)
     Entry.objects.bulk_update(
         list(changed_entries.values()), ["theory", "practical"], batch_size=500
     )

@@ -397,3 +397,23 @@ def test_the_command_fails_on_errors_and_unknown_events(event, tmp_path):
             "nobody",
             stdout=io.StringIO(),
         )
+
+
+def test_apply_query_count_does_not_grow_with_rows(manager):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(n):
+        event = scoring_event(uses_judges=True)
+        for i in range(n):
+            entry = competitor(event, number=f"{i:03d}")
+            JudgeMarkFactory(entry=entry, judge="J1", mark=Decimal("50"))
+        rows = [[f"{i:03d}", "", "80", "81", "82"] for i in range(n)]
+        content = sheet(rows, ["参赛编号", "姓名/队名", "理论成绩", "J1", "J2"])
+        with CaptureQueriesContext(connection) as ctx:
+            summary = SCORES.run(target=event, rows=SCORES.read(content), actor=manager)
+        assert summary["updated"] == n
+        return len(ctx.captured_queries)
+
+    queries(1)  # the manager's scope and content types are cached after the first
+    assert queries(3) == queries(9)
