@@ -18,6 +18,9 @@ urlpatterns += [
 # --- end scores ---
 
 # --- score import (c12-import) ---
+from competitions.score_import_views import urlpatterns as _score_import  # noqa: E402
+
+urlpatterns += _score_import
 # --- end score import ---
 
 # --- results, publishing and corrections (c12-publish) ---

@@ -48,6 +48,7 @@ from training_platform.imports import services as imports
 from training_platform.imports.forms import ImportFileForm
 from training_platform.imports.kinds import ImportKind
 from training_platform.imports.models import ImportStatus
+from training_platform.imports.views import counts_context, people_context
 
 logger = logging.getLogger(__name__)
 
@@ -259,27 +260,12 @@ def preview_view(request, pk, upload_id, *, screen: ImportScreen):
 
 
 def _people_context(people, upload, screen: ImportScreen) -> dict:
-    if people is None:
-        return {"people": None}
-    kind = screen.kind
-    shown = [
-        {
-            "number": p.number,
-            "who": p.who,
-            "ident": p.ident,
-            "outcome": p.outcome,
-            "label": kind.outcome_label(p.outcome),
-            "detail": p.detail,
-            "warning": p.warning,
-        }
-        for p in people[:PEOPLE_SHOWN]
-    ]
-    return {
-        "people": shown,
-        "people_count": len(people),
-        "people_more": max(len(people) - PEOPLE_SHOWN, 0),
-        "people_url": screen.url("people", upload),
-    }
+    return people_context(
+        people,
+        kind=screen.kind,
+        url=screen.url("people", upload),
+        shown=PEOPLE_SHOWN,
+    )
 
 
 @never_cache
@@ -351,20 +337,21 @@ def _page_context(upload, screen: ImportScreen) -> dict:
     page = imports.upload_preview(upload, errors_shown=ERRORS_SHOWN)
     cls = upload.training_class
     summary = page["summary"]
-    counts = list(screen.counts(summary, page["done"]))
-    if summary.get("skipped"):
-        counts.append(("skipped", "已跳过（模板示例行）", summary["skipped"]))
+    counts = counts_context(
+        screen.counts(summary, page["done"]), summary=summary, prefix=screen.prefix
+    )
     if summary.get("warnings") and not page["done"]:
         counts.append(
-            ("warnings", "成绩与考核结果不一致（请核对）", summary["warnings"])
+            {
+                "id": f"{screen.prefix}-warnings",
+                "label": "成绩与考核结果不一致（请核对）",
+                "value": summary["warnings"],
+            }
         )
     return page | {
         "screen": screen,
         "training_class": cls,
-        "counts": [
-            {"id": f"{screen.prefix}-{key}", "label": label, "value": value}
-            for key, label, value in counts
-        ],
+        "counts": counts,
         "inspect_url": inspect_url(cls),
         "upload_url": screen.class_url("upload", cls),
         "confirm_url": screen.url("confirm", upload),

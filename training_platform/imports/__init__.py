@@ -7,5 +7,8 @@ previewed, confirmed, applied and cleaned up.
 * ``models``: ``ImportJob``, the abstract job row (encrypted file, status, summary,
   progress), made concrete by the app that owns the import's target;
 * ``services``: ``upload_store``, ``upload_preview``, ``upload_confirm``, ``upload_run``,
-  ``upload_cleanup``, ``upload_error_rows``.
+  ``upload_cleanup``, ``upload_error_rows``;
+* ``views``: what every import screen shows the same way (the preview's people, the
+  counts), for the templates ``training_platform/imports/_people.html`` and
+  ``_summary.html``.
 """

@@ -133,6 +133,11 @@ class ImportKind:
             pii.mask_id_number(str(cells.get(self.ident_key) or "")),
         )
 
+    def header_of(self, key: str) -> str:
+        """The header of a column the file named itself (``reading.read_table``'s
+        ``extra``), for the error rows."""
+        return key
+
     def outcome_label(self, outcome: str) -> str:
         return dict(BASE_OUTCOMES + self.outcomes).get(outcome, outcome)
 

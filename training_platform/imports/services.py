@@ -267,14 +267,20 @@ def upload_error_rows(*, job: ImportJob, kind: ImportKind) -> bytes | None:
         by_row[error["row"]].append(text)
     whole_file = by_row.pop(0, [])  # e.g. the class no longer takes this import
     columns = kind.columns
+    bad = [(n, cells) for n, cells in rows if whole_file or n in by_row]
+    # Columns the file named itself (e.g. one per judge), in the file's order.
+    fixed = {c.key for c in columns}
+    extra = [k for k in dict.fromkeys(k for _n, c in bad for k in c) if k not in fixed]
     out = [
         [cells.get(c.key, "") for c in columns]
+        + [cells.get(k, "") for k in extra]
         + ["；".join([*whole_file, *by_row.get(number, [])])]
-        for number, cells in rows
-        if whole_file or number in by_row
+        for number, cells in bad
     ]
     return xlsx.write_xlsx(
-        [c.header for c in columns] + [ERROR_COLUMN],
+        [c.header for c in columns]
+        + [kind.header_of(k) for k in extra]
+        + [ERROR_COLUMN],
         out,
         sheet_title="错误行",
         text_columns={i for i, c in enumerate(columns) if c.key in kind.text_keys},
