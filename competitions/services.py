@@ -142,6 +142,24 @@ def competition_update(
     return competition
 
 
+def check_deleted_events(form) -> None:
+    """An event that has entries is not deleted from the form (its entries, scores
+    and results would go with it)."""
+    formset = getattr(form, "formsets", {}).get("events")
+    if formset is None:
+        return
+    gone = [f.instance for f in formset.deleted_forms if f.instance.pk]
+    held = sorted(
+        Event.objects.filter(pk__in=[e.pk for e in gone], entries__isnull=False)
+        .distinct()
+        .values_list("name", flat=True)
+    )
+    if held:
+        raise ValidationError(
+            f"赛项“{'、'.join(held)}”已有报名，不能删除；可为选手办理退赛。"
+        )
+
+
 def form_saved(*, actor, form, request=None) -> Competition:
     """Save the back-office form of a competition (with its events and rules inline):
     the same checks as ``competition_create`` / ``competition_update``."""
@@ -164,6 +182,7 @@ def form_saved(*, actor, form, request=None) -> Competition:
                 if not bureau:
                     raise PermissionDenied("只有人社部门可以变更竞赛的主管地区。")
                 check_region(actor, instance.region_id)
+            check_deleted_events(form)
             instance.status = stored.status
             before = _facts(stored)
             competition = form.save()

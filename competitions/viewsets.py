@@ -300,7 +300,7 @@ class CompetitionInspectView(ScopedInspectView):
 
 class CompetitionViewSet(ScopedModelViewSet):
     model = Competition
-    icon = "trophy"
+    icon = "list-ol"
     menu_label = "职业技能竞赛"
     menu_name = "competitions"
     menu_order = 230

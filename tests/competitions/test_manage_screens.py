@@ -237,6 +237,25 @@ def test_edit_allowed_and_denied(client):
     assert denied(client.get(url))
 
 
+def test_an_event_with_entries_is_not_deleted_from_the_form(client):
+    competition = CompetitionFactory(region=region("520300"))
+    event = EventFactory(competition=competition, name="电工")
+    competitor(event)
+    signed_in(client, zunyi())
+    data = form_data()
+    data.update(
+        {
+            "events-INITIAL_FORMS": "1",
+            "events-0-id": str(event.pk),
+            "events-0-DELETE": "on",
+        }
+    )
+    response = client.post(reverse("competition:edit", args=[competition.pk]), data)
+    assert response.status_code == 200
+    assert "已有报名，不能删除" in response.content.decode()
+    assert Entry.objects.filter(event=event).exists()
+
+
 # --- the competition page -------------------------------------------------------------
 
 
