@@ -462,3 +462,53 @@ def test_home_panel_lists_managed_competitions_in_registration_and_scoring():
     assert labels == ["我的竞赛"]
     request.user = auditor()
     assert managed_competitions_panel(request) == []
+
+
+# --- words --------------------------------------------------------------------------
+
+
+def test_every_management_page_speaks_chinese(client):
+    """The demo has no competition in every state, so the language walk's checks run
+    here on each page with data in it."""
+    from tests.training_platform.test_language_walk import (
+        english_words,
+        raw_values,
+        visible_text,
+    )
+
+    draft = CompetitionFactory(status=CompetitionStatus.DRAFT)
+    EventFactory(competition=draft)
+    open_ = CompetitionFactory()
+    team = EventFactory(competition=open_, is_team=True, team_size=2)
+    competitor(team)
+    scoring = CompetitionFactory(status=CompetitionStatus.SCORING)
+    single = EventFactory(competition=scoring)
+    competitor(single)
+    employee_award_rules(scoring)
+    pages = [
+        reverse(INDEX),
+        reverse(INDEX) + "?status=draft&level=provincial&year=2026",
+        reverse("competition:add"),
+        reverse("competition:edit", args=[draft.pk]),
+        reverse("competition:inspect", args=[draft.pk]),
+        detail(draft),
+        detail(open_),
+        detail(scoring),
+        entries(team),
+        entries(single),
+        reverse("wagtailadmin_home"),
+    ]
+    seen = 0
+    bureau = province()
+    for user in (bureau, organiser_of(scoring)):
+        signed_in(client, user)
+        for url in pages:
+            response = client.get(url)
+            if response.status_code != 200:
+                assert user != bureau, url  # the bureau opens every page
+                continue
+            seen += 1
+            text = visible_text(response.content.decode())
+            assert not english_words(text), (url, english_words(text))
+            assert not raw_values(text), (url, raw_values(text))
+    assert seen >= len(pages) + 4  # the organiser: its list, competition, entries, home
