@@ -7,6 +7,27 @@ app_name = "competitions"
 urlpatterns = []
 
 # --- management (c12-manage) ---
+from competitions import manage_views  # noqa: E402
+
+urlpatterns += [
+    path("<int:pk>/", manage_views.detail_view, name="detail"),
+    path(
+        "<int:pk>/open-registration/",
+        manage_views.open_registration_view,
+        name="open_registration",
+    ),
+    path(
+        "<int:pk>/start-scoring/",
+        manage_views.start_scoring_view,
+        name="start_scoring",
+    ),
+    path("events/<int:event_pk>/entries/", manage_views.entries_view, name="entries"),
+    path(
+        "entries/<int:entry_pk>/withdraw/",
+        manage_views.withdraw_view,
+        name="withdraw",
+    ),
+]
 # --- end management ---
 
 # --- scores (c12-scoring) ---

@@ -45,3 +45,10 @@ class CompetitionsConfig(AppConfig):
                 ),
             ]
         )
+
+        # --- management (c12-manage) ---
+        from competitions import home
+        from training_platform.extensions import home_panels
+
+        home_panels.extend([home.managed_competitions_panel])
+        # --- end management ---

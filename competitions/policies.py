@@ -119,3 +119,18 @@ def may_approve_correction(actor, version) -> bool:
 
 version_view_of_result = _under_competition(competition_view, "version__competition")
 score_upload_view = _under_competition(competition_change, "event__competition")
+
+
+# --- management (c12-manage) ---
+def may_open_competitions(user) -> bool:
+    """The 职业技能竞赛 menu and list: the bureau, auditors, administrators and anyone
+    named organiser of a competition."""
+    if user is None or not user.is_authenticated:
+        return False
+    scope = access.scope_for(user)
+    if scope.is_superuser or scope.has(Role.BUREAU) or scope.has(Role.AUDITOR):
+        return True
+    return user.organised_competitions.exists()
+
+
+# --- end management ---
