@@ -10,6 +10,11 @@ urlpatterns = []
 # --- end management ---
 
 # --- scores (c12-scoring) ---
+from competitions import score_views  # noqa: E402
+
+urlpatterns += [
+    path("events/<int:event_pk>/scores/", score_views.scores, name="scores"),
+]
 # --- end scores ---
 
 # --- score import (c12-import) ---
