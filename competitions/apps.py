@@ -45,3 +45,12 @@ class CompetitionsConfig(AppConfig):
                 ),
             ]
         )
+
+        # --- c12-publish ---
+        from bases.extensions import earned_honours
+        from competitions import records
+        from trainees.extensions import record_sources
+
+        record_sources.register(records.COMPETITIONS)
+        earned_honours.register(records.titles_earned)
+        # --- end c12-publish ---
