@@ -14,7 +14,7 @@ follow the same rule (their competition). Three queries whatever the length.
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bases.honours import EarnedHonour
 from competitions.models import (
@@ -28,6 +28,13 @@ from competitions.models import (
 )
 from trainees.records import RecordEntry, RecordSource
 from training_platform.reference.models import SkillLevel
+
+CONTEXT = "competition record"  # own context: other pages translate these words too
+
+
+def _(text):
+    return pgettext_lazy(CONTEXT, text)
+
 
 LABELS = {
     "result": _("竞赛成绩"),
