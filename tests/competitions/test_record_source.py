@@ -125,3 +125,20 @@ def test_titles_are_earned_honours():
     assert honour.source == scored.competition.name
     assert honour.year == Outcome.objects.filter(trainee=winner).first().issued_on.year
     assert honours[fourth.pk] == []
+
+
+def test_the_record_reads_in_english():
+    from django.utils import translation
+
+    scored = scored_competition(people=3, teams=2)
+    results.results_publish(actor=bureau(), competition=scored.competition)
+    with translation.override("en"):
+        entries = records.competition_entries(person(scored.entries[0]))
+    assert [e.kind for e in entries] == [
+        "Competition results",
+        "Title",
+        "Skill level promotion",
+    ]
+    facts = dict(entries[0].facts)
+    assert facts["Place"] == "Place 1"
+    assert dict(entries[2].facts)["Promoted to"] == "二级/技师"
