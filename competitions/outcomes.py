@@ -185,7 +185,7 @@ def outcomes_reconcile(*, actor, version: ResultVersion, request=None) -> Reconc
     competition = version.competition
     active = {
         (o.event_id, o.trainee_id, o.kind): o
-        for o in Outcome.objects.select_for_update()
+        for o in Outcome.objects.select_for_update(of=("self",))
         .filter(competition=competition, status=OutcomeStatus.ACTIVE)
         .select_related("certificate")
     }

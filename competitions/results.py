@@ -210,7 +210,7 @@ def correction_propose(*, actor, competition, reason, request=None) -> ResultVer
 def _locked_proposal(version) -> ResultVersion:
     _locked(version.competition)
     version = (
-        ResultVersion.objects.select_for_update()
+        ResultVersion.objects.select_for_update(of=("self",))
         .select_related("competition")
         .get(pk=version.pk)
     )
