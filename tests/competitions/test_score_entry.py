@@ -1,5 +1,6 @@
 """Typing scores: the services and the score entry screen (competitions:scores)."""
 
+import re
 from decimal import Decimal as D
 
 import pytest
@@ -201,6 +202,17 @@ def test_screen_saves_all_rows_in_one_post(client):
     assert (second.theory, second.practical) == (D("70"), None)
     html = client.get(url(event)).content.decode()
     assert "缺少实操成绩" in html
+
+
+def test_screen_shows_a_zero_total_as_a_number(client):
+    event = scoring_event()
+    competitor(event, theory=D("0"), practical=D("0"))
+    client.force_login(bureau())
+    html = client.get(url(event)).content.decode()
+    total_cell = re.search(
+        r'title="0.00 × 30% \+ 0.00 × 70% = 0.00">\s*(\S+)\s*<br>', html
+    )
+    assert total_cell.group(1) == "0.00"
 
 
 def test_screen_errors_at_their_field_keep_values_and_save_nothing(client):

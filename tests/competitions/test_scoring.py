@@ -179,6 +179,16 @@ def test_worldskills_median_competitor_gets_700():
     )
 
 
+def test_worldskills_uses_only_ranked_totals():
+    event = worldskills_event()
+    kept = [competitor(event, practical=D(m)) for m in ("70", "80", "90")]
+    gone = competitor(event, practical=D("10"), withdrawn=True)
+    competitor(event)  # no mark
+    found = by_entry(scoring.event_results(event))
+    assert found[kept[1].pk].worldskills == D("700.00")
+    assert found[gone.pk].worldskills is None
+
+
 def test_worldskills_without_spread_is_700_and_only_when_asked():
     event = worldskills_event()
     entries = [competitor(event, practical=D("80")) for _ in range(3)]
