@@ -23,7 +23,11 @@ from certificates.signing import QRPayload, qr_text
 from trainees.models import id_number_hash
 from training_platform import access, pii, sql
 from training_platform.audit.models import AuditEvent
-from training_platform.reference.models import CertificateKind, SkillLevel
+from training_platform.reference.models import (
+    SKILL_LEVEL_RANK,
+    CertificateKind,
+    SkillLevel,
+)
 from training_platform.validators import normalize
 
 # new_token() makes 22 URL-safe characters; anything else is answered without a query.
@@ -306,3 +310,30 @@ def certificate_history(certificate: Certificate) -> QuerySet:
 
 def verifications_of(certificate: Certificate, limit: int = 50) -> QuerySet:
     return VerificationLog.objects.filter(certificate=certificate)[:limit]
+
+
+LEVEL_KINDS = (CertificateKind.SKILL_LEVEL, CertificateKind.QUALIFICATION)
+
+
+def highest_levels(trainee_ids, occupation) -> dict[int, str]:
+    """Each person's highest level held in ``occupation`` by a valid, unexpired skill
+    level or qualification certificate: ``{trainee_id: level}``, one query; people
+    holding none are left out."""
+    today = timezone.localdate()
+    rows = (
+        Certificate.objects.filter(
+            trainee_id__in=list(trainee_ids),
+            occupation=occupation,
+            kind__in=LEVEL_KINDS,
+            status=CertificateStatus.VALID,
+        )
+        .exclude(level="")
+        .exclude(expires_on__lt=today)
+        .values_list("trainee_id", "level")
+    )
+    best: dict[int, str] = {}
+    for trainee_id, level in rows:
+        current = best.get(trainee_id)
+        if current is None or SKILL_LEVEL_RANK[level] > SKILL_LEVEL_RANK[current]:
+            best[trainee_id] = level
+    return best

@@ -45,4 +45,27 @@ urlpatterns += _score_import
 # --- end score import ---
 
 # --- results, publishing and corrections (c12-publish) ---
+from competitions import results_views  # noqa: E402
+
+urlpatterns += [
+    path("<int:pk>/results/", results_views.results_view, name="results"),
+    path(
+        "<int:pk>/results/publish/", results_views.publish_view, name="results_publish"
+    ),
+    path(
+        "<int:pk>/results/correction/",
+        results_views.propose_view,
+        name="results_propose",
+    ),
+    path(
+        "<int:pk>/results/correction/<int:version_pk>/approve/",
+        results_views.approve_view,
+        name="results_approve",
+    ),
+    path(
+        "<int:pk>/results/correction/<int:version_pk>/reject/",
+        results_views.reject_view,
+        name="results_reject",
+    ),
+]
 # --- end results ---

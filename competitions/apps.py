@@ -52,3 +52,11 @@ class CompetitionsConfig(AppConfig):
 
         home_panels.extend([home.managed_competitions_panel])
         # --- end management ---
+        # --- c12-publish ---
+        from bases.extensions import earned_honours
+        from competitions import records
+        from trainees.extensions import record_sources
+
+        record_sources.register(records.COMPETITIONS)
+        earned_honours.register(records.titles_earned)
+        # --- end c12-publish ---

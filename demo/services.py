@@ -369,6 +369,11 @@ def demo_seed(*, scale: int = 1, stdout=None) -> dict:
     seed_certificates(notes)
     demo_standards_load(notes=notes)
     seed_subsidies(notes)
+    # --- c12-publish ---
+    from demo.competitions import seed_competitions
+
+    seed_competitions(notes)
+    # --- end c12-publish ---
     after = _counts()
     return {
         "scale": scale,

@@ -127,6 +127,8 @@ def test_seeding_again_after_screen_changes_keeps_them_and_never_fails():
 def test_steps_the_rules_now_refuse_are_skipped_with_a_note(monkeypatch):
     # The data set as an earlier version left it: no certificates yet.
     monkeypatch.setattr(demo_services, "seed_certificates", lambda notes=None: None)
+    # nor the competition (issue 12), whose awards are certificates too
+    monkeypatch.setattr("demo.competitions.seed_competitions", lambda notes=None: None)
     demo_seed()
     monkeypatch.undo()
     assert not Certificate.objects.exists()
