@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.core.validators import RegexValidator
 from django.db import models
@@ -320,6 +321,16 @@ class NewsPage(SitePage):
 
     class Meta:
         verbose_name = "新闻"
+
+    def clean(self):
+        super().clean()
+        image = self.listing_image
+        if image is not None and not (image.description or "").strip():
+            raise ValidationError(
+                {
+                    "listing_image": "这张图片还没有描述（替代文字）；请先在图片库中填写描述，或换一张图片。"
+                }
+            )
 
     def get_category_label(self) -> str:
         return NewsCategory(self.category).label if self.category else ""
