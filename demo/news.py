@@ -2,8 +2,8 @@
 drawn here (Pillow, no files shipped) and stored as a Wagtail image with its
 description, tags, and a body of headings, paragraphs, a table, a quote and images.
 
-Also the two accounts of the moderation workflow: `editor` (内容编辑, drafts and submits)
-exists already; `reviewer` (内容审核, approves and publishes) is added here.
+The demo `editor` (内容编辑) drafts and submits news; no demo account is in 内容审核
+(the demo users are a fixed list), so `admin` approves, or add a user to that group.
 
 Repeat-safe: an item is looked up by its slug, an image by its title; nothing a user
 changed since is put back.
@@ -13,9 +13,6 @@ import datetime as dt
 import io
 import uuid
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group
 from django.core.files.images import ImageFile
 from django.utils import timezone
 from PIL import Image as PILImage
@@ -23,11 +20,7 @@ from PIL import ImageDraw
 from wagtail.images import get_image_model
 
 from cms.models import NewsCategory, NewsIndexPage, NewsPage
-from demo.fixtures import DEMO_PASSWORD
 from demo.skips import SeedNotes
-
-REVIEWERS = "内容审核"
-REVIEWER = "reviewer"
 
 C, P, T = NewsCategory.COMPETITION, NewsCategory.POLICY, NewsCategory.TRAINING
 
@@ -217,27 +210,8 @@ def _body(title, summary, tags, image, description):
     return body
 
 
-def _reviewer(notes: SeedNotes) -> None:
-    group = Group.objects.filter(name=REVIEWERS).first()
-    if group is None:
-        notes.skip("审核员账号 reviewer", "“内容审核”用户组不存在")
-        return
-    user, created = get_user_model().objects.get_or_create(
-        username=REVIEWER,
-        defaults={
-            "password": make_password(DEMO_PASSWORD),
-            "last_name": "吴",
-            "first_name": "敏",
-            "is_staff": True,
-        },
-    )
-    if created:
-        user.groups.add(group)
-
-
 def seed_news(notes: SeedNotes | None = None) -> None:
     notes = notes or SeedNotes()
-    _reviewer(notes)
     news_index = NewsIndexPage.objects.order_by("path").first()
     if news_index is None:
         notes.skip("演示新闻", "新闻栏目页 /news/ 不存在")

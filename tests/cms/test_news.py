@@ -341,3 +341,25 @@ def test_the_image_library_refuses_an_image_without_description(client):
     assert not Image.objects.filter(title="实训车间").exists()
     assert upload("学员在实训车间操作车床").status_code == 302
     assert Image.objects.get(title="实训车间").description == "学员在实训车间操作车床"
+
+
+# --- demo ---------------------------------------------------------------------------
+
+
+def test_demo_news_is_a_dozen_live_items_across_categories_once(client):
+    from demo.news import seed_news
+
+    seed_news()
+    news = NewsPage.objects.live()
+    assert news.count() == 12
+    assert set(news.values_list("category", flat=True)) == set(NewsCategory.values)
+    assert all(page.listing_image.description for page in news)
+    assert any("高压电工作业" in str(page.body) for page in news)
+    seed_news()  # repeat-safe
+    assert NewsPage.objects.count() == 12
+    assert get_image_model().objects.count() == 12
+    response = client.get("/news/?tag=电工")
+    assert response.status_code == 200
+    assert len(response.context["news_items"]) >= 3
+    for page in news[:3]:
+        assert client.get(page.url).status_code == 200
