@@ -12,7 +12,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.translation import gettext as _
 from wagtail.images import get_image_model
 
-from cms.models import NEWS_LISTING_IMAGE, NewsCategory, NewsPage
+from cms.models import NEWS_LISTING_IMAGE, NewsCategory, NewsIndexPage, NewsPage
 
 FEED_LENGTH = 20
 
@@ -141,3 +141,12 @@ class NewsRssFeed(Feed):
 class NewsAtomFeed(NewsRssFeed):
     feed_type = Atom1Feed
     subtitle = NewsRssFeed.description
+
+
+def latest_news(limit: int = 3) -> list:
+    """The newest live, public news items of the site, with tags and listing images
+    (for the home page; a fixed number of queries)."""
+    news_index = NewsIndexPage.objects.live().order_by("path").first()
+    if news_index is None:
+        return []
+    return list(with_listing_details(news_selection(news_index, {}))[:limit])

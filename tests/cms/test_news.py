@@ -136,6 +136,19 @@ def test_the_list_costs_the_same_queries_for_n_and_3n_news(client):
     assert many == few
 
 
+def test_latest_news_for_the_home_page(django_assert_max_num_queries):
+    from cms.news import latest_news
+
+    for day in range(5):
+        add_news(f"新闻{day}", days_ago=day, tags=["电工"], image=make_image())
+    add_news("草稿", live=False)
+    with django_assert_max_num_queries(6):
+        latest = latest_news(3)
+        assert [page.title for page in latest] == ["新闻0", "新闻1", "新闻2"]
+        assert [tag.name for tag in latest[0].tags.all()] == ["电工"]
+        assert latest[0].listing_image.description
+
+
 # --- feeds ------------------------------------------------------------------------------
 
 
