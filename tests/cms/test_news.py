@@ -376,3 +376,16 @@ def test_demo_news_is_a_dozen_live_items_across_categories_once(client):
     assert len(response.context["news_items"]) >= 3
     for page in news[:3]:
         assert client.get(page.url).status_code == 200
+
+
+def test_a_news_row_outside_the_index_links_to_the_index():
+    from django.template.loader import render_to_string
+
+    page = add_news("电工大赛", category=NewsCategory.COMPETITION, tags=["电工"])
+    html = render_to_string(
+        "cms/includes/news_row.html",
+        {"item": page, "news_index_url": "/news/"},
+    )
+    assert 'href="/news/?category=competition"' in html
+    assert 'href="/news/?tag=%E7%94%B5%E5%B7%A5"' in html
+    assert f'href="{page.url}"' in html
