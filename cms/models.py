@@ -233,12 +233,6 @@ class NewsIndexPage(RoutablePageMixin, SitePage):
     class Meta:
         verbose_name = "新闻栏目"
 
-    def news(self, request):
-        """The live, public news under this index that the URL's filters select."""
-        from cms.news import news_selection
-
-        return news_selection(self, request.GET)
-
     @path("")
     def index_route(self, request, *args, **kwargs):
         return self.render(request)
