@@ -42,6 +42,7 @@ from demo.fixtures import (
     STUDIOS,
     demo_credit_code,
 )
+from demo.news import seed_news
 from demo.people import Person, demo_people
 from demo.skips import SeedNotes
 from demo.subsidies import seed_subsidies
@@ -374,6 +375,9 @@ def demo_seed(*, scale: int = 1, stdout=None) -> dict:
 
     seed_competitions(notes)
     # --- end c12-publish ---
+    # --- c12-news ---
+    seed_news(notes)
+    # --- end c12-news ---
     after = _counts()
     return {
         "scale": scale,

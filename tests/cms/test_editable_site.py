@@ -144,6 +144,7 @@ def test_menu_leaves_out_private_pages(client):
 
 @pytest.mark.parametrize("site_known", [True, False])
 def test_menu_is_one_query_however_many_items(site_known):
+    before = len(menu_items(RequestFactory().get("/")))
     for n in range(6):
         home().add_child(instance=StandardPage(title=f"栏目{n}", show_in_menus=True))
     request = RequestFactory().get("/")
@@ -152,7 +153,7 @@ def test_menu_is_one_query_however_many_items(site_known):
     with CaptureQueriesContext(connection) as queries:
         items = menu_items(request)
     assert [item.title for item in items][:3] == ["首页", "培训课程", "证书查询"]
-    assert len(items) == 9
+    assert len(items) == before + 6
     assert len(queries) == 1, [q["sql"] for q in queries]
 
 
@@ -218,8 +219,8 @@ def test_the_admin_turns_chinese_typed_into_the_slug_into_pinyin(client):
 
 
 def test_the_admin_keeps_the_slug_an_editor_chose(client):
-    assert admin_create(client, "新闻公告", slug="news").status_code == 302
-    assert StandardPage.objects.get(title="新闻公告").url == "/news/"
+    assert admin_create(client, "关于平台", slug="about").status_code == 302
+    assert StandardPage.objects.get(title="关于平台").url == "/about/"
 
 
 def test_the_admin_slug_field_is_told_to_keep_ascii(client):
