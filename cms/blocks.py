@@ -155,3 +155,80 @@ class BodyBlock(blocks.StreamBlock):
 
     class Meta:
         label = "正文"
+
+
+# --- c12-news ---
+class NewsImageBlock(blocks.StructBlock):
+    """A picture in a news item: its alt text is required (the image's own description
+    is used when the editor leaves the field empty; one of the two must say something)."""
+
+    image = ImageChooserBlock(label="图片")
+    alt = blocks.CharBlock(
+        label="替代文字",
+        required=False,
+        max_length=255,
+        help_text="向看不到图片的读者说明图片内容；留空则用图片的“描述”。",
+    )
+    caption = blocks.CharBlock(label="图片说明", required=False)
+
+    class Meta:
+        label = "图片"
+        icon = "image"
+        template = "cms/blocks/news_image.html"
+
+    def clean(self, value):
+        value = super().clean(value)
+        image = value.get("image")
+        alt = (value.get("alt") or "").strip()
+        if image is not None and not alt and not (image.description or "").strip():
+            raise blocks.StructBlockValidationError(
+                block_errors={
+                    "alt": ErrorList(
+                        ["请填写替代文字，说明图片的内容（图片本身也没有描述）。"]
+                    )
+                }
+            )
+        return value
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        image = value.get("image")
+        context["alt"] = (value.get("alt") or "").strip() or (
+            image.description if image else ""
+        )
+        return context
+
+
+class NewsBodyBlock(blocks.StreamBlock):
+    """A news item's body: headings, paragraphs, images with alt text, documents,
+    tables and quotes."""
+
+    heading = blocks.CharBlock(
+        label="标题", form_classname="title", template="cms/blocks/heading.html"
+    )
+    paragraph = blocks.RichTextBlock(label="段落")
+    image = NewsImageBlock()
+    document = DocumentBlock()
+    table = TableBlock(
+        label="表格",
+        template="cms/blocks/table.html",
+        table_options={
+            "contextMenu": [
+                "row_above",
+                "row_below",
+                "col_left",
+                "col_right",
+                "remove_row",
+                "remove_col",
+                "undo",
+                "redo",
+            ]
+        },
+    )
+    quote = QuoteBlock()
+
+    class Meta:
+        label = "正文"
+
+
+# --- end c12-news ---

@@ -1,15 +1,23 @@
 """Wagtail pages of the public site."""
 
+import datetime
+
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.core.validators import RegexValidator
 from django.db import models
 from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from cms.blocks import LINK, BodyBlock, CardsBlock
+from cms.blocks import LINK, BodyBlock, CardsBlock, NewsBodyBlock
 from cms.forms import SitePageForm
 from cms.search import ngrams, searchable_texts
 from cms.slugs import pinyin_slug
@@ -219,3 +227,143 @@ class LinkPage(SitePage):
     def get_sitemap_urls(self, request=None):
         """A menu link is not a page of its own: the sitemap lists its target, if at all."""
         return []
+
+
+# --- c12-news ---
+class NewsCategory(models.TextChoices):
+    """The three kinds of news the office publishes; the value is what the URL says."""
+
+    COMPETITION = "competition", _("竞赛动态")
+    POLICY = "policy", _("政策通知")
+    TRAINING = "training", _("培训资讯")
+
+
+NEWS_LISTING_IMAGE = "fill-320x180"
+
+
+class NewsIndexPage(RoutablePageMixin, SitePage):
+    """The news list at /news/: newest first, by category and tag in the URL, with
+    RSS and Atom feeds of the same selection (cms.news)."""
+
+    intro = RichTextField("导语", blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.NewsPage"]
+    max_count = 1
+
+    per_page = 10
+
+    class Meta:
+        verbose_name = "新闻栏目"
+
+    def news(self, request):
+        """The live, public news under this index that the URL's filters select."""
+        from cms.news import news_selection
+
+        return news_selection(self, request.GET)
+
+    @path("")
+    def index_route(self, request, *args, **kwargs):
+        return self.render(request)
+
+    @path("feed/rss/", name="feed_rss")
+    def feed_rss(self, request):
+        from cms.news import NewsRssFeed
+
+        return NewsRssFeed(self)(request)
+
+    @path("feed/atom/", name="feed_atom")
+    def feed_atom(self, request):
+        from cms.news import NewsAtomFeed
+
+        return NewsAtomFeed(self)(request)
+
+    def get_context(self, request, *args, **kwargs):
+        from cms.news import index_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(index_context(self, request))
+        return context
+
+
+class NewsPageTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "cms.NewsPage", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+    class Meta:
+        verbose_name = "新闻标签"
+
+
+class NewsPage(SitePage):
+    """One news item (新闻): date, category, tags, summary and a body of blocks."""
+
+    date = models.DateField("发布日期", default=datetime.date.today)
+    category = models.CharField("栏目分类", max_length=20, choices=NewsCategory.choices)
+    summary = models.TextField(
+        "摘要",
+        max_length=300,
+        help_text="列表、订阅和分享时显示的一两句话（300 字以内）。",
+    )
+    tags = ClusterTaggableManager(
+        "标签",
+        through=NewsPageTag,
+        blank=True,
+        help_text="如：电工、焊工、技能大赛、补贴；读者可按标签查看新闻。",
+    )
+    listing_image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name="列表图片",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="新闻列表和首页显示的小图；图片须有描述（替代文字）。",
+    )
+    body = StreamField(NewsBodyBlock(), verbose_name="正文")
+
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel(
+            [FieldPanel("date"), FieldPanel("category"), FieldPanel("tags")],
+            heading="日期与分类",
+        ),
+        FieldPanel("summary"),
+        FieldPanel("listing_image"),
+        FieldPanel("body"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("body"),
+        index.FilterField("date"),
+        index.FilterField("category"),
+    ]
+    parent_page_types = ["cms.NewsIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = "新闻"
+
+    def clean(self):
+        super().clean()
+        image = self.listing_image
+        if image is not None and not (image.description or "").strip():
+            raise ValidationError(
+                {
+                    "listing_image": "这张图片还没有描述（替代文字）；请先在图片库中填写描述，或换一张图片。"
+                }
+            )
+
+    def get_category_label(self) -> str:
+        return NewsCategory(self.category).label if self.category else ""
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["news_index"] = self.get_parent().specific
+        return context
+
+
+# --- end c12-news ---

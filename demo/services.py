@@ -42,6 +42,7 @@ from demo.fixtures import (
     STUDIOS,
     demo_credit_code,
 )
+from demo.news import seed_news
 from demo.people import Person, demo_people
 from demo.skips import SeedNotes
 from demo.subsidies import seed_subsidies
@@ -369,6 +370,9 @@ def demo_seed(*, scale: int = 1, stdout=None) -> dict:
     seed_certificates(notes)
     demo_standards_load(notes=notes)
     seed_subsidies(notes)
+    # --- c12-news ---
+    seed_news(notes)
+    # --- end c12-news ---
     after = _counts()
     return {
         "scale": scale,

@@ -140,13 +140,8 @@ def _grant_editor_content(group):
 
     root = Page.get_first_root_node()
     if root is not None:
-        for codename in (
-            "add_page",
-            "change_page",
-            "publish_page",
-            "lock_page",
-            "unlock_page",
-        ):
+        # c12-news: editors draft and submit; 内容审核 publishes (cms migration 0008).
+        for codename in ("add_page", "change_page", "lock_page", "unlock_page"):
             perm = Permission.objects.filter(
                 content_type__app_label="wagtailcore", codename=codename
             ).first()

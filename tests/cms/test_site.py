@@ -21,7 +21,7 @@ def test_home_page_is_the_site_root_and_renders_in_chinese(client):
     for href in ("/courses/", "/verify/"):
         assert f'href="{href}"' in body
     # The old hard-coded links to pages that do not exist yet are gone (issue 16, item 8).
-    for href in ("/competitions/", "/bases/", "/news/"):
+    for href in ("/competitions/", "/bases/"):
         assert f'href="{href}"' not in body
     assert reverse("login") in body
 

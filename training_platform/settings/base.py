@@ -224,6 +224,10 @@ CERTIFICATE_VERIFY_LOG_FLUSH_SECONDS = float(
 )
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "csv", "txt", "zip"]
+# --- c12-news ---
+# Images must have a description: it is the alt text the public site prints (cms.images).
+WAGTAILIMAGES_IMAGE_FORM_BASE = "cms.images.ImageForm"
+# --- end c12-news ---
 
 # --- personal data (PIPL) -------------------------------------------------------------
 # PII_ENCRYPTION_KEYS: "kid:base64key,kid2:base64key" (AES-256-GCM, 32-byte keys).
