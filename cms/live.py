@@ -95,9 +95,10 @@ def latest_news() -> list[LiveItem]:
     news_page = _page_model("NewsPage")
     if news_page is None:
         return []
-    pages = list(
-        news_page.objects.live().public().order_by("-first_published_at", "-pk")[:SHOWN]
-    )
+    order = ["-first_published_at", "-pk"]
+    if any(f.name == "date" for f in news_page._meta.concrete_fields):
+        order.insert(0, "-date")  # the date the office gives the item
+    pages = list(news_page.objects.live().public().order_by(*order)[:SHOWN])
     return [
         LiveItem(
             title=page.title,

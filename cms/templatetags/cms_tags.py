@@ -24,7 +24,7 @@ def site_menu(context):
 
 
 DESCRIPTION_LENGTH = 120
-IMAGE_FIELDS = ("og_image", "social_image", "image", "cover_image", "feed_image")
+IMAGE_FIELDS = ("og_image", "listing_image", "image", "cover_image", "feed_image")
 
 
 def page_description(page) -> str:

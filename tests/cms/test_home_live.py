@@ -155,3 +155,15 @@ def test_home_query_count_does_not_grow_with_rows(client):
         cache.clear()
         client.get("/")
     assert len(warm) < len(cold_again)
+
+
+def test_home_lists_the_latest_news_newest_first(client):
+    from tests.cms.news_helpers import add_news
+
+    for n in range(6):
+        add_news(f"新闻{n}", days_ago=n)
+    body = client.get("/").content.decode()
+    section = body[body.index("最新动态") : body.index("近期竞赛")]
+    assert "新闻0" in section and "新闻4" in section
+    assert "新闻5" not in section  # five shown
+    assert section.index("新闻0") < section.index("新闻1")

@@ -162,3 +162,21 @@ def test_query_count_does_not_grow_with_results(client):
         add_page(f"电工通知{n}", "高压电工作业")
         TrainingClassFactory(course=CourseFactory(title=f"电工培训{n}"))
     assert _queries(client) == few
+
+
+def test_a_news_page_whose_body_says_gaoya_diangong_zuoye_is_found(client):
+    from tests.cms.news_helpers import add_news, paragraph
+
+    add_news(
+        "特种作业复审通知",
+        body=[paragraph("本月组织高压电工作业人员复审。")],
+        summary="复审安排",
+    )
+    add_news("育婴员培训开班", summary="家政服务")
+    response = client.get(URL, {"q": "电工"})
+    assert [(h.title, h.kind) for h in response.context["hits"]] == [
+        ("特种作业复审通知", "新闻")
+    ]
+    assert "高压电工作业" in response.context["hits"][0].snippet or (
+        response.context["hits"][0].snippet == "复审安排"
+    )

@@ -94,11 +94,12 @@ def test_breadcrumbs_follow_the_page_tree(client):
 
 
 def test_index_pages_ticked_for_menus_appear_in_the_header(client):
-    add_page(title="新闻资讯", slug="news", show_in_menus=True)
+    add_page(title="通知公告", slug="notices", show_in_menus=True)
     add_page(title="不在菜单", slug="hidden", show_in_menus=False)
     body = client.get("/").content.decode()
     nav = re.search(r'<ul class="nav">.*?</ul>', body, re.S).group()
-    assert '<a href="/news/">新闻资讯</a>' in nav
+    assert '<a href="/notices/">通知公告</a>' in nav
+    assert '<a href="/news/">' in nav  # the news index created by migration
     assert "/hidden/" not in nav
 
 
@@ -142,3 +143,21 @@ def test_standard_page_renders_in_both_languages(client):
     body = client.get("/about/").content.decode()
     assert '<html lang="en">' in body
     assert '<meta name="description" content="平台介绍">' in body
+
+
+def test_a_news_page_shares_its_summary_and_image(client):
+    from tests.cms.news_helpers import add_news, make_image
+
+    page = add_news(
+        "技能大赛开幕", summary="省职业技能大赛今日开幕。", image=make_image()
+    )
+    body = client.get(page.url).content.decode()
+    assert '<meta name="description" content="省职业技能大赛今日开幕。">' in body
+    assert '<meta property="og:type" content="article">' in body
+    assert re.search(
+        r'<meta property="og:image" content="http://[^"]+\.fill-1200x630', body
+    )
+    assert (
+        '<a href="/news/">'
+        in re.search(r'<nav class="breadcrumbs".*?</nav>', body, re.S).group()
+    )
