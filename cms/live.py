@@ -170,3 +170,16 @@ def home_live_data() -> dict:
         }
         cache.set(key, data, CACHE_SECONDS)
     return data
+
+
+def forget_home_live_data(**kwargs) -> None:
+    """Drop the cached live block in every language (a page was published or
+    unpublished); the figures still refresh on their own after CACHE_SECONDS."""
+    from django.conf import settings
+    from django.utils import translation
+
+    keys = []
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            keys.append(cache_key())
+    cache.delete_many(keys)

@@ -167,3 +167,11 @@ def test_home_lists_the_latest_news_newest_first(client):
     assert "新闻0" in section and "新闻4" in section
     assert "新闻5" not in section  # five shown
     assert section.index("新闻0") < section.index("新闻1")
+
+
+def test_a_news_item_published_shows_on_the_home_page_at_once(client):
+    from tests.cms.news_helpers import add_news
+
+    client.get("/")  # cache warm, no news
+    add_news("刚发布的新闻")
+    assert "刚发布的新闻" in client.get("/").content.decode()
