@@ -175,3 +175,25 @@ def test_a_news_item_published_shows_on_the_home_page_at_once(client):
     client.get("/")  # cache warm, no news
     add_news("刚发布的新闻")
     assert "刚发布的新闻" in client.get("/").content.decode()
+
+
+def test_an_upcoming_competition_links_to_its_page():
+    """Runs once the competition pages (branch c12-pages) are merged."""
+    from django.apps import apps
+
+    try:
+        competition_page = apps.get_model("cms", "CompetitionPage")
+        index = apps.get_model("cms", "CompetitionIndexPage").objects.get()
+    except (LookupError, Exception) as missing:  # not merged yet
+        pytest.skip(f"competition pages not available: {missing}")
+    competition = CompetitionFactory(
+        starts_on=TODAY + dt.timedelta(days=30), ends_on=TODAY + dt.timedelta(days=31)
+    )
+    page = competition_page(
+        title=competition.name, slug="dasai", competition=competition
+    )
+    index.add_child(instance=page)
+    page.save_revision().publish()
+    cache.clear()
+    [item] = home_live_data()["competitions"]
+    assert item.url == page.url
