@@ -184,7 +184,7 @@ def test_an_upcoming_competition_links_to_its_page():
     try:
         competition_page = apps.get_model("cms", "CompetitionPage")
         index = apps.get_model("cms", "CompetitionIndexPage").objects.get()
-    except (LookupError, Exception) as missing:  # not merged yet
+    except LookupError as missing:  # not merged yet
         pytest.skip(f"competition pages not available: {missing}")
     competition = CompetitionFactory(
         starts_on=TODAY + dt.timedelta(days=30), ends_on=TODAY + dt.timedelta(days=31)

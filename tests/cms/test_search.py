@@ -180,3 +180,22 @@ def test_a_news_page_whose_body_says_gaoya_diangong_zuoye_is_found(client):
     assert "高压电工作业" in response.context["hits"][0].snippet or (
         response.context["hits"][0].snippet == "复审安排"
     )
+
+
+def test_a_competition_page_is_found_by_its_competition_name(client):
+    """Runs once the competition pages (branch c12-pages) are merged."""
+    from django.apps import apps
+
+    from tests.factories import CompetitionFactory
+
+    try:
+        competition_page = apps.get_model("cms", "CompetitionPage")
+        index = apps.get_model("cms", "CompetitionIndexPage").objects.get()
+    except LookupError as missing:
+        pytest.skip(f"competition pages not available: {missing}")
+    competition = CompetitionFactory(name="贵州省电工职业技能大赛")
+    page = competition_page(title="全省大赛", slug="dasai", competition=competition)
+    index.add_child(instance=page)
+    page.save_revision().publish()
+    hits = client.get(URL, {"q": "电工"}).context["hits"]
+    assert [(h.title, h.kind) for h in hits] == [("全省大赛", "竞赛")]
