@@ -11,3 +11,13 @@ class CmsConfig(AppConfig):
         from training_platform.extensions import home_panels
 
         home_panels.register(home.editor_panels)
+        # --- c12-site ---
+        # The home page's live block is cached; a page published or unpublished (a
+        # news item) shows there at once instead of after the cache entry expires.
+        from wagtail.signals import page_published, page_unpublished
+
+        from cms.live import forget_home_live_data
+
+        page_published.connect(forget_home_live_data, dispatch_uid="cms-home-live")
+        page_unpublished.connect(forget_home_live_data, dispatch_uid="cms-home-live-un")
+        # --- end c12-site ---

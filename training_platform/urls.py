@@ -3,9 +3,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from certificates import views as certificate_views
+from cms import views as cms_views
+from cms.sitemaps import SITEMAPS
 from courses import views as course_views
 from subsidies import notice_views
 from trainees import views as trainee_views
@@ -63,6 +66,10 @@ urlpatterns = [
         notice_views.objection_thanks,
         name="notice_objection_thanks",
     ),
+    # Issue 12: site search, sitemap and robots.txt.
+    path("search/", cms_views.search, name="search"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", cms_views.robots_txt, name="robots_txt"),
     path("api/v1/openapi.json", openapi.openapi_json, name="openapi"),
     path(
         "api/v1/certificates/<str:token>",
