@@ -6,7 +6,6 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.shortcuts import redirect
-from django.template.loader import select_template
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, HelpPanel, InlinePanel, MultiFieldPanel
@@ -16,16 +15,14 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
-from cms.blocks import LINK, BodyBlock, CardsBlock
-from cms.directory import (
+from bases.selectors import (
     base_for_page,
     base_list_public,
-    directory_entries,
-    every_entry_pk,
     studio_for_page,
     studio_list_public,
-    with_occupations,
 )
+from cms.blocks import LINK, BodyBlock, CardsBlock
+from cms.directory import directory_entries, every_entry_pk
 from cms.filters import CompetitionFilter, DirectoryFilter
 from cms.forms import SitePageForm
 from cms.slugs import pinyin_slug
@@ -344,7 +341,6 @@ class BasesIndexPage(RoutablePageMixin, SitePage):
         entries = directory_entries(filterset.qs, studios)
         page_obj = Paginator(entries, self.per_page).get_page(request.GET.get("page"))
         items = list(page_obj)
-        with_occupations(items)
         root = self.get_url(request)
         for item in items:
             item.detail_url = root + self.reverse_subpage(
@@ -369,9 +365,6 @@ class BasesIndexPage(RoutablePageMixin, SitePage):
             context_overrides={
                 "base": base,
                 "profile": registry_profile(base=base),
-                "facts_template": select_template(
-                    ["bases/public/base_facts.html", "cms/includes/base_facts.html"]
-                ),
             },
         )
 
@@ -384,9 +377,6 @@ class BasesIndexPage(RoutablePageMixin, SitePage):
             context_overrides={
                 "studio": studio,
                 "profile": registry_profile(studio=studio),
-                "facts_template": select_template(
-                    ["bases/public/studio_facts.html", "cms/includes/studio_facts.html"]
-                ),
             },
         )
 
