@@ -425,3 +425,46 @@ def test_the_page_costs_the_same_queries_for_3n_events_and_entries(client):
     many = count_queries(client, page.url)
     assert Result.objects.count() >= 3 * 2  # 2 rows in 1 event, then 16 in 4
     assert many == few
+
+
+def test_competition_pages_cannot_be_copied(client):
+    from django.contrib.auth import get_user_model
+
+    page = add_page(CompetitionFactory())
+    admin = get_user_model().objects.create_superuser("copyadmin", password="x" * 12)
+    client.force_login(admin)
+    response = client.post(
+        reverse("wagtailadmin_pages:copy", args=[page.id]),
+        {
+            "new_title": "副本",
+            "new_slug": "fu-ben",
+            "new_parent_page": index_page().id,
+        },
+    )
+    assert response.status_code == 302
+    assert CompetitionPage.objects.count() == 1
+
+
+def test_an_editor_creates_a_competition_page_in_the_admin(client):
+    from django.contrib.auth import get_user_model
+    from wagtail.test.utils.form_data import rich_text
+
+    competition = CompetitionFactory(name="编辑新建的大赛")
+    admin = get_user_model().objects.create_superuser("pageadmin", password="x" * 12)
+    client.force_login(admin)
+    add = reverse(
+        "wagtailadmin_pages:add", args=["cms", "competitionpage", index_page().id]
+    )
+    assert client.get(add).status_code == 200
+    response = client.post(
+        add,
+        {
+            "title": "编辑新建的大赛",
+            "slug": "bian-ji",
+            "competition": competition.pk,
+            "intro": rich_text("<p>欢迎报名。</p>"),
+            "action-publish": "publish",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert "编辑新建的大赛" in text(client.get(URL))
