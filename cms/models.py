@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Prefetch, Q
+from django.http import Http404
 from django.shortcuts import redirect
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -26,6 +27,7 @@ from cms.directory import directory_entries, every_entry_pk
 from cms.filters import CompetitionFilter, DirectoryFilter
 from cms.forms import SitePageForm
 from cms.slugs import pinyin_slug
+from competitions.models import Competition
 from competitions.selectors import (
     PUBLIC_STATUSES,
     competition_for_page,
@@ -299,6 +301,15 @@ class CompetitionPage(SitePage):
 
     class Meta:
         verbose_name = "职业技能竞赛页"
+
+    def serve(self, request, *args, **kwargs):
+        # A draft competition is the organiser's business: its page answers 404 until
+        # registration opens (editors still preview it: previews do not call serve).
+        if not Competition.objects.filter(
+            pk=self.competition_id, status__in=PUBLIC_STATUSES
+        ).exists():
+            raise Http404("该竞赛尚未发布。")
+        return super().serve(request, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

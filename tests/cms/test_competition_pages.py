@@ -357,7 +357,9 @@ def test_titles_and_promotions_are_listed(client):
     assert "陈**" in body and "陈大文" not in body
 
 
-@pytest.mark.parametrize("status", [CompetitionStatus.DRAFT, CompetitionStatus.SCORING])
+@pytest.mark.parametrize(
+    "status", [CompetitionStatus.REGISTRATION, CompetitionStatus.SCORING]
+)
 def test_no_results_before_publication(client, status):
     competition = CompetitionFactory()
     entry = competitor(EventFactory(competition=competition))
@@ -368,6 +370,36 @@ def test_no_results_before_publication(client, status):
     assert public_results(competition) is None
     body = text(client.get(add_page(competition).url))
     assert "99.99" not in body and "比赛结果尚未公布" in body
+
+
+def test_a_draft_competition_has_no_public_page_but_previews(client):
+    from django.contrib.auth import get_user_model
+
+    competition = CompetitionFactory(
+        status=CompetitionStatus.DRAFT, name="筹备中的大赛"
+    )
+    page = add_page(competition)
+    assert client.get(page.url).status_code == 404
+    assert "筹备中的大赛" not in text(client.get(URL))
+    admin = get_user_model().objects.create_superuser("preview", password="x" * 12)
+    client.force_login(admin)
+    response = client.get(reverse("wagtailadmin_pages:view_draft", args=[page.id]))
+    assert "筹备中的大赛" in text(response)
+    # Once registration opens, the page answers.
+    type(competition).objects.filter(pk=competition.pk).update(
+        status=CompetitionStatus.REGISTRATION
+    )
+    assert client.get(page.url).status_code == 200
+
+
+def test_a_page_shows_only_its_own_competitions_results(client):
+    mine, other = CompetitionFactory(), CompetitionFactory()
+    result(
+        publish(other), competitor(EventFactory(competition=other)), 1, total="77.70"
+    )
+    result(publish(mine), competitor(EventFactory(competition=mine)), 1, total="66.60")
+    body = text(client.get(add_page(mine).url))
+    assert "66.60" in body and "77.70" not in body
 
 
 def test_a_proposed_correction_is_not_shown(client):
