@@ -55,15 +55,29 @@ def _level_changes():
     )
 
 
+def _base_detail(queryset):
+    return queryset.select_related("region__parent", "host").prefetch_related(
+        "occupations", "funding_rows", _level_changes()
+    )
+
+
+def _attach_base_facts(base):
+    base.funding_received = sum((row.amount for row in base.funding_rows.all()), 0)
+    return base
+
+
 def base_for_page(pk):
     """One base with everything its detail page shows (occupations, funding rows, level
     history); ``funding_received`` is the sum of the rows. Raises Http404 when the base
     does not exist or is revoked."""
-    base = get_object_or_404(
-        base_list_public().prefetch_related("funding_rows", _level_changes()), pk=pk
+    return _attach_base_facts(
+        get_object_or_404(_base_detail(base_list_public()), pk=pk)
     )
-    base.funding_received = sum((row.amount for row in base.funding_rows.all()), 0)
-    return base
+
+
+def base_with_facts(base):
+    """The back-office twin of :func:`base_for_page` (revoked bases included)."""
+    return _attach_base_facts(_base_detail(TrainingBase.objects).get(pk=base.pk))
 
 
 @dataclass(frozen=True)
@@ -121,23 +135,33 @@ def _attach_studio_facts(studio) -> None:
     studio.funding_received = sum((row.amount for row in studio.funding_rows.all()), 0)
 
 
+def _studio_detail(queryset):
+    return queryset.select_related(
+        "region__parent", "host", "occupation", "master_occupation"
+    ).prefetch_related(
+        "honours",
+        "members",
+        "apprentices",
+        "achievements",
+        "evaluations",
+        "funding_rows",
+        _level_changes(),
+    )
+
+
 def studio_for_page(pk):
     """One studio with everything its detail page shows: declared and earned honours
     (``all_honours``, each marked 申报 / 平台认定), members, apprentices per year
-    (``apprentice_years``), achievements, evaluations, funding rows
+    (``apprentice_years``, ``apprentice_total``), achievements, evaluations, funding rows
     (``funding_received``) and level history. Raises Http404 when missing or revoked."""
-    studio = get_object_or_404(
-        studio_list_public().prefetch_related(
-            "honours",
-            "members",
-            "apprentices",
-            "achievements",
-            "evaluations",
-            "funding_rows",
-            _level_changes(),
-        ),
-        pk=pk,
-    )
+    studio = get_object_or_404(_studio_detail(studio_list_public()), pk=pk)
+    _attach_studio_facts(studio)
+    return studio
+
+
+def studio_with_facts(studio):
+    """The back-office twin of :func:`studio_for_page` (revoked studios included)."""
+    studio = _studio_detail(SkillMasterStudio.objects).get(pk=studio.pk)
     _attach_studio_facts(studio)
     return studio
 
@@ -221,7 +245,8 @@ def base_target_counts(period_start=2021, period_end=2025, region=None) -> dict:
     where the plan names the prefectures (1 or 0), and None for the 45 county bases the
     plan does not split.
 
-    Returns ``{key: {"label", "target", "counted", "named": [{"code", "name", "counted"}]}}``
+    Returns ``{key: {"label", "target", "counted", "remaining",
+    "named": [{"code", "name", "counted"}]}}``
     for the keys ``prefecture_upgraded``, ``prefecture_new``, ``county_new``; one query.
     """
     prefix = _region_prefix(region)
@@ -274,6 +299,9 @@ def base_target_counts(period_start=2021, period_end=2025, region=None) -> dict:
             "label": label,
             "target": scoped_target,
             "counted": total,
+            "remaining": None
+            if scoped_target is None
+            else max(scoped_target - total, 0),
             "named": named_rows,
         }
     return result

@@ -369,6 +369,11 @@ def demo_seed(*, scale: int = 1, stdout=None) -> dict:
     seed_certificates(notes)
     demo_standards_load(notes=notes)
     seed_subsidies(notes)
+    # --- c12-bases ---
+    from demo.bases_registry import seed_bases_registry
+
+    seed_bases_registry(institutions, notes)
+    # --- end c12-bases ---
     after = _counts()
     return {
         "scale": scale,
