@@ -374,6 +374,11 @@ def demo_seed(*, scale: int = 1, stdout=None) -> dict:
 
     seed_bases_registry(institutions, notes)
     # --- end c12-bases ---
+    # --- c12-pages --- (after the competitions are seeded)
+    from demo.competition_pages import seed_competition_pages
+
+    seed_competition_pages(notes)
+    # --- end c12-pages ---
     after = _counts()
     return {
         "scale": scale,

@@ -500,3 +500,16 @@ def test_an_editor_creates_a_competition_page_in_the_admin(client):
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert "编辑新建的大赛" in text(client.get(URL))
+
+
+def test_the_demo_gives_every_public_competition_a_page_once(client):
+    from demo.competition_pages import seed_competition_pages
+    from demo.skips import SeedNotes
+
+    shown = CompetitionFactory(name="演示大赛")
+    CompetitionFactory(name="草稿演示", status=CompetitionStatus.DRAFT)
+    add_page(CompetitionFactory(name="已有页面"))
+    assert seed_competition_pages(SeedNotes()) == 1
+    assert seed_competition_pages(SeedNotes()) == 0
+    assert CompetitionPage.objects.get(competition=shown).live
+    assert sorted(listed(client)) == ["已有页面", "演示大赛"]
