@@ -21,13 +21,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from bases.models import (
+    ApprovalLevel,
     ChangeRequestFiling,
     ChangeRequestStatus,
     InstitutionChangeRequest,
     InstitutionOccupation,
+    LevelChange,
     QualificationStatus,
+    SkillMasterStudio,
     StaffMembership,
+    TrainingBase,
     TrainingInstitution,
+    check_master_level,
 )
 from bases.policies import (
     is_institution_staff,
@@ -458,3 +463,154 @@ def institution_change_request_reject(
         request=request,
     )
     return change_request
+
+
+# --- the registry of bases and studios ---------------------------------------------------
+#
+# Registry facts (kind, level, host, funding, the studio's master and its rows) are the
+# bureau's: the bureau of the row's region or of the province, as for institutions. The
+# level is never edited on the form: it changes through base_level_change /
+# studio_level_change, which keep the history (LevelChange) and the audit trail.
+
+
+def _registry_lock(model, obj):
+    return model.objects.select_for_update().get(pk=obj.pk)
+
+
+def _check_registry_actor(actor, *region_codes) -> None:
+    for code in region_codes:
+        if not may_review_region(actor, code):
+            raise PermissionDenied(
+                "只有基地（工作室）所在地的人社部门可以登记或变更其信息。"
+            )
+
+
+def _registry_save(*, actor, obj, model, what: str, request=None):
+    old = _registry_lock(model, obj) if obj.pk else None
+    _check_registry_actor(
+        actor, obj.region_id, *([old.region_id] if old is not None else [])
+    )
+    if old is not None and old.level != obj.level:
+        raise ValidationError(
+            {"level": "级别须通过“级别变更”登记（须填写文号），不能在此直接修改。"}
+        )
+    obj.full_clean()
+    obj.save()
+    audit_record(
+        actor=actor,
+        action=f"bases.{what}.{'update' if old is not None else 'create'}",
+        obj=obj,
+        after={"name": obj.name, "level": obj.level, "region": obj.region_id},
+        request=request,
+    )
+    return obj
+
+
+@transaction.atomic
+def base_save(*, actor, base: TrainingBase, request=None) -> TrainingBase:
+    """Register a training base or save the bureau's changes to it (the inline rows of
+    a ClusterableModel form are saved with it), audited."""
+    return _registry_save(
+        actor=actor, obj=base, model=TrainingBase, what="base", request=request
+    )
+
+
+@transaction.atomic
+def studio_save(*, actor, studio: SkillMasterStudio, request=None) -> SkillMasterStudio:
+    """Register a studio or save the bureau's changes to it, audited. A leading master
+    below 技师 is refused (``check_master_level``)."""
+    check_master_level(studio.master_level)
+    return _registry_save(
+        actor=actor, obj=studio, model=SkillMasterStudio, what="studio", request=request
+    )
+
+
+def _level_change(
+    *, actor, obj, model, what, to_level, changed_on, document_no, request
+) -> LevelChange:
+    obj = _registry_lock(model, obj)
+    _check_registry_actor(actor, obj.region_id)
+    errors = {}
+    if to_level not in ApprovalLevel.values:
+        errors["to_level"] = "请选择新级别。"
+    elif to_level == obj.level:
+        errors["to_level"] = f"新级别与现级别（{obj.get_level_display()}）相同。"
+    document_no = (document_no or "").strip()
+    if not document_no:
+        errors["document_no"] = "请填写级别变更的文号。"
+    if changed_on is None:
+        errors["changed_on"] = "请填写变更日期。"
+    elif changed_on > timezone.localdate():
+        errors["changed_on"] = "变更日期不能晚于今天。"
+    if errors:
+        raise ValidationError(errors)
+    change = LevelChange(
+        **{what: obj},
+        from_level=obj.level,
+        to_level=to_level,
+        changed_on=changed_on,
+        document_no=document_no,
+        changed_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    change.full_clean()
+    change.save()
+    before = obj.level
+    obj.level = to_level
+    obj.save(update_fields=["level"])
+    audit_record(
+        actor=actor,
+        action=f"bases.{what}.level",
+        obj=obj,
+        before={"level": before},
+        after={"level": to_level, "document_no": document_no},
+        reason=document_no,
+        request=request,
+    )
+    return change
+
+
+@transaction.atomic
+def base_level_change(
+    *,
+    actor,
+    base: TrainingBase,
+    to_level: str,
+    changed_on: dt.date,
+    document_no: str,
+    request=None,
+) -> LevelChange:
+    """Change a base's level (认定为省级、晋升国家级 …) with its document, by the bureau of
+    its region or the province; the row is locked, the history row written, audited."""
+    return _level_change(
+        actor=actor,
+        obj=base,
+        model=TrainingBase,
+        what="base",
+        to_level=to_level,
+        changed_on=changed_on,
+        document_no=document_no,
+        request=request,
+    )
+
+
+@transaction.atomic
+def studio_level_change(
+    *,
+    actor,
+    studio: SkillMasterStudio,
+    to_level: str,
+    changed_on: dt.date,
+    document_no: str,
+    request=None,
+) -> LevelChange:
+    """As :func:`base_level_change`, for a skill-master studio."""
+    return _level_change(
+        actor=actor,
+        obj=studio,
+        model=SkillMasterStudio,
+        what="studio",
+        to_level=to_level,
+        changed_on=changed_on,
+        document_no=document_no,
+        request=request,
+    )

@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from wagtail.admin.filters import WagtailFilterSet
@@ -25,8 +25,9 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ViewSetGroup
 from wagtail.permissions import policy_registry, register_permission_policy
 
-from bases import policies, services
+from bases import policies, selectors, services
 from bases.models import (
+    ApprovalLevel,
     ChangeRequestFiling,
     ChangeRequestStatus,
     InstitutionChangeRequest,
@@ -37,7 +38,7 @@ from bases.models import (
     TrainingInstitution,
 )
 from bases.services import membership_grant
-from training_platform import access
+from training_platform import access, confirm
 from training_platform.errors import error_text
 from training_platform.filters import RegionFilter
 from training_platform.reference.models import Occupation, Region, SkillLevel
@@ -249,7 +250,116 @@ class BaseFilterSet(WagtailFilterSet):
 
     class Meta:
         model = TrainingBase
-        fields = ["kind", "level"]
+        fields = ["kind", "level", "build_type", "status"]
+
+
+def _base_panel(create: bool) -> ObjectList:
+    # The level is set when the base is registered; later it changes only through
+    # 级别变更 (with its document, kept in the history).
+    return ObjectList(
+        [
+            MultiFieldPanel(
+                [
+                    FieldPanel("name"),
+                    FieldRowPanel(
+                        [FieldPanel("kind")]
+                        + ([FieldPanel("level")] if create else [])
+                        + [FieldPanel("status")]
+                    ),
+                    FieldRowPanel([FieldPanel("host"), FieldPanel("region")]),
+                    FieldPanel("stations"),
+                    FieldPanel("occupations"),
+                ],
+                heading="基本信息",
+            ),
+            MultiFieldPanel(
+                [
+                    FieldRowPanel(
+                        [FieldPanel("approval_year"), FieldPanel("approval_doc_no")]
+                    ),
+                    FieldRowPanel([FieldPanel("build_type"), FieldPanel("build_year")]),
+                    FieldPanel("funding"),
+                ],
+                heading="批准与建设",
+            ),
+            InlinePanel(
+                "funding_rows",
+                heading="资金到位",
+                label="资金",
+                panels=[
+                    FieldPanel("year"),
+                    FieldPanel("source"),
+                    FieldPanel("amount"),
+                    FieldPanel("document_no"),
+                ],
+            ),
+            FieldPanel("description"),
+        ]
+    )
+
+
+BASE_CREATE_PANEL = _base_panel(create=True)
+BASE_EDIT_PANEL = _base_panel(create=False)
+
+
+@functools.cache
+def _bound_panel(panel, model):
+    return panel.bind_to_model(model)
+
+
+class RegistrySaveMixin(ServiceErrorsMixin, RolePanelMixin):
+    """Build the form from the panel for this view; save through the registry service."""
+
+    panel_for_view = None
+    service_arg = ""  # "base" / "studio"
+
+    def role_panel(self):
+        return _bound_panel(self.panel_for_view, self.model)
+
+    def save_instance(self):
+        instance = self.form.save(commit=False)
+        save = (
+            services.base_save if self.service_arg == "base" else services.studio_save
+        )
+        instance = save(
+            actor=self.request.user,
+            **{self.service_arg: instance},
+            request=self.request,
+        )
+        if hasattr(self.form, "save_m2m"):
+            self.form.save_m2m()
+        return instance
+
+
+class BaseCreateView(RegistrySaveMixin, ScopedCreateView):
+    panel_for_view = BASE_CREATE_PANEL
+    service_arg = "base"
+
+
+class BaseEditView(RegistrySaveMixin, ScopedEditView):
+    panel_for_view = BASE_EDIT_PANEL
+    service_arg = "base"
+
+
+class RegistryInspectView(ScopedInspectView):
+    what = ""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context[self.what] = getattr(selectors, f"{self.what}_with_facts")(self.object)
+        context["may_change_level"] = policies.may_review_region(
+            user, self.object.region_id
+        )
+        context["level_change_url"] = reverse(
+            f"bases_{self.what}_level_change", args=[self.object.pk]
+        )
+        return context
+
+
+class BaseInspectView(RegistryInspectView):
+    template_name = "bases/admin/base_inspect.html"
+    what = "base"
 
 
 class TrainingBaseViewSet(ScopedModelViewSet):
@@ -257,8 +367,12 @@ class TrainingBaseViewSet(ScopedModelViewSet):
     icon = "site"
     menu_label = "培训基地"
     filterset_class = BaseFilterSet
+    add_view_class = BaseCreateView
+    edit_view_class = BaseEditView
+    inspect_view_class = BaseInspectView
+    edit_handler = BASE_CREATE_PANEL
     search_fields = ["name", "approval_doc_no"]
-    list_display = ["name", "kind", "level", "host", "region", "stations"]
+    list_display = ["name", "kind", "level", "host", "region", "stations", "status"]
     list_select_related = ["host", "region"]
     list_export = [
         "name",
@@ -269,6 +383,9 @@ class TrainingBaseViewSet(ScopedModelViewSet):
         "stations",
         "approval_year",
         "approval_doc_no",
+        "build_type",
+        "build_year",
+        "status",
         "funding",
     ]
     export_headings = {"host": "依托单位", "region": "所在地"}
@@ -277,24 +394,14 @@ class TrainingBaseViewSet(ScopedModelViewSet):
         "name",
         "kind",
         "level",
+        "status",
         "host",
         "region",
         "stations",
         "approval_year",
         "approval_doc_no",
-        "funding",
-        "description",
-    ]
-    form_fields = [
-        "name",
-        "kind",
-        "level",
-        "host",
-        "region",
-        "stations",
-        "occupations",
-        "approval_year",
-        "approval_doc_no",
+        "build_type",
+        "build_year",
         "funding",
         "description",
     ]
@@ -305,7 +412,118 @@ class StudioFilterSet(WagtailFilterSet):
 
     class Meta:
         model = SkillMasterStudio
-        fields = ["level"]
+        fields = ["level", "master_level", "status"]
+
+
+def _studio_panel(create: bool) -> ObjectList:
+    return ObjectList(
+        [
+            MultiFieldPanel(
+                [
+                    FieldPanel("name"),
+                    FieldRowPanel(
+                        ([FieldPanel("level")] if create else [])
+                        + [FieldPanel("status")]
+                    ),
+                    FieldRowPanel([FieldPanel("host"), FieldPanel("region")]),
+                    FieldPanel("occupation"),
+                    FieldRowPanel(
+                        [FieldPanel("approval_year"), FieldPanel("approval_doc_no")]
+                    ),
+                    FieldRowPanel([FieldPanel("build_start"), FieldPanel("build_end")]),
+                    FieldPanel("funding"),
+                ],
+                heading="基本信息",
+            ),
+            MultiFieldPanel(
+                [
+                    HelpPanel(
+                        content="领办人须具有技师（二级）及以上职业技能等级；"
+                        "平台上获得的荣誉（如竞赛认定的技术能手）自动显示，无需填写。"
+                    ),
+                    FieldRowPanel(
+                        [FieldPanel("master_name"), FieldPanel("master_level")]
+                    ),
+                    FieldPanel("master_occupation"),
+                ],
+                heading="领办人",
+            ),
+            InlinePanel(
+                "honours",
+                heading="领办人荣誉（申报）",
+                label="荣誉",
+                panels=[
+                    FieldPanel("kind"),
+                    FieldPanel("name"),
+                    FieldPanel("year"),
+                    FieldPanel("document_no"),
+                ],
+            ),
+            InlinePanel(
+                "members",
+                heading="团队成员",
+                label="成员",
+                panels=[FieldPanel("name"), FieldPanel("role"), FieldPanel("level")],
+            ),
+            InlinePanel(
+                "apprentices",
+                heading="带徒情况",
+                label="徒弟",
+                panels=[
+                    FieldPanel("year"),
+                    FieldPanel("name"),
+                    FieldPanel("level_reached"),
+                ],
+            ),
+            InlinePanel(
+                "achievements",
+                heading="攻关与成果",
+                label="成果",
+                panels=[
+                    FieldPanel("kind"),
+                    FieldPanel("title"),
+                    FieldPanel("year"),
+                    FieldPanel("reference"),
+                ],
+            ),
+            InlinePanel(
+                "evaluations",
+                heading="考核结果",
+                label="考核",
+                panels=[FieldPanel("year"), FieldPanel("result"), FieldPanel("note")],
+            ),
+            InlinePanel(
+                "funding_rows",
+                heading="资金到位",
+                label="资金",
+                panels=[
+                    FieldPanel("year"),
+                    FieldPanel("source"),
+                    FieldPanel("amount"),
+                    FieldPanel("document_no"),
+                ],
+            ),
+        ]
+    )
+
+
+STUDIO_CREATE_PANEL = _studio_panel(create=True)
+STUDIO_EDIT_PANEL = _studio_panel(create=False)
+
+
+class StudioCreateView(RegistrySaveMixin, ScopedCreateView):
+    panel_for_view = STUDIO_CREATE_PANEL
+    service_arg = "studio"
+
+
+class StudioEditView(RegistrySaveMixin, ScopedEditView):
+    panel_for_view = STUDIO_EDIT_PANEL
+    service_arg = "studio"
+
+
+class StudioInspectView(RegistryInspectView):
+    template_name = "bases/admin/studio_inspect.html"
+    what = "studio"
 
 
 class StudioViewSet(ScopedModelViewSet):
@@ -313,12 +531,17 @@ class StudioViewSet(ScopedModelViewSet):
     icon = "user"
     menu_label = "技能大师工作室"
     filterset_class = StudioFilterSet
+    add_view_class = StudioCreateView
+    edit_view_class = StudioEditView
+    inspect_view_class = StudioInspectView
+    edit_handler = STUDIO_CREATE_PANEL
     search_fields = ["name", "master_name"]
     list_display = ["name", "level", "master_name", "occupation", "host", "region"]
     list_select_related = ["host", "region", "occupation"]
     list_export = [
         "name",
         "level",
+        "status",
         "master_name",
         "master_level",
         "occupation",
@@ -326,28 +549,168 @@ class StudioViewSet(ScopedModelViewSet):
         "region",
         "approval_year",
         "approval_doc_no",
+        "build_start",
+        "build_end",
         "funding",
-        "apprentices_mentored",
     ]
     export_headings = {"host": "依托单位", "region": "所在地", "occupation": "职业"}
     export_filename = "技能大师工作室"
-    # The page shows what the form edits.
-    form_fields = [
+    inspect_view_fields = [
         "name",
         "level",
+        "status",
         "host",
         "region",
         "occupation",
         "master_name",
         "master_level",
-        "master_honours",
+        "master_occupation",
         "approval_year",
         "approval_doc_no",
+        "build_start",
+        "build_end",
         "funding",
-        "apprentices_mentored",
-        "results",
     ]
-    inspect_view_fields = form_fields
+
+
+# --- level change (its own confirmed action) and the plan's base targets ---------------
+
+
+class LevelChangeForm(forms.Form):
+    to_level = forms.ChoiceField(label="新级别", choices=ApprovalLevel.choices)
+    changed_on = forms.DateField(
+        label="变更日期", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    document_no = forms.CharField(label="文号", max_length=60)
+
+
+LEVEL_CHANGE_SERVICES = {
+    "base": (TrainingBase, "培训基地", "trainingbase"),
+    "studio": (SkillMasterStudio, "技能大师工作室", "skillmasterstudio"),
+}
+
+
+def level_change_view(request, what, pk):
+    """级别变更: a small form, a confirmation page, then the service (bureau only)."""
+    model, noun, url_prefix = LEVEL_CHANGE_SERVICES[what]
+    obj = access.get_visible_or_404(request.user, model, pk=pk)
+    back_url = reverse(f"{url_prefix}:inspect", args=[obj.pk])
+    if not policies.may_review_region(request.user, obj.region_id):
+        return render(
+            request,
+            "bases/admin/denied.html",
+            {
+                "message": f"只有{noun}所在地的人社部门可以登记级别变更。",
+                "back_url": back_url,
+            },
+            status=403,
+        )
+    if request.method == "POST":
+        form = LevelChangeForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            if data["to_level"] == obj.level:
+                form.add_error("to_level", "新级别与现级别相同。")
+            elif confirm.needed(request):
+                return confirm.page(
+                    request,
+                    title="级别变更",
+                    question=(
+                        f"确定将“{obj.name}”由{obj.get_level_display()}变更为"
+                        f"{ApprovalLevel(data['to_level']).label}吗？"
+                    ),
+                    consequences=[
+                        f"依据文号：{data['document_no']}，"
+                        f"变更日期：{data['changed_on']:%Y-%m-%d}。",
+                        "变更记入级别历史并留痕，公开目录同步显示新级别。",
+                    ],
+                    confirm_label="确认变更级别",
+                    cancel_url=back_url,
+                )
+            else:
+                service = (
+                    services.base_level_change
+                    if what == "base"
+                    else services.studio_level_change
+                )
+                try:
+                    service(
+                        actor=request.user,
+                        **{what: obj},
+                        to_level=data["to_level"],
+                        changed_on=data["changed_on"],
+                        document_no=data["document_no"],
+                        request=request,
+                    )
+                except ValidationError as exc:
+                    if hasattr(exc, "error_dict"):
+                        for name, errors in exc.error_dict.items():
+                            field = name if name in form.fields else None
+                            form.add_error(field, ValidationError(errors))
+                    else:
+                        form.add_error(None, exc)
+                except PermissionDenied as exc:
+                    form.add_error(None, error_text(exc))
+                else:
+                    messages.success(request, f"“{obj.name}”的级别已变更。")
+                    return redirect(back_url)
+    else:
+        form = LevelChangeForm()
+    return render(
+        request,
+        "bases/admin/level_change.html",
+        {"object": obj, "noun": noun, "form": form, "back_url": back_url},
+    )
+
+
+def _target_scopes(user):
+    scope = access.scope_for(user)
+    if scope.is_superuser:
+        return [None]
+    return list(scope.region_prefixes())
+
+
+def base_targets_view(request):
+    """建设目标: the plan's public-training-base targets against the registry, for the
+    viewer's region (the province for provincial staff)."""
+    prefixes = _target_scopes(request.user)
+    if not prefixes:
+        return render(
+            request,
+            "bases/admin/denied.html",
+            {"message": "建设目标仅对人社部门工作人员开放。", "back_url": ""},
+            status=403,
+        )
+    regions = {
+        r.code: r
+        for r in Region.objects.filter(
+            code__in=[(p + "0000")[:6] for p in prefixes if p]
+        )
+    }
+    blocks = []
+    for prefix in prefixes:
+        region = regions.get((prefix + "0000")[:6]) if prefix else None
+        counts = selectors.base_target_counts(region=prefix)
+        blocks.append(
+            {
+                "region_name": region.name if region else "全省",
+                "rows": list(counts.values()),
+            }
+        )
+    return render(
+        request,
+        "bases/admin/targets.html",
+        {"blocks": blocks, "period": (2021, 2025)},
+    )
+
+
+def base_targets_menu_item():
+    return BureauMenuItem(
+        "基地建设目标",
+        reverse("bases_targets"),
+        name="base-targets",
+        icon_name="doc-full",
+    )
 
 
 class MembershipCreateView(ScopedCreateView):

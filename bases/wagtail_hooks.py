@@ -3,7 +3,10 @@ from wagtail import hooks
 
 from bases.viewsets import (
     InstitutionsGroup,
+    base_targets_menu_item,
+    base_targets_view,
     change_request_review,
+    level_change_view,
     pending_changes_menu_item,
 )
 
@@ -18,6 +21,11 @@ def register_pending_changes():
     return pending_changes_menu_item()
 
 
+@hooks.register("register_institutions_menu_item")
+def register_base_targets():
+    return base_targets_menu_item()
+
+
 @hooks.register("register_admin_urls")
 def register_admin_urls():
     return [
@@ -26,4 +34,17 @@ def register_admin_urls():
             change_request_review,
             name="bases_change_request_review",
         ),
+        path(
+            "bases/base/<int:pk>/level/",
+            level_change_view,
+            {"what": "base"},
+            name="bases_base_level_change",
+        ),
+        path(
+            "bases/studio/<int:pk>/level/",
+            level_change_view,
+            {"what": "studio"},
+            name="bases_studio_level_change",
+        ),
+        path("bases/targets/", base_targets_view, name="bases_targets"),
     ]

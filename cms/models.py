@@ -6,21 +6,41 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Prefetch, Q
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
 from taggit.models import TaggedItemBase
-from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, HelpPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import Orderable, Page
 from wagtail.search import index
+from wagtail.snippets.models import register_snippet
 
+from bases.selectors import (
+    base_for_page,
+    base_list_public,
+    studio_for_page,
+    studio_list_public,
+)
 from cms.blocks import LINK, BodyBlock, CardsBlock, NewsBodyBlock
+from cms.directory import directory_entries, every_entry_pk
+from cms.filters import CompetitionFilter, DirectoryFilter
 from cms.forms import SitePageForm
 from cms.search import ngrams, searchable_texts
 from cms.slugs import pinyin_slug
+from competitions.models import Competition
+from competitions.selectors import (
+    PUBLIC_STATUSES,
+    competition_for_page,
+    competition_years,
+    events_for_page,
+    public_results,
+)
 from courses.filters import CatalogueFilter
 from courses.selectors import (
     class_list_open,
@@ -361,3 +381,283 @@ class NewsPage(SitePage):
 
 
 # --- end c12-news ---
+
+
+# --- c12-pages ---
+# Competitions (/competitions/) and the directory of bases and studios (/bases/): thin
+# pages over the records. Editors write an introduction; every fact is read from
+# ``competitions`` and ``bases``, never retyped.
+
+
+class CompetitionIndexPage(SitePage):
+    """The public list of competitions at /competitions/: those with a live page,
+    newest first, filtered by year and level in the URL."""
+
+    intro = RichTextField("导语", blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.CompetitionPage"]
+    max_count = 1
+
+    per_page = 20
+
+    class Meta:
+        verbose_name = "职业技能竞赛目录"
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        pages = (
+            CompetitionPage.objects.child_of(self)
+            .live()
+            .public()
+            .filter(competition__status__in=PUBLIC_STATUSES)
+            .select_related("competition", "competition__host_base")
+            .order_by("-competition__year", "-competition__starts_on", "-pk")
+        )
+        filterset = CompetitionFilter(
+            request.GET, queryset=pages, years=competition_years()
+        )
+        page_obj = Paginator(filterset.qs, self.per_page).get_page(
+            request.GET.get("page")
+        )
+        competition_pages = list(page_obj)
+        for competition_page in competition_pages:
+            competition_page.page_url = competition_page.get_url(request)
+        context.update(
+            filter=filterset,
+            page_obj=page_obj,
+            page_range=page_obj.paginator.get_elided_page_range(page_obj.number),
+            competition_pages=competition_pages,
+        )
+        return context
+
+
+class CompetitionPage(SitePage):
+    """The public page of one competition: its facts and events from the Competition
+    record and, once published, its results from the latest published version."""
+
+    competition = models.OneToOneField(
+        "competitions.Competition",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="竞赛",
+        help_text="页面展示该竞赛的赛项、报名时间和公布的成绩；每项竞赛只有一个页面。",
+    )
+    intro = RichTextField("介绍", blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("competition"),
+        FieldPanel("intro"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("intro"),
+        index.RelatedFields(
+            "competition",
+            [index.SearchField("name"), index.SearchField("description")],
+        ),
+    ]
+    parent_page_types = ["cms.CompetitionIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = "职业技能竞赛页"
+
+    def serve(self, request, *args, **kwargs):
+        # A draft competition is the organiser's business: its page answers 404 until
+        # registration opens (editors still preview it: previews do not call serve).
+        if not Competition.objects.filter(
+            pk=self.competition_id, status__in=PUBLIC_STATUSES
+        ).exists():
+            raise Http404("该竞赛尚未发布。")
+        return super().serve(request, *args, **kwargs)
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        competition = competition_for_page(self.competition_id)
+        context["competition"] = competition
+        context["events"] = events_for_page(competition.pk)
+        context["results"] = public_results(competition)
+        return context
+
+
+class BasesIndexPage(RoutablePageMixin, SitePage):
+    """The directory of training bases and skill-master studios at /bases/, drawn from
+    the ``bases`` registry; each has a detail page at base/<pk>/ or studio/<pk>/."""
+
+    intro = RichTextField("导语", blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        HelpPanel(
+            "目录和详情页的内容来自基地和工作室登记信息，请在业务后台修改；"
+            "介绍和照片在“代码片段 → 基地和工作室介绍”中添加。",
+            heading="内容来源",
+        ),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = []
+    max_count = 1
+
+    per_page = 20
+
+    class Meta:
+        verbose_name = "基地和工作室目录"
+
+    @path("")
+    def directory(self, request):
+        filterset = DirectoryFilter(request.GET, queryset=base_list_public())
+        studios = DirectoryFilter(request.GET, queryset=studio_list_public()).qs
+        entries = directory_entries(filterset.qs, studios)
+        page_obj = Paginator(entries, self.per_page).get_page(request.GET.get("page"))
+        items = list(page_obj)
+        root = self.get_url(request)
+        for item in items:
+            item.detail_url = root + self.reverse_subpage(
+                item.directory_kind, args=[item.pk]
+            )
+        return self.render(
+            request,
+            context_overrides={
+                "filter": filterset,
+                "page_obj": page_obj,
+                "page_range": page_obj.paginator.get_elided_page_range(page_obj.number),
+                "entries": items,
+            },
+        )
+
+    @path("base/<int:pk>/", name="base")
+    def base_detail(self, request, pk):
+        base = base_for_page(pk)
+        return self.render(
+            request,
+            template="cms/base_detail_page.html",
+            context_overrides={
+                "base": base,
+                "profile": registry_profile(base=base),
+            },
+        )
+
+    @path("studio/<int:pk>/", name="studio")
+    def studio_detail(self, request, pk):
+        studio = studio_for_page(pk)
+        return self.render(
+            request,
+            template="cms/studio_detail_page.html",
+            context_overrides={
+                "studio": studio,
+                "profile": registry_profile(studio=studio),
+            },
+        )
+
+    def get_sitemap_urls(self, request=None):
+        entries = super().get_sitemap_urls(request)
+        base = self.get_full_url(request)
+        lastmod = self.last_published_at or self.latest_revision_created_at
+        bases, studios = every_entry_pk()
+        for kind, pks in (("base", bases), ("studio", studios)):
+            entries.extend(
+                {
+                    "location": base + self.reverse_subpage(kind, args=[pk]),
+                    "lastmod": lastmod,
+                }
+                for pk in pks
+            )
+        return entries
+
+
+@register_snippet
+class RegistryProfile(ClusterableModel):
+    """What editors add to one base's or studio's public page: an introduction and
+    photos. The registry facts are never retyped here."""
+
+    base = models.OneToOneField(
+        "bases.TrainingBase",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="培训基地",
+    )
+    studio = models.OneToOneField(
+        "bases.SkillMasterStudio",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="技能大师工作室",
+    )
+    intro = RichTextField("介绍", blank=True)
+
+    panels = [
+        HelpPanel("选择一个培训基地或一个技能大师工作室（二选一）。", heading="对象"),
+        FieldPanel("base"),
+        FieldPanel("studio"),
+        FieldPanel("intro"),
+        InlinePanel("photos", label="照片"),
+    ]
+
+    class Meta:
+        verbose_name = "基地和工作室介绍"
+        verbose_name_plural = "基地和工作室介绍"
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(base__isnull=False, studio__isnull=True)
+                    | Q(base__isnull=True, studio__isnull=False)
+                ),
+                name="registry_profile_one_subject",
+            ),
+        ]
+
+    def __str__(self):
+        subject = self.base or self.studio
+        return f"{subject}的介绍" if subject else "基地和工作室介绍"
+
+    def clean(self):
+        if bool(self.base_id) == bool(self.studio_id):
+            raise ValidationError("选择一个培训基地或一个技能大师工作室（二选一）。")
+
+
+class RegistryPhoto(Orderable):
+    profile = ParentalKey(
+        RegistryProfile, on_delete=models.CASCADE, related_name="photos"
+    )
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="图片",
+    )
+    alt_text = models.CharField(
+        "替代文字",
+        max_length=120,
+        help_text="描述图片内容，供读屏软件朗读，如：学员在实训车间练习焊接。",
+    )
+    caption = models.CharField("图片说明", max_length=120, blank=True)
+
+    panels = [FieldPanel("image"), FieldPanel("alt_text"), FieldPanel("caption")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = "照片"
+        verbose_name_plural = "照片"
+
+
+def registry_profile(*, base=None, studio=None) -> RegistryProfile | None:
+    """The editors' profile of a base or a studio with its photos (two queries)."""
+    subject = {"base": base} if base is not None else {"studio": studio}
+    return (
+        RegistryProfile.objects.filter(**subject)
+        .prefetch_related(
+            Prefetch("photos", queryset=RegistryPhoto.objects.select_related("image"))
+        )
+        .first()
+    )
+
+
+# --- end c12-pages ---

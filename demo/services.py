@@ -378,6 +378,16 @@ def demo_seed(*, scale: int = 1, stdout=None) -> dict:
     # --- c12-news ---
     seed_news(notes)
     # --- end c12-news ---
+    # --- c12-bases ---
+    from demo.bases_registry import seed_bases_registry
+
+    seed_bases_registry(institutions, notes)
+    # --- end c12-bases ---
+    # --- c12-pages --- (after the competitions are seeded)
+    from demo.competition_pages import seed_competition_pages
+
+    seed_competition_pages(notes)
+    # --- end c12-pages ---
     after = _counts()
     return {
         "scale": scale,

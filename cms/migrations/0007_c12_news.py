@@ -122,7 +122,8 @@ def create_news_index(apps, schema_editor):
         first_published_at=now,
         last_published_at=now,
     )
-    Page.objects.filter(pk=home.pk).update(numchild=children.count() + 1)
+    # counted after the insert (``children`` is evaluated again here)
+    Page.objects.filter(pk=home.pk).update(numchild=children.count())
 
 
 def remove_news_index(apps, schema_editor):
