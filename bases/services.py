@@ -1,4 +1,5 @@
-"""State changes of institutions and staff memberships.
+"""State changes of institutions, staff memberships and the registry of training bases
+and skill-master studios (see the registry section at the end).
 
 An institution's row holds its *approved* facts. Who may change which of them:
 

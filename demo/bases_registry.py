@@ -29,7 +29,6 @@ from demo.fixtures import (
     CAR_REPAIR,
     CHINESE_COOK,
     E_COMMERCE,
-    ELDER_CARE,
     ELECTRICIAN,
     EMBROIDERY,
     HOUSEKEEPING,
@@ -53,12 +52,11 @@ C, P, LOC, SELF = (
 
 @dataclass(frozen=True)
 class NewBase:
-    """A base the foundation's demo does not have (placed in ``region``, not the host's)."""
+    """A base the foundation's demo does not have (in its host's region)."""
 
     name: str
     kind: str
     level: str
-    region: str
     host: str
     stations: int
     occupations: tuple
@@ -70,62 +68,21 @@ class NewBase:
 
 NEW_BASES = (
     NewBase(
-        "毕节市公共实训基地",
+        "遵义市公共实训基地",
         BaseKind.PUBLIC_TRAINING,
         ApprovalLevel.PREFECTURE,
-        "520502",
-        "base_operator",
-        600,
-        (ELECTRICIAN, CAR_REPAIR, ELDER_CARE),
-        2018,
-        "毕人社发〔2018〕36号",
-        Decimal("18000000.00"),
-        "“十四五”期间完善提升，新增智能制造和养老护理实训区。",
-    ),
-    NewBase(
-        "安顺市公共实训基地",
-        BaseKind.PUBLIC_TRAINING,
-        ApprovalLevel.PREFECTURE,
-        "520402",
-        "base_operator",
-        450,
-        (WELDER, E_COMMERCE, HOUSEKEEPING),
-        2017,
-        "安人社发〔2017〕52号",
-        Decimal("12000000.00"),
-        "完善提升后面向黄果树旅游带开展家政、电商和焊接实训。",
-    ),
-    NewBase(
-        "六盘水市公共实训基地",
-        BaseKind.PUBLIC_TRAINING,
-        ApprovalLevel.PREFECTURE,
-        "520201",
-        "base_operator",
+        "qianbei_tech",
         500,
         (ELECTRICIAN, WELDER, CAR_REPAIR),
         2023,
-        "六盘水人社发〔2023〕11号",
+        "遵人社发〔2023〕11号",
         Decimal("25000000.00"),
-        "新建市级公共实训基地，服务煤电和装备制造产业。",
-    ),
-    NewBase(
-        "铜仁市公共实训基地",
-        BaseKind.PUBLIC_TRAINING,
-        ApprovalLevel.PREFECTURE,
-        "520602",
-        "base_operator",
-        400,
-        (E_COMMERCE, LIVE_MARKETING, CHINESE_COOK),
-        2024,
-        "铜人社发〔2024〕19号",
-        Decimal("20000000.00"),
-        "新建市级公共实训基地，建有电商直播和餐饮实训区。",
+        "新建市级公共实训基地，服务装备制造和汽车维修产业。",
     ),
     NewBase(
         "湄潭县公共实训基地",
         BaseKind.PUBLIC_TRAINING,
         ApprovalLevel.COUNTY,
-        "520328",
         "tea",
         150,
         (TEA_ART, E_COMMERCE),
@@ -135,30 +92,28 @@ NEW_BASES = (
         "新建县级公共实训基地，开展茶艺、茶叶加工和电商实训。",
     ),
     NewBase(
-        "织金县公共实训基地",
+        "清镇市公共实训基地",
         BaseKind.PUBLIC_TRAINING,
         ApprovalLevel.COUNTY,
-        "520524",
         "base_operator",
         180,
-        (CHINESE_COOK, HOUSEKEEPING, ELDER_CARE),
+        (CHINESE_COOK, HOUSEKEEPING, LIVE_MARKETING),
         2024,
-        "织人社发〔2024〕5号",
+        "清人社发〔2024〕5号",
         Decimal("2800000.00"),
         "新建县级公共实训基地，面向易地扶贫搬迁劳动力开展就业技能培训。",
     ),
     NewBase(
-        "黔东南州农民教育培训基地（凯里）",
+        "花溪区农民教育培训基地",
         BaseKind.FARMER,
-        ApprovalLevel.PREFECTURE,
-        "522601",
-        "inst_b",
-        220,
-        (EMBROIDERY, CHINESE_COOK),
+        ApprovalLevel.COUNTY,
+        "embroidery",
+        120,
+        (EMBROIDERY, E_COMMERCE),
         2022,
-        "黔东南农发〔2022〕14号",
-        Decimal("4000000.00"),
-        "面向高素质农民和返乡创业人员，开展苗绣、特色餐饮和农村电商培训。",
+        "花农发〔2022〕14号",
+        Decimal("1200000.00"),
+        "面向高素质农民和返乡创业人员，开展苗绣、农村电商培训。",
     ),
 )
 
@@ -180,28 +135,13 @@ BASE_FACTS = {
             (2023, LOC, Decimal("6000000.00"), "筑财社〔2023〕12号"),
         ),
     ),
-    "毕节市公共实训基地": BaseFacts(
-        BuildType.UPGRADE,
-        2023,
-        funding=((2023, P, Decimal("5000000.00"), "黔财社〔2023〕44号"),),
-    ),
-    "安顺市公共实训基地": BaseFacts(
-        BuildType.UPGRADE,
-        2024,
-        funding=((2024, LOC, Decimal("3000000.00"), "安财社〔2024〕9号"),),
-    ),
-    "六盘水市公共实训基地": BaseFacts(
+    "遵义市公共实训基地": BaseFacts(
         BuildType.NEW,
         2023,
         funding=(
             (2023, C, Decimal("10000000.00"), "财社〔2023〕78号"),
-            (2024, LOC, Decimal("5000000.00"), "六盘水财社〔2024〕3号"),
+            (2024, LOC, Decimal("5000000.00"), "遵财社〔2024〕3号"),
         ),
-    ),
-    "铜仁市公共实训基地": BaseFacts(
-        BuildType.NEW,
-        2024,
-        funding=((2024, P, Decimal("8000000.00"), "黔财社〔2024〕27号"),),
     ),
     "红花岗区公共实训基地": BaseFacts(
         BuildType.NEW,
@@ -213,7 +153,7 @@ BASE_FACTS = {
         2022,
         funding=((2022, LOC, Decimal("3000000.00"), "湄财社〔2022〕4号"),),
     ),
-    "织金县公共实训基地": BaseFacts(
+    "清镇市公共实训基地": BaseFacts(
         BuildType.NEW,
         2024,
         funding=((2024, P, Decimal("2000000.00"), "黔财社〔2024〕27号"),),
@@ -238,8 +178,8 @@ BASE_FACTS = {
     "贵州省世界技能大赛焊接项目集训基地": BaseFacts(
         funding=((2022, P, Decimal("2000000.00"), "黔人社函〔2022〕88号"),),
     ),
-    "黔东南州农民教育培训基地（凯里）": BaseFacts(
-        funding=((2022, LOC, Decimal("1200000.00"), "黔东南财农〔2022〕7号"),),
+    "花溪区农民教育培训基地": BaseFacts(
+        funding=((2022, LOC, Decimal("1200000.00"), "花财农〔2022〕7号"),),
     ),
 }
 
@@ -287,7 +227,7 @@ STUDIO_FACTS = {
         ),
         achievements=(
             (BR, "黔绣传统针法整理（28 种）", 2021, ""),
-            (STD, "《黔绣基础针法》培训教材", 2022, "ISBN 978-7-000-00000-0"),
+            (STD, "《黔绣基础针法》培训教材", 2022, "书号 978-7-000-00000-0"),
         ),
         evaluations=((2022, EX, "期满验收优秀"), (2024, OK, "")),
         funding=((2020, P, Decimal("300000.00"), "黔人社厅函〔2020〕102号"),),
@@ -380,7 +320,7 @@ def _seed_new_bases(institutions: dict, notes: SeedNotes) -> None:
             kind=demo.kind,
             level=demo.level,
             host=host,
-            region_id=demo.region,
+            region_id=host.region_id,
             stations=demo.stations,
             approval_year=demo.approval_year,
             approval_doc_no=demo.approval_doc_no,

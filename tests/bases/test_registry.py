@@ -435,13 +435,14 @@ def test_demo_registry_facts_are_repeat_safe():
     from demo.skips import SeedNotes
 
     institutions = {
-        "base_operator": InstitutionFactory(region=region("520102")),
+        "base_operator": InstitutionFactory(region=region("520181")),
         "tea": InstitutionFactory(region=region("520328")),
-        "inst_b": InstitutionFactory(region=region("520302")),
+        "qianbei_tech": InstitutionFactory(region=region("520303")),
+        "embroidery": InstitutionFactory(region=region("520111")),
     }
     studio = StudioFactory(
         name="罗建国电工技能大师工作室",
-        host=institutions["inst_b"],
+        host=institutions["qianbei_tech"],
         level=ApprovalLevel.NATIONAL,
         master_level=SkillLevel.LEVEL_1,
     )
@@ -457,6 +458,7 @@ def test_demo_registry_facts_are_repeat_safe():
     assert studio.honours.count() == len(facts.honours)
     assert studio.level_changes.first().to_level == studio.level
     targets = selectors.base_target_counts()
-    assert targets["prefecture_upgraded"]["counted"] == 2  # 毕节, 安顺
-    assert targets["prefecture_new"]["counted"] == 2  # 六盘水, 铜仁
-    assert targets["county_new"]["counted"] == 2  # 湄潭, 织金
+    assert targets["prefecture_upgraded"]["counted"] == 0  # 贵阳's is the foundation's
+    assert targets["prefecture_new"]["counted"] == 1  # 遵义
+    assert targets["county_new"]["counted"] == 2  # 湄潭, 清镇
+    assert all(b.region_id == b.host.region_id for b in TrainingBase.objects.all())

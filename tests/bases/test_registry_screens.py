@@ -216,3 +216,30 @@ def test_registry_lists_query_count_is_flat(client, world, name):
     TrainingBaseFactory.create_batch(4, host=host)
     StudioFactory.create_batch(4, host=host)
     assert count() == few
+
+
+def test_studio_edit_saves_and_deletes_inline_rows(client, world):
+    studio = world["gy_studio"]
+    old = StudioHonour.objects.create(studio=studio, kind=HonourKind.PROVINCIAL_EXPERT)
+    data = studio_post(world["gy"], SkillLevel.LEVEL_2)
+    del data["level"]
+    data.update(
+        nested_form_data(
+            {
+                "honours": inline_formset(
+                    [{"id": old.pk, "kind": old.kind, "name": "", "DELETE": "1"}],
+                    initial=1,
+                ),
+                "members": inline_formset([{"name": "张三", "role": "教学"}]),
+            }
+        )
+    )
+    client.force_login(world["bureau_gy"])
+    response = client.post(reverse("skillmasterstudio:edit", args=[studio.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    studio.refresh_from_db()
+    assert studio.master_name == "李师傅"
+    assert studio.level == ApprovalLevel.PROVINCIAL
+    assert not StudioHonour.objects.filter(pk=old.pk).exists()
+    assert [m.name for m in studio.members.all()] == ["张三"]
+    assert AuditEvent.objects.filter(action="bases.studio.update").count() == 1
