@@ -224,6 +224,7 @@ def _issue_many(
     note: str = "",
     issued_on: dt.date | None = None,
     expires_on: dt.date | None = None,
+    region: Region | None = None,
     request=None,
 ) -> tuple[list[Certificate], int]:
     """Issue for every grant whose fact has no certificate yet; (new ones, already issued).
@@ -248,7 +249,7 @@ def _issue_many(
         return [], len(grants)
     prefix = number_prefix(kind=kind, issuer=issuer, level=level, year=issued_on.year)
     serials = reserve_serials(prefix, len(todo))
-    region = _region_of(issuer)
+    region = region or _region_of(issuer)
     certificates = [
         Certificate(
             number=format_number(prefix, serial),
@@ -548,12 +549,18 @@ def certificate_issue_for_award(
     title: str,
     level: str = "",
     issued_on: dt.date | None = None,
+    region: Region | None = None,
     request=None,
 ) -> Certificate:
-    """A competition award certificate (called by the competitions app; repeat-safe)."""
+    """A competition award certificate (called by the competitions app; repeat-safe).
+
+    ``region`` is the competition's (the bureau over it revokes and reissues the
+    certificate); the province when not given."""
+    region = region or _region_of(None)
     scope = access.scope_for(actor)
-    if not (scope.is_superuser or scope.has(Role.BUREAU)):
-        raise PermissionDenied("竞赛获奖证书由人社部门签发。")
+    over = any(region.code.startswith(p) for p in scope.region_prefixes(Role.BUREAU))
+    if not (scope.is_superuser or over):
+        raise PermissionDenied("竞赛获奖证书由竞赛所在地区（或上级）的人社部门签发。")
     if not award_key:
         raise ValidationError("缺少获奖记录。", code="award_required")
     return _issue_one(
@@ -567,6 +574,7 @@ def certificate_issue_for_award(
         basis=IssueBasis.AWARD,
         note=title,
         issued_on=issued_on,
+        region=region,
         request=request,
     )
 

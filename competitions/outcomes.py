@@ -295,6 +295,7 @@ def _award_certificate(*, actor, version, event, trainee, due, issued_on, reques
         "title": f"{competition.name} {event.name} {due.name}",
         "level": event.level,
         "issued_on": issued_on,
+        "region": competition.region,
         "request": request,
     }
     certificate = certificate_services.certificate_issue_for_award(

@@ -35,7 +35,12 @@ from tests.factories import (
 )
 from training_platform import pii
 from training_platform.audit.models import AuditEvent
-from training_platform.reference.models import CertificateKind, Occupation, SkillLevel
+from training_platform.reference.models import (
+    CertificateKind,
+    Occupation,
+    Region,
+    SkillLevel,
+)
 from training_platform.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -420,14 +425,17 @@ def test_the_bureau_issues_award_certificates(bureau):
         trainee=trainee,
         award_key="competition:7:event:3:place:1",
         occupation=occupation(),
-        issuer_name="贵州省人力资源和社会保障厅",
-        title="2026年贵州省电工职业技能大赛 一等奖",
+        issuer_name="贵阳市人力资源和社会保障局",
+        title="2026年贵阳市电工职业技能大赛 一等奖",
+        region=Region.objects.get(code="520100"),
     )
     assert certificate.kind == CertificateKind.COMPETITION
     assert certificate.basis == IssueBasis.AWARD
     assert certificate.issuer_id is None
-    assert certificate.issuer_name == "贵州省人力资源和社会保障厅"
-    assert certificate.region_id == "520000"
+    assert certificate.issuer_name == "贵阳市人力资源和社会保障局"
+    # in the competition's region: the bureau over it revokes and reissues it
+    assert certificate.region_id == "520100"
+    assert policies.may_manage(bureau, certificate)
     assert certificate.fact_key == "award:competition:7:event:3:place:1"
     assert certificate.number.startswith(f"JS52{timezone.localdate():%y}000000")
     assert OTHER_NUMBER.match(certificate.number)
@@ -436,11 +444,34 @@ def test_the_bureau_issues_award_certificates(bureau):
         trainee=trainee,
         award_key="competition:7:event:3:place:1",
         occupation=occupation(),
-        issuer_name="贵州省人力资源和社会保障厅",
-        title="2026年贵州省电工职业技能大赛 一等奖",
+        issuer_name="贵阳市人力资源和社会保障局",
+        title="2026年贵阳市电工职业技能大赛 一等奖",
+        region=Region.objects.get(code="520100"),
     )
     assert again.pk == certificate.pk
     assert events("certificate.issue").count() == 1
+
+
+def test_a_prefecture_bureau_issues_no_award_of_a_provincial_competition(bureau):
+    with pytest.raises(PermissionDenied):
+        services.certificate_issue_for_award(
+            actor=bureau,  # 贵阳市; no region given: the province's competition
+            trainee=TraineeFactory(),
+            award_key="competition:8:event:1:place:1",
+            occupation=occupation(),
+            issuer_name="贵州省人力资源和社会保障厅",
+            title="一等奖",
+        )
+    province = staff_user(Role.BUREAU, region_code="520000")
+    certificate = services.certificate_issue_for_award(
+        actor=province,
+        trainee=TraineeFactory(),
+        award_key="competition:8:event:1:place:1",
+        occupation=occupation(),
+        issuer_name="贵州省人力资源和社会保障厅",
+        title="一等奖",
+    )
+    assert certificate.region_id == "520000"
 
 
 @pytest.mark.parametrize("who", ["institution", "evaluator", "auditor", "nobody"])
@@ -478,6 +509,7 @@ def test_an_award_needs_its_award_record(bureau):
     with pytest.raises(ValidationError) as excinfo:
         services.certificate_issue_for_award(
             actor=bureau,
+            region=Region.objects.get(code="520100"),
             trainee=TraineeFactory(),
             award_key="",
             occupation=occupation(),

@@ -215,3 +215,27 @@ def test_a_rejected_correction_changes_nothing(published):
         actor=proposer, competition=scored.competition, reason=REASON
     )
     assert again.number == 3
+
+
+def test_a_prefecture_competition_is_published_and_corrected_by_its_own_bureau():
+    """Award certificates stand in the competition's region, so the prefecture bureau
+    that runs it also revokes them when a correction takes an award away."""
+    scored = scored_competition(people=12, teams=2)
+    competition = scored.competition
+    competition.region_id = "520100"
+    competition.save(update_fields=["region"])
+    proposer, approver = bureau("520100"), bureau("520100")
+    results.results_publish(actor=proposer, competition=competition)
+    first = Outcome.objects.get(
+        kind=OutcomeKind.CERTIFICATE, trainee=person(scored.entries[0])
+    )
+    assert first.certificate.region_id == "520100"
+    _swap_first_two(scored)
+    version = results.correction_propose(
+        actor=proposer, competition=competition, reason=REASON
+    )
+    results.correction_approve(actor=approver, version=version)
+    first.refresh_from_db()
+    first.certificate.refresh_from_db()
+    assert first.status == OutcomeStatus.REVOKED
+    assert first.certificate.status == CertificateStatus.REVOKED
