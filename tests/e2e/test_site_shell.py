@@ -18,11 +18,11 @@ def test_visitor_browses_home_switches_to_english_and_trainee_signs_in(
 
     page.goto(live_server.url + "/")
     assert "黔技通" in page.title()
-    expect(page.get_by_role("link", name="培训课程")).to_be_visible()
+    expect(page.get_by_role("link", name="培训课程", exact=True)).to_be_visible()
 
     page.get_by_role("button", name="English").click()
     page.wait_for_load_state()
-    expect(page.get_by_role("link", name="Courses")).to_be_visible()
+    expect(page.get_by_role("link", name="Courses", exact=True)).to_be_visible()
     page.get_by_role("button", name="中文").click()
     page.wait_for_load_state()
 

@@ -57,6 +57,7 @@ ALLOWED = {
     "AVIF",  # image formats and sizes in the upload hint: 支持 AVIF, GIF…，最大 10.0 MB
     "WEBP",
     "MB",
+    "KB",  # an image's file size on its edit page (12.3 KB)
     "TSV",  # 支持的格式：CSV, XLSX, TSV (redirect import)
     "localhost",  # the demo site's host name (data, in the sites list)
     "SYB",  # SYB 创业培训: the programme's name as Chinese offices write it (demo course)
