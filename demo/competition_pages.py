@@ -3,6 +3,7 @@ the demo competition (demo.competitions, helper P) is reachable from the site. T
 holds only a short introduction; everything else is read from the records.
 Repeat-safe: a competition that has a page keeps it."""
 
+from cms.slugs import pinyin_slug
 from competitions.models import Competition
 from competitions.selectors import PUBLIC_STATUSES
 from demo.skips import SeedNotes
@@ -24,9 +25,9 @@ def seed_competition_pages(notes: SeedNotes) -> int:
             index.add_child(
                 instance=CompetitionPage(
                     title=competition.name,
-                    slug=f"competition-{competition.pk}",
+                    slug=pinyin_slug(competition.name)[:80] or f"competition-{competition.pk}",
                     competition=competition,
-                    intro=f"<p>{competition.description or competition.name}</p>",
+                    intro="",
                 )
             )
             created += 1
