@@ -26,6 +26,7 @@ from competitions.models import (
     Event,
     Registration,
 )
+from competitions.scoring import scores_editable
 from training_platform import access, confirm, pii
 from training_platform.errors import error_text
 from training_platform.reference.models import Region, RegionLevel
@@ -115,9 +116,10 @@ def next_steps(user, competition) -> list[dict]:
     return steps
 
 
-def _event_links(event, competition, manage: bool) -> list[dict]:
+def _event_links(event, scores_open: bool) -> list[dict]:
     links = [{"label": "报名名单", "url": entries_url(event)}]
-    if manage and competition.status == CompetitionStatus.SCORING:
+    # While scoring, and after publication for a correction (until one is proposed).
+    if scores_open:
         for label, name in (
             ("录入成绩", "competitions:scores"),
             ("导入成绩", "competitions:score_import"),
@@ -139,7 +141,8 @@ def detail_view(request, pk):
         )
         .order_by("sort_order", "pk")
     )
-    rows = [{"event": e, "links": _event_links(e, competition, manage)} for e in events]
+    scores_open = manage and scores_editable(competition)
+    rows = [{"event": e, "links": _event_links(e, scores_open)} for e in events]
     return TemplateResponse(
         request,
         "competitions/admin/detail.html",

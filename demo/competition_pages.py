@@ -25,7 +25,8 @@ def seed_competition_pages(notes: SeedNotes) -> int:
             index.add_child(
                 instance=CompetitionPage(
                     title=competition.name,
-                    slug=pinyin_slug(competition.name)[:80] or f"competition-{competition.pk}",
+                    slug=pinyin_slug(competition.name)[:80]
+                    or f"competition-{competition.pk}",
                     competition=competition,
                     intro="",
                 )

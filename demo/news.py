@@ -168,7 +168,9 @@ def _image(slug, colour, description):
     image = Image.objects.filter(title=title).first()
     if image is None:
         image = Image(title=title, description=description)
-        image.file = ImageFile(io.BytesIO(_png(colour, slug)), name=f"2026-news-{slug}.png")
+        image.file = ImageFile(
+            io.BytesIO(_png(colour, slug)), name=f"2026-news-{slug}.png"
+        )
         image.save()
     return image
 

@@ -512,3 +512,23 @@ def test_every_management_page_speaks_chinese(client):
             assert not english_words(text), (url, english_words(text))
             assert not raw_values(text), (url, raw_values(text))
     assert seen >= len(pages) + 4  # the organiser: its list, competition, entries, home
+
+
+def test_after_publication_score_links_stay_for_a_correction_until_one_is_proposed(
+    client,
+):
+    from competitions import results
+    from tests.competitions.publishing import scored_competition, set_marks
+
+    scored = scored_competition(people=4, teams=2)
+    bureau = province()
+    results.results_publish(actor=bureau, competition=scored.competition)
+    scores = reverse("competitions:scores", args=[scored.event.pk])
+    signed_in(client, bureau)
+    assert scores in client.get(detail(scored.competition)).content.decode()
+    set_marks(scored.entries[0], 10, 10)
+    results.correction_propose(
+        actor=bureau, competition=scored.competition, reason="录入错误"
+    )
+    # while the correction waits for its second approver, the scores are frozen
+    assert scores not in client.get(detail(scored.competition)).content.decode()
