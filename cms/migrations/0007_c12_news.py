@@ -8,7 +8,8 @@ import wagtail.contrib.routable_page.models
 import wagtail.fields
 from django.conf import settings
 from django.db import migrations, models
-from django.utils import timezone
+
+from ._index_pages import add_index_page, remove_index_page
 
 
 class Migration(migrations.Migration):
@@ -66,78 +67,19 @@ class Migration(migrations.Migration):
     ]
 
 
-# --- the news index at /news/, created once (same tree arithmetic as 0004) ---
-ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-STEPLEN = 4
+# --- the news index at /news/, created once ---
 SLUG = "news"
 INTRO = "<p>技能竞赛动态、培训政策通知和培训资讯。</p>"
 
 
-def _next_step(step: str) -> str:
-    number = 0
-    for char in step:
-        number = number * len(ALPHABET) + ALPHABET.index(char)
-    number += 1
-    digits = ""
-    for _ in range(STEPLEN):
-        number, rest = divmod(number, len(ALPHABET))
-        digits = ALPHABET[rest] + digits
-    return digits
-
-
 def create_news_index(apps, schema_editor):
-    """Put the news list at /news/ unless the tree already has one."""
-    ContentType = apps.get_model("contenttypes.ContentType")
-    Page = apps.get_model("wagtailcore.Page")
-    HomePage = apps.get_model("cms.HomePage")
-    NewsIndexPage = apps.get_model("cms.NewsIndexPage")
-
-    home = HomePage.objects.order_by("path").first()
-    if home is None or NewsIndexPage.objects.exists():
-        return
-    children = Page.objects.filter(
-        path__startswith=home.path, depth=home.depth + 1
-    ).order_by("-path")
-    if children.filter(slug=SLUG).exists():
-        return  # an editor's page already holds the address; leave it alone
-    last = children.values_list("path", flat=True).first()
-    step = _next_step(last[-STEPLEN:]) if last else "0001"
-    content_type, _ = ContentType.objects.get_or_create(
-        app_label="cms", model="newsindexpage"
+    add_index_page(
+        apps, model_name="newsindexpage", slug=SLUG, title="新闻动态", intro=INTRO
     )
-    now = timezone.now()
-    NewsIndexPage.objects.create(
-        title="新闻动态",
-        draft_title="新闻动态",
-        slug=SLUG,
-        content_type=content_type,
-        path=home.path + step,
-        depth=home.depth + 1,
-        numchild=0,
-        url_path=f"{home.url_path}{SLUG}/",
-        locale_id=home.locale_id,
-        intro=INTRO,
-        show_in_menus=True,
-        live=True,
-        first_published_at=now,
-        last_published_at=now,
-    )
-    # counted after the insert (``children`` is evaluated again here)
-    Page.objects.filter(pk=home.pk).update(numchild=children.count())
 
 
 def remove_news_index(apps, schema_editor):
-    Page = apps.get_model("wagtailcore.Page")
-    news = apps.get_model("cms.NewsIndexPage").objects.filter(slug=SLUG).first()
-    if news is None:
-        return
-    parent_path = news.path[:-STEPLEN]
-    Page.objects.filter(path__startswith=news.path).delete()
-    Page.objects.filter(path=parent_path).update(
-        numchild=Page.objects.filter(
-            path__startswith=parent_path, depth=news.depth
-        ).count()
-    )
+    remove_index_page(apps, model_name="newsindexpage", slug=SLUG)
 
 
 Migration.operations.append(

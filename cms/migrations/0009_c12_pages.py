@@ -6,12 +6,10 @@ import wagtail.contrib.routable_page.models
 import wagtail.fields
 from django.conf import settings
 from django.db import migrations, models
-from django.utils import timezone
+
+from ._index_pages import add_index_page, remove_index_page
 
 
-# treebeard's materialised path: four base-36 characters per level (as in 0004).
-ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-STEPLEN = 4
 PAGES = [
     # (model, slug, title, intro)
     (
@@ -31,77 +29,18 @@ PAGES = [
 ]
 
 
-def _next_step(step: str) -> str:
-    number = 0
-    for char in step:
-        number = number * len(ALPHABET) + ALPHABET.index(char)
-    number += 1
-    digits = ""
-    for _ in range(STEPLEN):
-        number, rest = divmod(number, len(ALPHABET))
-        digits = ALPHABET[rest] + digits
-    return digits
-
-
 def create_pages(apps, schema_editor):
     """Put the competition list at /competitions/ and the directory at /bases/ (the
     home page links to both) unless the tree already has them."""
-    ContentType = apps.get_model("contenttypes.ContentType")
-    Page = apps.get_model("wagtailcore.Page")
-    home = apps.get_model("cms.HomePage").objects.order_by("path").first()
-    if home is None:
-        return
     for model_name, slug, title, intro in PAGES:
-        model = apps.get_model("cms", model_name)
-        if model.objects.exists():
-            continue
-        children = Page.objects.filter(
-            path__startswith=home.path, depth=home.depth + 1
-        ).order_by("-path")
-        if children.filter(slug=slug).exists():
-            continue  # an editor's page already holds the address; leave it alone
-        last = children.values_list("path", flat=True).first()
-        step = _next_step(last[-STEPLEN:]) if last else "0001"
-        content_type, _ = ContentType.objects.get_or_create(
-            app_label="cms", model=model_name
-        )
-        now = timezone.now()
-        model.objects.create(
-            title=title,
-            draft_title=title,
-            slug=slug,
-            content_type=content_type,
-            path=home.path + step,
-            depth=home.depth + 1,
-            numchild=0,
-            url_path=f"{home.url_path}{slug}/",
-            locale_id=home.locale_id,
-            intro=intro,
-            show_in_menus=True,
-            live=True,
-            first_published_at=now,
-            last_published_at=now,
-        )
-        Page.objects.filter(pk=home.pk).update(
-            numchild=Page.objects.filter(
-                path__startswith=home.path, depth=home.depth + 1
-            ).count()
+        add_index_page(
+            apps, model_name=model_name, slug=slug, title=title, intro=intro
         )
 
 
 def remove_pages(apps, schema_editor):
-    Page = apps.get_model("wagtailcore.Page")
     for model_name, slug, _title, _intro in PAGES:
-        page = apps.get_model("cms", model_name).objects.filter(slug=slug).first()
-        if page is None:
-            continue
-        parent_path = page.path[:-STEPLEN]
-        Page.objects.filter(path__startswith=page.path).delete()
-        Page.objects.filter(path=parent_path).update(
-            numchild=Page.objects.filter(
-                path__startswith=parent_path, depth=page.depth
-            ).count()
-        )
+        remove_index_page(apps, model_name=model_name, slug=slug)
 
 
 class Migration(migrations.Migration):
