@@ -1,5 +1,6 @@
 """Demo competition (issue 12): 贵州省第二届职业技能大赛, a provincial 一类 competition
-with three events — 电工 (individual, practical marked by three judges), 焊工
+with three events — 电工 (individual, practical marked by five judges, the highest and
+lowest mark dropped), 焊工
 (individual) and 中式烹调 (teams of 3) — of demo trainees from several prefectures,
 award rules 一等奖 1 / 二等奖 2 / 三等奖 5 / 优胜奖 up to half of the field, 贵州省技术能手
 for the top 3, and 优胜奖 or better → 技师 (already 技师 → 高级技师). The province
@@ -45,6 +46,7 @@ EVENTS = (
     ("焊工", WELDER, 1, SkillLevel.LEVEL_3, 10),
     ("中式烹调（团体）", CHEF, 3, "", 4),
 )
+HALF = Decimal("0.5")
 TITLE_DOCUMENT = "黔人社函〔2026〕112号"
 PROMOTION_DOCUMENT = "黔人社函〔2026〕113号"
 
@@ -191,12 +193,15 @@ def _events(competition, occupations, people) -> None:
                 [Registration(entry=entry, event=event, trainee=p) for p in team]
             )
             if judged:
-                # three judges; the 4th entry's marks differ by more than allowed
+                # five judges, the highest and lowest dropped; the 4th entry's marks
+                # differ by more than allowed
                 spread = Decimal(12) if i == 3 else Decimal(2)
                 JudgeMark.objects.bulk_create(
                     [
                         JudgeMark(entry=entry, judge="J1", mark=practical),
                         JudgeMark(entry=entry, judge="J2", mark=practical + 1),
                         JudgeMark(entry=entry, judge="J3", mark=practical - spread),
+                        JudgeMark(entry=entry, judge="J4", mark=practical + HALF),
+                        JudgeMark(entry=entry, judge="J5", mark=practical - HALF),
                     ]
                 )

@@ -41,7 +41,7 @@ def test_a_published_provincial_competition_with_three_events(seeded):
     events = list(competition.events.all())
     assert [e.name for e in events] == ["电工", "焊工", "中式烹调（团体）"]
     assert [e.is_team for e in events] == [False, False, True]
-    assert JudgeMark.objects.filter(entry__event=events[0]).count() == 36
+    assert JudgeMark.objects.filter(entry__event=events[0]).count() == 12 * 5
     team = events[2].entries.first()
     assert team.registrations.count() == 3
     prefectures = set(
