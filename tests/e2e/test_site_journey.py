@@ -104,3 +104,103 @@ def test_a_visitor_reads_the_news_and_checks_a_winners_certificate(
     expect(page.locator("[data-status=valid]")).to_have_text("有效")
     expect(page.get_by_text(certificate.number)).to_be_visible()
     screenshot(page, f"site-5-verify-{size}")
+
+
+EDITORS, REVIEWERS = "内容编辑", "内容审核"
+DRAFT_TITLE = "高压电工作业培训班开班"
+DRAFT_BODY = "高压电工作业培训班下周一在贵阳开班，欢迎报名。"
+
+
+def member_of(group, username):
+    user = UserFactory(username=username)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def admin_page(browser, live_server, username):
+    context = browser.new_context(locale="zh-CN", viewport=DESKTOP)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, live_server.url, username, PASSWORD)
+    page.wait_for_url(live_server.url + "/admin/")
+    return page
+
+
+def open_action_menu(page):
+    """The footer's action menu: its default button and a toggle for the others."""
+    page.locator(".w-dropdown-button [data-w-dropdown-target=toggle]").first.click()
+    # Tippy fades the menu in; click its items once it has settled.
+    expect(page.locator(".tippy-box[data-state=visible]")).to_be_visible()
+
+
+def test_an_editor_drafts_news_a_reviewer_approves_it_and_it_goes_live(
+    live_server, reference, browser
+):
+    member_of(EDITORS, "editor_e2e")
+    member_of(REVIEWERS, "reviewer_e2e")
+    index = news_index()
+    base = live_server.url
+
+    # The editor writes the item in the Wagtail admin and submits it to review.
+    editor = admin_page(browser, live_server, "editor_e2e")
+    editor.goto(
+        base + reverse("wagtailadmin_pages:add", args=("cms", "newspage", index.pk))
+    )
+    editor.locator("#id_title").fill(DRAFT_TITLE)
+    editor.locator("#id_category").select_option(NewsCategory.TRAINING)
+    editor.locator("#id_summary").fill("高压电工作业培训班开班。")
+    screenshot(editor, "site-6-editor-form")
+    # The body: one paragraph, from the StreamField's block chooser.
+    editor.locator("[data-streamfield-stream-container] button").first.click()
+    editor.get_by_role("option", name="段落").click()
+    text = editor.locator("[data-streamfield-stream-container] [contenteditable=true]")
+    text.click()
+    editor.keyboard.type(DRAFT_BODY)
+    expect(text).to_contain_text(DRAFT_BODY)
+    screenshot(editor, "site-6-editor-form")
+    open_action_menu(editor)
+    submit = editor.locator("button[name=action-submit]")
+    expect(submit).to_be_visible()
+    screenshot(editor, "site-7-editor-submit")
+    submit.click()
+    # Back to the news index in the explorer, with the item awaiting review.
+    editor.wait_for_url(base + reverse("wagtailadmin_explore", args=[index.pk]))
+    screenshot(editor, "site-8-editor-submitted")
+    draft = NewsPage.objects.get(title=DRAFT_TITLE)
+    assert not draft.live
+    assert draft.current_workflow_state.workflow.name == "新闻审核"
+    editor.context.close()
+
+    # Not public yet: /news/ does not list it and its address answers 404.
+    visitor = browser.new_context(locale="zh-CN").new_page()
+    visitor.goto(base + "/news/")
+    expect(visitor.locator("#results-heading")).to_contain_text("共 0 条新闻")
+    expect(visitor.get_by_text(DRAFT_TITLE)).to_have_count(0)
+
+    # The reviewer approves it from the page's edit view.
+    reviewer = admin_page(browser, live_server, "reviewer_e2e")
+    screenshot(reviewer, "site-9-reviewer-dashboard")
+    # The dashboard lists it as awaiting review; its title opens the edit view.
+    awaiting = reviewer.locator("#awaiting-review-section")
+    awaiting.get_by_role("link", name=DRAFT_TITLE).click()
+    reviewer.wait_for_url(base + reverse("wagtailadmin_pages:edit", args=[draft.pk]))
+    open_action_menu(reviewer)
+    approve = reviewer.locator(
+        "button[data-workflow-action-name=approve]:not([data-workflow-action-modal-url])"
+    )
+    expect(approve).to_be_visible()
+    screenshot(reviewer, "site-10-reviewer-approve")
+    approve.click()
+    reviewer.wait_for_url(base + reverse("wagtailadmin_explore", args=[index.pk]))
+    screenshot(reviewer, "site-11-reviewer-approved")
+    draft.refresh_from_db()
+    assert draft.live
+    assert not draft.workflow_in_progress
+
+    # Now the visitor finds it at /news/ and reads it.
+    visitor.goto(base + "/news/")
+    expect(visitor.locator("#results-heading")).to_contain_text("共 1 条新闻")
+    visitor.get_by_role("link", name=DRAFT_TITLE).click()
+    visitor.wait_for_url(base + draft.url)
+    expect(visitor.get_by_text(DRAFT_BODY)).to_be_visible()
+    screenshot(visitor, "site-12-news-live")
