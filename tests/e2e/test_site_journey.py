@@ -53,6 +53,14 @@ def build_site():
     return scored, certificate
 
 
+def lines(locator) -> int:
+    """How many lines the element's text takes."""
+    return locator.evaluate(
+        """el => { const range = document.createRange(); range.selectNodeContents(el);
+                   return new Set([...range.getClientRects()].map(r => r.top)).size; }"""
+    )
+
+
 @pytest.mark.parametrize("device", ["phone_page", "desktop_page"])
 def test_a_visitor_reads_the_news_and_checks_a_winners_certificate(
     live_server, reference, request, device
@@ -95,7 +103,13 @@ def test_a_visitor_reads_the_news_and_checks_a_winners_certificate(
     expect(page.get_by_text(WINNER)).to_have_count(0)
     first.scroll_into_view_if_needed()
     screenshot(page, f"site-4-competition-{size}")
-    # The wide table scrolls in its own box; the page itself does not scroll sideways.
+    # Headings and marks read on one line each (the table scrolls in its own box at
+    # 390 px), and the page itself does not scroll sideways.
+    for cell in (
+        table.locator("thead th").nth(headers.index("名次")),
+        cells.nth(headers.index("总成绩")),
+    ):
+        assert lines(cell) == 1, cell.inner_text()
     assert document_width(page) <= page.viewport_size["width"]
 
     # The winner's award certificate link opens its verification page: valid.
