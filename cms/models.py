@@ -540,6 +540,7 @@ class BasesIndexPage(RoutablePageMixin, SitePage):
             context_overrides={
                 "base": base,
                 "profile": registry_profile(base=base),
+                "breadcrumb_tail": base.name,
             },
         )
 
@@ -552,6 +553,7 @@ class BasesIndexPage(RoutablePageMixin, SitePage):
             context_overrides={
                 "studio": studio,
                 "profile": registry_profile(studio=studio),
+                "breadcrumb_tail": studio.name,
             },
         )
 

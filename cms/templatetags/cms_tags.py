@@ -93,11 +93,15 @@ def seo_meta(context):
 @register.inclusion_tag("cms/includes/breadcrumbs.html", takes_context=True)
 def breadcrumbs(context):
     """The trail from the home page to the page shown, for pages below the home page
-    (one query for the ancestors)."""
+    (one query for the ancestors); ``breadcrumb_tail`` in the context names what a
+    route below the page shows."""
     page = context.get("page")
     request = context.get("request")
     if page is None or not hasattr(page, "get_ancestors") or page.depth <= 2:
         return {"trail": []}
     ancestors = page.get_ancestors().filter(depth__gte=2)
     trail = [(a.title, a.get_url(request)) for a in ancestors]
+    tail = context.get("breadcrumb_tail")
+    if tail:  # a route below the page (a base's detail under /bases/)
+        return {"trail": [*trail, (page.title, page.get_url(request))], "current": tail}
     return {"trail": trail, "current": page.title}

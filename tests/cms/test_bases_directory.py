@@ -1,6 +1,8 @@
 """The /bases/ directory of training bases and skill-master studios, drawn from the
 ``bases`` registry: filters, detail routes, editors' narrative and photos, sitemap."""
 
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -164,7 +166,11 @@ def test_detail_pages_show_the_registry_facts(client):
     body = text(client.get(f"{URL}base/{base.pk}/"))
     assert "贵阳市公共实训基地" in body and "黔人社通〔2022〕12号" in body
     assert "基地登记信息" in body
-    assert f'<a href="{URL}">' in body  # breadcrumb back to the directory
+    # one trail: 首页 › 基地和工作室 (a link back to the directory) › the base
+    [crumbs] = re.findall(r'<nav class="breadcrumbs".*?</nav>', body, re.S)
+    assert f'<a href="{URL}">' in crumbs
+    assert '<li aria-current="page">贵阳市公共实训基地</li>' in crumbs
+    assert 'class="breadcrumb"' not in body
     body = text(client.get(f"{URL}studio/{studio.pk}/"))
     assert "遵义焊接大师工作室" in body and "刘大师" in body
     assert "工作室登记信息" in body
