@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "subsidies",
     "cms",
     "demo",
+    # --- c13-ind ---
+    "monitoring",  # plan monitoring: top of the house, reads the apps above
+    # --- end c13-ind ---
     # wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
