@@ -513,3 +513,48 @@ class PromotionRuleFactory(factory.django.DjangoModelFactory):
     to_level = SkillLevel.LEVEL_2
     step_up = True
     document_no = "黔人社函〔2026〕89号"
+
+
+# --- c13-ind ---
+# --- monitoring ----------------------------------------------------------------------------
+
+from monitoring.models import (  # noqa: E402
+    FigureStatus,
+    Indicator,
+    Measure,
+    ReportedFigure,
+)
+
+
+class IndicatorFactory(factory.django.DjangoModelFactory):
+    """A plan indicator; reported (统计报送) unless told otherwise."""
+
+    class Meta:
+        model = Indicator
+
+    code = factory.Sequence(lambda n: f"test_indicator_{n}")
+    name = factory.Sequence(lambda n: f"测试指标{n}")
+    unit = "人"
+    period_start = 2021
+    period_end = 2025
+    target = Decimal("1000")
+    measure = Measure.REPORTED
+
+
+class ReportedFigureFactory(factory.django.DjangoModelFactory):
+    """A draft reported figure written directly (tests of the workflow use the services)."""
+
+    class Meta:
+        model = ReportedFigure
+
+    indicator = factory.SubFactory(IndicatorFactory)
+    region = factory.LazyFunction(lambda: region("520000"))
+    year = 2022
+    value = Decimal("100")
+    source = "测试统计报表"
+    source_date = dt.date(2022, 12, 31)
+    status = FigureStatus.DRAFT
+    entered_by = factory.SubFactory(UserFactory)
+
+
+# --- end c13-ind ---

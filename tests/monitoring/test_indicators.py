@@ -13,7 +13,7 @@ from django.utils import timezone
 from courses.models import ClassStatus, CourseKind, EnrolmentStatus
 from monitoring import indicators
 from monitoring.indicators import REGISTRY, Row, indicator_status, roll_up
-from monitoring.models import FigureStatus, Indicator, IndicatorTarget, ReportedFigure
+from monitoring.models import FigureStatus, Indicator, IndicatorTarget, Measure
 from monitoring.services import (
     approve_reported_figure,
     approved_figures,
@@ -25,7 +25,9 @@ from tests.factories import (
     ClaimFactory,
     CourseFactory,
     EnrolmentFactory,
+    IndicatorFactory,
     InstitutionFactory,
+    ReportedFigureFactory,
     StudioFactory,
     TraineeFactory,
     TrainingBaseFactory,
@@ -327,18 +329,16 @@ def test_a_reported_figure_is_approved_by_a_second_bureau_person_and_audited():
 def test_the_database_refuses_a_figure_approved_by_the_person_who_entered_it():
     clerk = staff_user(Role.BUREAU, region_code="520000")
     with pytest.raises(IntegrityError), transaction.atomic():
-        ReportedFigure.objects.create(
-            indicator=reported(),
-            region=region("520000"),
-            year=2022,
-            value=1,
-            source="x",
-            source_date=dt.date(2022, 1, 1),
+        ReportedFigureFactory(
             entered_by=clerk,
             approved_by=clerk,
             approved_at=timezone.now(),
             status=FigureStatus.APPROVED,
         )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReportedFigureFactory(status=FigureStatus.APPROVED)  # no approver
+    with pytest.raises(IntegrityError), transaction.atomic():
+        IndicatorFactory(measure=Measure.COMPUTED, query_key="")
 
 
 def test_only_bureau_staff_of_the_region_report_and_only_for_reported_indicators():
