@@ -12,6 +12,7 @@ Computed figures only: reported figures (统计报送) live in ``ReportedFigure`
 never added to these.
 """
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
@@ -283,6 +284,15 @@ class Status:
         BEHIND: "严重滞后",
         DONE: "已完成",
     }
+
+
+def share_of_period(period_start: int, period_end: int, on: dt.date) -> Decimal:
+    """The part (0–1) of a plan period of whole years gone by the end of day ``on``."""
+    start = dt.date(period_start, 1, 1)
+    end = dt.date(period_end + 1, 1, 1)
+    gone = (on - start).days + 1
+    share = Decimal(gone) / Decimal((end - start).days)
+    return min(max(share, Decimal("0")), Decimal("1"))
 
 
 def indicator_status(

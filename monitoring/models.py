@@ -83,6 +83,18 @@ class Indicator(models.Model):
     def __str__(self):
         return f"{self.name}（{self.unit}）"
 
+    def status_of(self, actual, *, on) -> str:
+        """Status of ``actual`` on date ``on``, with this indicator's thresholds."""
+        from monitoring.indicators import indicator_status, share_of_period
+
+        return indicator_status(
+            actual,
+            self.target,
+            share_of_period(self.period_start, self.period_end, on),
+            on_track_share=self.on_track_share,
+            at_risk_share=self.at_risk_share,
+        )
+
 
 class IndicatorTarget(models.Model):
     """A yearly or regional target where the plan gives one (年均, a prefecture's share)."""

@@ -12,7 +12,13 @@ from django.utils import timezone
 
 from courses.models import ClassStatus, CourseKind, EnrolmentStatus
 from monitoring import indicators
-from monitoring.indicators import REGISTRY, Row, indicator_status, roll_up
+from monitoring.indicators import (
+    REGISTRY,
+    Row,
+    indicator_status,
+    roll_up,
+    share_of_period,
+)
 from monitoring.models import FigureStatus, Indicator, IndicatorTarget, Measure
 from monitoring.services import (
     approve_reported_figure,
@@ -278,6 +284,21 @@ def test_status_uses_the_thresholds_stored_with_the_indicator():
         )
         == "on_track"
     )
+
+
+def test_share_of_period_and_the_indicators_own_status():
+    assert share_of_period(2021, 2025, dt.date(2020, 6, 1)) == 0
+    assert share_of_period(2021, 2025, dt.date(2022, 12, 31)) == Decimal(730) / Decimal(
+        1826
+    )
+    assert share_of_period(2021, 2025, dt.date(2026, 3, 1)) == 1
+    training = Indicator.objects.get(code="vocational_training")  # 400 万人次
+    end_of_2022 = dt.date(2022, 12, 31)  # 2/5 of the period: 160 万 expected
+    assert training.status_of(1_500_000, on=end_of_2022) == "on_track"
+    assert training.status_of(1_000_000, on=end_of_2022) == "behind"
+    training.on_track_share, training.at_risk_share = Decimal("0.6"), Decimal("0.5")
+    assert training.status_of(1_000_000, on=end_of_2022) == "on_track"
+    assert training.status_of(4_000_000, on=end_of_2022) == "done"
 
 
 # --- reported figures ----------------------------------------------------------------
