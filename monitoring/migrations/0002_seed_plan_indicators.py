@@ -1,6 +1,6 @@
-"""Seed the plan's training indicators and targets (copied here; ../shared is never read).
+"""Seed the plan's training indicators and targets (the figures are copied here).
 
-Source: 《贵州省"十四五"就业促进规划》 (the seed plan, ../shared/seed/000_935171beb110d439.txt).
+Source: 《贵州省"十四五"就业促进规划》 (the seed plan given with the project, file 000_935171beb110d439.txt).
 专栏 1 贵州省"十四五"就业创业主要指标 (line 173), rows at lines 185–189:
     职业培训(万人次)               357.17  400  80  预期性   (line 185)
     其中：创业培训(万人次)          18.36   25   5  预期性   (line 186)

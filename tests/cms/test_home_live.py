@@ -178,14 +178,10 @@ def test_a_news_item_published_shows_on_the_home_page_at_once(client):
 
 
 def test_an_upcoming_competition_links_to_its_page():
-    """Runs once the competition pages (branch c12-pages) are merged."""
-    from django.apps import apps
+    from cms.models import CompetitionIndexPage
+    from cms.models import CompetitionPage as competition_page
 
-    try:
-        competition_page = apps.get_model("cms", "CompetitionPage")
-        index = apps.get_model("cms", "CompetitionIndexPage").objects.get()
-    except LookupError as missing:  # not merged yet
-        pytest.skip(f"competition pages not available: {missing}")
+    index = CompetitionIndexPage.objects.get()
     competition = CompetitionFactory(
         starts_on=TODAY + dt.timedelta(days=30), ends_on=TODAY + dt.timedelta(days=31)
     )

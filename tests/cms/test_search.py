@@ -183,16 +183,11 @@ def test_a_news_page_whose_body_says_gaoya_diangong_zuoye_is_found(client):
 
 
 def test_a_competition_page_is_found_by_its_competition_name(client):
-    """Runs once the competition pages (branch c12-pages) are merged."""
-    from django.apps import apps
-
+    from cms.models import CompetitionIndexPage
+    from cms.models import CompetitionPage as competition_page
     from tests.factories import CompetitionFactory
 
-    try:
-        competition_page = apps.get_model("cms", "CompetitionPage")
-        index = apps.get_model("cms", "CompetitionIndexPage").objects.get()
-    except LookupError as missing:
-        pytest.skip(f"competition pages not available: {missing}")
+    index = CompetitionIndexPage.objects.get()
     competition = CompetitionFactory(name="贵州省电工职业技能大赛")
     page = competition_page(title="全省大赛", slug="dasai", competition=competition)
     index.add_child(instance=page)
