@@ -38,3 +38,11 @@ class CoursesConfig(AppConfig):
         home_panels.extend(
             [home.bureau_approvals_panel, home.institution_classes_panel]
         )
+        # --- c13-inst ---
+        # 机构接口: /api/v1/institution/ (token-authenticated).
+        from courses.api_institution import router as institution_router
+        from training_platform.api import ApiRoute
+        from training_platform.extensions import api_routers
+
+        api_routers.register(ApiRoute("/institution", institution_router))
+        # --- end c13-inst ---

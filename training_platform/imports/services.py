@@ -4,7 +4,8 @@
 ``upload_store`` (read, check, keep the file encrypted) → ``upload_preview`` (what the
 preview page shows) → ``upload_confirm`` (run now, or queue for the background task)
 → ``upload_run`` (apply, record the summary, drop the file) → ``upload_error_rows``
-(the bad rows as uploaded) → ``upload_cleanup`` (expire what never completed).
+(the bad rows as uploaded) → ``upload_cleanup`` (expire what never completed);
+``upload_discard`` expires one upload at once (the uploader gave it up).
 """
 
 import datetime as dt
@@ -285,6 +286,30 @@ def upload_error_rows(*, job: ImportJob, kind: ImportKind) -> bytes | None:
         sheet_title="错误行",
         text_columns={i for i, c in enumerate(columns) if c.key in kind.text_keys},
     )
+
+
+def upload_discard(job: ImportJob) -> str:
+    """Drop an upload that will not be imported: its file deleted (personal data),
+    the job ``expired``. The row is re-read under its lock, so a confirm that got there
+    first wins. The outcome: ``"discarded"``, ``"pending"`` (queued or running:
+    nothing done) or ``"finished"`` (imported or expired already: nothing done).
+    """
+    with transaction.atomic():
+        job.refresh_from_db(
+            from_queryset=type(job)._default_manager.select_for_update()
+        )
+        if job.status in PENDING:
+            return "pending"
+        if job.status not in UNFINISHED:
+            return "finished"
+        name = job.file.name if job.file else ""
+        job.status = ImportStatus.EXPIRED
+        job.file = ""
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "file", "finished_at"])
+        if name:  # a failed delete rolls the discard back
+            type(job)._meta.get_field("file").storage.delete(name)
+    return "discarded"
 
 
 def upload_cleanup(
