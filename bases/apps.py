@@ -53,3 +53,12 @@ class BasesConfig(AppConfig):
             ]
         )
         home_panels.register(home.change_requests_panel)
+        # --- c13-tok ---
+        # Institutions' API tokens answer the API's bearer authentication.
+        from bases import tokens
+        from training_platform import extensions
+
+        authenticators = getattr(extensions, "api_token_authenticators", None)
+        if authenticators is not None:
+            authenticators.register(tokens.principal_for)
+        # --- end c13-tok ---
