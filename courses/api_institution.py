@@ -20,7 +20,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from ninja import Field, File, Query, Router, Schema, UploadedFile
+from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
 from courses import roster_views
 from courses.models import (
@@ -315,7 +315,7 @@ def _upload(request, class_id: int, file, screen: ImportScreen):
     except ValidationError as exc:
         raise ApiError(422, "invalid", "；".join(exc.messages)) from None
     roster_views._cleanup_some()
-    return 201, job
+    return Status(201, job)
 
 
 @router.post(
@@ -387,7 +387,10 @@ def import_confirm(request, job_id: int):
         raise ApiError(409, "conflict", ERRORS_MESSAGE)
     if outcome == "not_previewed":
         raise ApiError(409, "conflict", NOT_PREVIEWED)
-    return (202 if outcome == "queued" else 200), job
+    if outcome == "queued":  # the task may have run already: answer the job as it is
+        job.refresh_from_db()
+        return Status(202, job)
+    return Status(200, job)
 
 
 @router.post(
