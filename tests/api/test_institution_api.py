@@ -596,3 +596,15 @@ def test_upload_discard_by_status(world, status, outcome):
     else:
         assert job.status == status
         assert job.file
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/classes/99999999999999999999999",
+        "/imports/99999999999999999999999",
+        "/imports/99999999999999999999999/errors",
+    ],
+)
+def test_ids_beyond_any_row_are_404_not_500(client, world, path):
+    error_of(call(client, "get", path, world["token_a"]), 404, "not_found")
