@@ -8,7 +8,7 @@ class CertificatesConfig(AppConfig):
     def ready(self):
         # What certificates plugs into the apps below it (their extensions.py).
         from certificates import (
-            api_schema,
+            api,
             class_page,
             home,
             policies,
@@ -22,8 +22,8 @@ class CertificatesConfig(AppConfig):
         from training_platform.access import AccessRule
         from training_platform.extensions import (
             access_rules,
+            api_routers,
             home_panels,
-            openapi_paths,
         )
 
         access_rules.extend(
@@ -38,7 +38,7 @@ class CertificatesConfig(AppConfig):
             ]
         )
         record_sources.register(records.CERTIFICATES)
-        openapi_paths.register(api_schema.VERIFY_PATH)
+        api_routers.register(api.ROUTE)
         # A valid certificate settles the results it was issued on.
         result_locks.register(enrolments_with_valid_certificate)
         class_page_links.register(class_page.class_page_links)

@@ -188,33 +188,6 @@ def verify_query(request):
     )
 
 
-def _api_429(retry_after: int):
-    response = JsonResponse(
-        {"detail": "rate_limited", "message": "请求过于频繁，请稍后再试。"}, status=429
-    )
-    response["Retry-After"] = str(retry_after)
-    return response
-
-
-@never_cache
-@require_GET
-@rate_limited("verify", RATE_SETTING, response=_api_429)
-def api_certificate(request, token: str):
-    """GET /api/v1/certificates/<token>: the public view as JSON; 404 alike for all misses."""
-    certificate, signature, outcome = _verify(request, token, VerificationChannel.API)
-    body: dict = {}
-    if signature is not None:
-        body["signature"] = {"genuine": signature.genuine, "reason": signature.reason}
-    if outcome == VerificationOutcome.TAMPERED:
-        body.update(detail="tampered", message="二维码签名无效，内容可能被篡改。")
-        return JsonResponse(body, status=404)
-    if certificate is None:
-        body.update(detail="not_found", message="未找到该证书。")
-        return JsonResponse(body, status=404)
-    body.update(selectors.public_view(certificate).as_dict())
-    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
-
-
 @require_GET
 def public_keys(request):
     """/.well-known/certificate-keys.json: the Ed25519 keys that sign certificate QRs."""

@@ -22,7 +22,7 @@ before any request, where Wagtail discovers ``wagtail_hooks`` modules lazily. Wa
 hooks stay for Wagtail's own extension points (menus, admin URLs, viewsets, page hooks).
 
 This module also declares the platform's own points (access rules, scope resolvers,
-the OpenAPI document); the item types live beside their readers.
+the API's routers and token authenticators); the item types live beside their readers.
 """
 
 from collections.abc import Callable, Iterable, Iterator
@@ -89,10 +89,16 @@ scope_resolvers: ExtensionPoint[Callable[[Any], dict]] = ExtensionPoint(
     "scope_resolvers", "fn(user) -> dict of Scope fields to merge"
 )
 
-#: ``training_platform.openapi.OpenApiPath`` items: the paths of /api/v1/ and their
-#: schemas; a later item for the same path replaces an earlier one.
-openapi_paths: ExtensionPoint[Any] = ExtensionPoint(
-    "openapi_paths", "OpenApiPath(path, operations, schemas)"
+#: ``training_platform.api.ApiRoute(prefix, router)`` items: the parts of /api/v1/ (one
+#: ``ninja.Router`` each), mounted in registration order when the URL conf loads.
+api_routers: ExtensionPoint[Any] = ExtensionPoint(
+    "api_routers", "ApiRoute(prefix, ninja.Router)"
+)
+
+#: ``fn(plain, request) -> training_platform.api.ApiPrincipal | None``: who a bearer
+#: token of /api/v1/ speaks for; the first principal wins, none means 401.
+api_token_authenticators: ExtensionPoint[Callable[[str, Any], Any]] = ExtensionPoint(
+    "api_token_authenticators", "fn(plain, request) -> ApiPrincipal | None"
 )
 
 #: ``fn(request) -> list[training_platform.home.HomePanel]``: what waits for

@@ -2,7 +2,8 @@
 
 import pytest
 
-from certificates import api_schema, class_page, records
+from certificates import api as certificates_api
+from certificates import class_page, records
 from certificates.selectors import enrolments_with_valid_certificate
 from courses import extensions as courses_extensions
 from trainees import extensions as trainees_extensions
@@ -61,7 +62,7 @@ def test_ready_filled_every_point_before_any_request():
     assert enrolments_with_valid_certificate in courses_extensions.result_locks
     assert class_page.class_page_links in courses_extensions.class_page_links
     assert records.CERTIFICATES in trainees_extensions.record_sources
-    assert api_schema.VERIFY_PATH in extensions.openapi_paths
+    assert certificates_api.ROUTE in extensions.api_routers
     assert len(trainees_extensions.activation_code_issuers) == 2
     assert len(extensions.scope_resolvers) == 2
     models = {rule.model._meta.label for rule in extensions.access_rules}

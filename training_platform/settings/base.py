@@ -69,6 +69,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    # --- c13-api ---
+    "ninja",  # the API's docs page: Swagger UI from its static files, never a CDN
+    # --- end c13-api ---
     # django
     "django.contrib.auth",
     "django.contrib.contenttypes",
