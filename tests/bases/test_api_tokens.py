@@ -258,3 +258,30 @@ def test_last_used_is_written_at_most_once_a_minute(django_assert_num_queries):
     assert use_at(61) == start + dt.timedelta(seconds=60)
     assert use_at(125) == start + dt.timedelta(seconds=125)
     assert AuditEvent.objects.filter(action="api.token.use").count() == 6
+
+
+def test_the_apis_bearer_auth_gets_the_principal_of_a_live_token():
+    from bases.tokens import principal_for
+    from training_platform.api import ApiPrincipal, TokenAuth
+    from training_platform.extensions import api_token_authenticators
+
+    assert principal_for in api_token_authenticators.items()
+    institution = InstitutionFactory()
+    token, plain = api_token_for(institution, name="教务系统")
+    auth = TokenAuth()
+    request = RequestFactory().post(
+        "/api/v1/institution/classes", HTTP_AUTHORIZATION=f"Bearer {plain}"
+    )
+    assert auth(request) == ApiPrincipal(
+        token_id=token.pk,
+        institution_id=institution.pk,
+        user=token.created_by,
+        name="教务系统",
+    )
+    use = AuditEvent.objects.get(action="api.token.use")
+    assert use.after["method"] == "POST" and use.after["path"].endswith("/classes")
+    api_token_revoke(token=token, actor=token.created_by)
+    assert auth(request) is None
+    other = "x" if plain[-1] != "x" else "y"
+    wrong = RequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {plain[:-1]}{other}")
+    assert auth(wrong) is None
