@@ -53,3 +53,10 @@ class BasesConfig(AppConfig):
             ]
         )
         home_panels.register(home.change_requests_panel)
+        # --- c13-tok ---
+        # Institutions' API tokens answer the API's bearer authentication.
+        from bases import tokens
+        from training_platform.extensions import api_token_authenticators
+
+        api_token_authenticators.register(tokens.principal_for)
+        # --- end c13-tok ---

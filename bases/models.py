@@ -754,3 +754,64 @@ class ChangeRequestFiling(models.Model):
 
     def __str__(self):
         return f"{self.occupation_id} ≤ {self.get_max_level_display()}"
+
+
+class ApiToken(models.Model):
+    """A token an institution's staff made for the institution's own systems to call
+    /api/v1/ with (``Authorization: Bearer qjt_…``), written only by ``bases.tokens``.
+
+    The plain token is shown once, when it is made; the row keeps its first 8
+    characters (to tell tokens apart in lists) and an HMAC-SHA256 of it (to find it).
+    """
+
+    institution = models.ForeignKey(
+        TrainingInstitution,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name="机构",
+    )
+    name = models.CharField("名称", max_length=60)
+    prefix = models.CharField("前缀", max_length=8, editable=False)
+    key_hash = models.CharField("令牌摘要", max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="创建人",
+        editable=False,
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    expires_at = models.DateTimeField("有效期至")
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="撤销人",
+        editable=False,
+    )
+    last_used_at = models.DateTimeField(
+        "最近使用", null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = "接口令牌"
+        verbose_name_plural = "接口令牌"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["institution", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.name}（{self.prefix}…）"
+
+    def status_at(self, now) -> str:
+        """有效 / 已过期 / 已撤销 at ``now``."""
+        if self.revoked_at is not None:
+            return "已撤销"
+        if self.expires_at <= now:
+            return "已过期"
+        return "有效"
+
+    def is_live(self, now) -> bool:
+        return self.revoked_at is None and self.expires_at > now

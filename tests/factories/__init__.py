@@ -558,3 +558,47 @@ class ReportedFigureFactory(factory.django.DjangoModelFactory):
 
 
 # --- end c13-ind ---
+
+
+# --- c13-tok ---
+# --- API tokens ----------------------------------------------------------------------------
+
+import secrets  # noqa: E402
+
+from django.utils import timezone  # noqa: E402
+
+from bases.models import ApiToken  # noqa: E402
+from bases.tokens import api_token_create, token_digest  # noqa: E402
+
+
+class ApiTokenFactory(factory.django.DjangoModelFactory):
+    """A live token written directly (no audit), made by a staff user of its institution.
+    Pass ``plain="qjt_…"`` (44 characters) to know the token it answers to."""
+
+    class Meta:
+        model = ApiToken
+
+    class Params:
+        plain = factory.LazyFunction(lambda: "qjt_" + secrets.token_urlsafe(30))
+
+    institution = factory.SubFactory(InstitutionFactory)
+    name = factory.Sequence(lambda n: f"对接系统{n}")
+    prefix = factory.LazyAttribute(lambda o: o.plain[:8])
+    key_hash = factory.LazyAttribute(lambda o: token_digest(o.plain))
+    created_by = factory.LazyAttribute(
+        lambda o: staff_user("institution", institution=o.institution)
+    )
+    expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=90))
+
+
+def api_token_for(institution, user=None, **kw) -> tuple[ApiToken, str]:
+    """A live token of ``institution`` made through the service (audited) by ``user``
+    (a new staff user of the institution when None); returns it and the plain token."""
+    if user is None:
+        user = staff_user("institution", institution=institution)
+    kw.setdefault("name", f"对接系统{ApiToken.objects.count() + 1}")
+    kw.setdefault("expires_at", timezone.now() + dt.timedelta(days=90))
+    return api_token_create(institution=institution, actor=user, **kw)
+
+
+# --- end c13-tok ---

@@ -333,6 +333,11 @@ SMS_BACKEND = env("SMS_BACKEND", "training_platform.sms.backends.console.SmsBack
 # standard's 急需紧缺 occupations add its extra uses). Each kind's own limit is on its
 # standard (补贴标准 每人每年次数).
 SUBSIDY_YEARLY_LIMIT = int(env("SUBSIDY_YEARLY_LIMIT", "3"))
+# --- c13-tok ---
+# The key of the HMAC-SHA256 under which institutions' API tokens are stored (bases.tokens);
+# empty: SECRET_KEY. Changing it invalidates every token already handed out.
+API_TOKEN_HMAC_KEY = env("API_TOKEN_HMAC_KEY", "")
+# --- end c13-tok ---
 # Objections to claims on the public notice, per client address.
 NOTICE_OBJECTION_RATE = env("NOTICE_OBJECTION_RATE", "10/3600")
 TRAINEE_SIGNUP_RATE = env("TRAINEE_SIGNUP_RATE", "10/3600")
