@@ -56,9 +56,7 @@ class BasesConfig(AppConfig):
         # --- c13-tok ---
         # Institutions' API tokens answer the API's bearer authentication.
         from bases import tokens
-        from training_platform import extensions
+        from training_platform.extensions import api_token_authenticators
 
-        authenticators = getattr(extensions, "api_token_authenticators", None)
-        if authenticators is not None:
-            authenticators.register(tokens.principal_for)
+        api_token_authenticators.register(tokens.principal_for)
         # --- end c13-tok ---

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from bases.models import ApiToken, StaffMembership, TrainingInstitution
 from bases.policies import is_institution_staff, may_review
+from training_platform.api import ApiPrincipal
 from training_platform.audit.services import audit_record
 from training_platform.roles import Role
 
@@ -232,8 +233,6 @@ def principal_for(plain: str, request):
     token = api_token_authenticate(plain, request=request)
     if token is None:
         return None
-    from training_platform.api import ApiPrincipal
-
     return ApiPrincipal(
         token_id=token.pk,
         institution_id=token.institution_id,

@@ -212,6 +212,14 @@ class InstitutionInspectView(ScopedInspectView):
                 + "?"
                 + urlencode({"institution": institution.pk})
             )
+        # --- c13-tok ---
+        from bases.token_views import may_see_tokens
+
+        if may_see_tokens(user, institution):
+            context["api_tokens_url"] = reverse(
+                "bases_api_tokens", args=[institution.pk]
+            )
+        # --- end c13-tok ---
         return context
 
 

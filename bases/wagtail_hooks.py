@@ -48,3 +48,38 @@ def register_admin_urls():
         ),
         path("bases/targets/", base_targets_view, name="bases_targets"),
     ]
+
+
+# --- c13-tok ---
+@hooks.register("register_admin_urls")
+def register_api_token_urls():
+    from bases import token_views
+
+    return [
+        path("bases/tokens/", token_views.my_tokens, name="bases_my_api_tokens"),
+        path(
+            "bases/institution/<int:pk>/tokens/",
+            token_views.token_list,
+            name="bases_api_tokens",
+        ),
+        path(
+            "bases/institution/<int:pk>/tokens/new/",
+            token_views.token_new,
+            name="bases_api_token_new",
+        ),
+        path(
+            "bases/institution/<int:pk>/tokens/<int:token_pk>/revoke/",
+            token_views.token_revoke,
+            name="bases_api_token_revoke",
+        ),
+    ]
+
+
+@hooks.register("register_institutions_menu_item")
+def register_api_tokens_menu_item():
+    from bases import token_views
+
+    return token_views.tokens_menu_item()
+
+
+# --- end c13-tok ---

@@ -38,6 +38,12 @@ class CoursesConfig(AppConfig):
         home_panels.extend(
             [home.bureau_approvals_panel, home.institution_classes_panel]
         )
+        # --- c13-api ---
+        from courses import api_public
+        from training_platform.extensions import api_routers
+
+        api_routers.register(api_public.ROUTE)  # GET /api/v1/courses, /api/v1/classes
+        # --- end c13-api ---
         # --- c13-inst ---
         # 机构接口: /api/v1/institution/ (token-authenticated).
         from courses.api_institution import router as institution_router
