@@ -63,7 +63,7 @@ FINISHED_MESSAGE = "该导入已完成、已丢弃或已过期。"
 # --- schemas -------------------------------------------------------------------------
 
 
-class ClassOut(Schema):
+class OwnClassOut(Schema):
     id: int
     code: str
     course_id: int
@@ -94,7 +94,7 @@ class ClassOut(Schema):
         return obj.region_id
 
 
-class EnrolmentOut(Schema):
+class OwnEnrolmentOut(Schema):
     id: int
     name: str
     id_number: str  # masked: 5201**********1234
@@ -169,13 +169,13 @@ class ImportJobOut(Schema):
         return str((obj.summary or {}).get("message", ""))
 
 
-class RowErrorOut(Schema):
+class ImportRowErrorOut(Schema):
     row: int  # the Excel row number; 0: the whole file
     column: str  # the column's header, or ""
     message: str
 
 
-class ClassFilters(PageQuery):
+class OwnClassFilters(PageQuery):
     status: ClassStatus | None = Field(None, description="培训班状态")
     year: int | None = Field(None, ge=2000, le=2100, description="开班年份")
 
@@ -232,10 +232,10 @@ ERRORS_401_404 = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 @router.get(
     "/classes",
-    response={200: page_schema(ClassOut), 401: ErrorOut, 422: ErrorOut},
+    response={200: page_schema(OwnClassOut), 401: ErrorOut, 422: ErrorOut},
     summary="本机构的培训班",
 )
-def class_list(request, filters: Query[ClassFilters]):
+def class_list(request, filters: Query[OwnClassFilters]):
     """The token's institution's classes, newest first; ``status`` and ``year`` (the
     year the class starts) filter them."""
     queryset = _classes(request).order_by("-start_date", "code", "pk")
@@ -247,7 +247,9 @@ def class_list(request, filters: Query[ClassFilters]):
 
 
 @router.get(
-    "/classes/{class_id}", response={200: ClassOut, **ERRORS_401_404}, summary="培训班"
+    "/classes/{class_id}",
+    response={200: OwnClassOut, **ERRORS_401_404},
+    summary="培训班",
 )
 def class_detail(request, class_id: int):
     return _class(request, class_id)
@@ -255,7 +257,7 @@ def class_detail(request, class_id: int):
 
 @router.get(
     "/classes/{class_id}/enrolments",
-    response={200: page_schema(EnrolmentOut), **ERRORS_401_404},
+    response={200: page_schema(OwnEnrolmentOut), **ERRORS_401_404},
     summary="培训班的报名学员",
 )
 def class_enrolments(request, class_id: int, params: Query[PageQuery]):
@@ -352,7 +354,7 @@ def import_detail(request, job_id: int):
 
 @router.get(
     "/imports/{job_id}/errors",
-    response={200: page_schema(RowErrorOut), **ERRORS_401_404},
+    response={200: page_schema(ImportRowErrorOut), **ERRORS_401_404},
     summary="导入任务的错误行",
 )
 def import_errors(request, job_id: int, params: Query[PageQuery]):

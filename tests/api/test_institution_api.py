@@ -550,6 +550,11 @@ def test_the_openapi_document_lists_the_institution_endpoints(client):
         "/institution/imports/{job_id}/discard",
     ):
         assert path in paths, path
+    # Named apart from the public catalogue's schemas (ninja keys components by name).
+    schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert "region_code" in schemas["OwnClassOut"]["properties"]
+    assert "ClassOut" in schemas  # the public one, untouched
+    assert "region_code" not in schemas["ClassOut"]["properties"]
     upload = paths["/institution/classes/{class_id}/roster"]["post"]
     assert "multipart/form-data" in upload["requestBody"]["content"]
     assert upload["security"]
