@@ -197,3 +197,13 @@ def test_the_docs_static_files_exist():
 
     for name in ("swagger-ui-bundle.js", "swagger-ui-init.js", "swagger-ui.css"):
         assert finders.find(f"ninja/{name}"), name
+
+
+@pytest.mark.urls("tests.api.probe_urls")
+def test_the_fuzz_runs_bearer_is_a_real_token(client, bearer):
+    # tests/api/conftest.py's bearer: what the fuzz sends to token-authenticated operations.
+    response = client.get(
+        "/probe/v1/probe/private", HTTP_AUTHORIZATION=bearer["Authorization"]
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["institution_id"] > 0
