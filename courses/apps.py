@@ -38,3 +38,9 @@ class CoursesConfig(AppConfig):
         home_panels.extend(
             [home.bureau_approvals_panel, home.institution_classes_panel]
         )
+        # --- c13-api ---
+        from courses import api_public
+        from training_platform.extensions import api_routers
+
+        api_routers.register(api_public.ROUTE)  # GET /api/v1/courses, /api/v1/classes
+        # --- end c13-api ---

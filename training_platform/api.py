@@ -248,9 +248,8 @@ class _Docs(Swagger):
     template = "training_platform/api_docs.html"
 
 
-@functools.cache
-def get_api() -> NinjaAPI:
-    """The API, built once from the registered routers (after every app's ready())."""
+def build_api(routes, *, urls_namespace: str = "api") -> NinjaAPI:
+    """A NinjaAPI over ``routes`` (ApiRoute items) with the project's errors and docs."""
     api = _Api(
         title="黔技通 API",
         version="1",
@@ -260,7 +259,7 @@ def get_api() -> NinjaAPI:
             f"列表分页：page（从 1 开始）、page_size（默认 {DEFAULT_PAGE_SIZE}，"
             f"最多 {MAX_PAGE_SIZE}，超出返回 422 invalid）。"
         ),
-        urls_namespace="api",
+        urls_namespace=urls_namespace,
         renderer=_Renderer(),
         docs=_Docs(),
         docs_url="/docs",
@@ -268,6 +267,12 @@ def get_api() -> NinjaAPI:
         servers=[{"url": PREFIX.rstrip("/"), "description": "黔技通"}],
     )
     _install_error_handlers(api)
-    for route in api_routers:
+    for route in routes:
         api.add_router(route.prefix, route.router)
     return api
+
+
+@functools.cache
+def get_api() -> NinjaAPI:
+    """The API, built once from the registered routers (after every app's ready())."""
+    return build_api(api_routers)
