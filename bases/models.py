@@ -773,9 +773,12 @@ class ApiToken(models.Model):
     name = models.CharField("名称", max_length=60)
     prefix = models.CharField("前缀", max_length=8, editable=False)
     key_hash = models.CharField("令牌摘要", max_length=64, unique=True, editable=False)
+    # SET_NULL: deleting the account keeps the token's history; a token without its
+    # maker authenticates nothing (bases.tokens).
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+        null=True,
+        on_delete=models.SET_NULL,
         related_name="+",
         verbose_name="创建人",
         editable=False,

@@ -285,3 +285,11 @@ def test_the_apis_bearer_auth_gets_the_principal_of_a_live_token():
     other = "x" if plain[-1] != "x" else "y"
     wrong = RequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {plain[:-1]}{other}")
     assert auth(wrong) is None
+
+
+def test_deleting_the_makers_account_keeps_the_token_dead():
+    token, plain = api_token_for(InstitutionFactory())
+    token.created_by.delete()
+    token.refresh_from_db()
+    assert token.created_by is None
+    assert api_token_authenticate(plain) is None
