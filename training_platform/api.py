@@ -30,7 +30,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from ninja import Field, NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -229,6 +229,15 @@ def _install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(RequestDataTooBig)
     def too_large(request, exc):
         return respond(request, 413)
+
+
+def unknown_path(request, rest: str = ""):
+    """Any other path under /api/v1/: the API's 404, not the site's HTML page."""
+    return JsonResponse(
+        error_body(404, "not_found", "没有这个接口。"),
+        status=404,
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 # --- the one API ------------------------------------------------------------------------------

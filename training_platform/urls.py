@@ -14,7 +14,7 @@ from subsidies import notice_views
 from trainees import views as trainee_views
 from trainees.signin import TraineeLoginView
 from training_platform import admin_reports
-from training_platform.api import get_api
+from training_platform.api import get_api, unknown_path
 
 # --- c13-api ---
 # The JSON API (training_platform/api.py): one NinjaAPI from the routers the apps register.
@@ -86,6 +86,7 @@ urlpatterns = [
         _api_certificate.callback,
         name="api_certificate",
     ),
+    path("api/v1/<path:rest>", unknown_path),  # JSON 404 for any other API path
     # --- end c13-api ---
     path(
         ".well-known/certificate-keys.json",

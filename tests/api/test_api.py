@@ -36,6 +36,12 @@ def test_404_of_an_unknown_certificate(client):
     assert body["message"] == "未找到该证书。"
 
 
+def test_an_unknown_api_path_is_a_json_404(client):
+    for path in ("/api/v1/nothing", "/api/v1/nothing/", "/api/v1/courses/extra/"):
+        body = assert_error(client.get(path), 404, "not_found")
+        assert body["message"] == "没有这个接口。"
+
+
 def test_422_names_the_parameter_in_chinese(client):
     body = assert_error(client.get("/api/v1/courses?page=0"), 422, "invalid")
     assert "page" in body["message"]
