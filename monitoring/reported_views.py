@@ -145,34 +145,36 @@ def figure_list(request):
 # --- one figure ------------------------------------------------------------------------
 
 
+def _detail_context(request, figure, reject_form=None) -> dict:
+    is_bureau = policies.is_bureau_over(request.user, figure.region.code)
+    is_draft = figure.status == FigureStatus.DRAFT
+    return {
+        "figure": figure,
+        "entered_by": person(figure.entered_by),
+        "approved_by": person(figure.approved_by) if figure.approved_by_id else "",
+        "is_draft": is_draft,
+        # A reader (auditor) sees no action; a bureau of the region sees 批准 and 退回,
+        # disabled with the reason where they may not take them.
+        "show_actions": is_bureau and is_draft,
+        "approve_refusal": policies.approve_refusal(request.user, figure),
+        "reject_refusal": policies.reject_refusal(request.user, figure),
+        "may_correct": is_bureau and is_draft,
+        "reject_form": reject_form or RejectForm(),
+        "list_url": list_url(),
+        "edit_url": reverse("monitoring_reported:new")
+        + f"?indicator={figure.indicator_id}&region={figure.region_id}"
+        f"&year={figure.year}",
+    }
+
+
 @never_cache
 @require_http_methods(["GET"])
 def figure_detail(request, pk):
     """A reported figure: what it says, where it comes from, who entered and approved it,
     and what can be done now."""
     figure = _figure_or_404(request, pk)
-    is_reader_only = not policies.is_bureau_over(request.user, figure.region.code)
-    approve_refusal = policies.approve_refusal(request.user, figure)
-    reject_refusal = policies.reject_refusal(request.user, figure)
     return TemplateResponse(
-        request,
-        "monitoring/reported/detail.html",
-        {
-            "figure": figure,
-            "entered_by": person(figure.entered_by),
-            "approved_by": person(figure.approved_by) if figure.approved_by_id else "",
-            "is_draft": figure.status == FigureStatus.DRAFT,
-            # A reader (auditor) sees no action; a bureau sees 批准/退回, disabled with
-            # the reason where they may not take it.
-            "show_actions": not is_reader_only and figure.status == FigureStatus.DRAFT,
-            "approve_refusal": approve_refusal,
-            "reject_refusal": reject_refusal,
-            "may_correct": not is_reader_only and figure.status == FigureStatus.DRAFT,
-            "reject_form": RejectForm(),
-            "list_url": list_url(),
-            "edit_url": reverse("monitoring_reported:new")
-            + f"?indicator={figure.indicator_id}&region={figure.region_id}&year={figure.year}",
-        },
+        request, "monitoring/reported/detail.html", _detail_context(request, figure)
     )
 
 
@@ -254,20 +256,7 @@ def figure_reject(request, pk):
         return TemplateResponse(
             request,
             "monitoring/reported/detail.html",
-            {
-                "figure": figure,
-                "entered_by": person(figure.entered_by),
-                "approved_by": "",
-                "is_draft": True,
-                "show_actions": True,
-                "approve_refusal": policies.approve_refusal(request.user, figure),
-                "reject_refusal": "",
-                "may_correct": True,
-                "reject_form": form,
-                "list_url": list_url(),
-                "edit_url": reverse("monitoring_reported:new")
-                + f"?indicator={figure.indicator_id}&region={figure.region_id}&year={figure.year}",
-            },
+            _detail_context(request, figure, reject_form=form),
             status=400,
         )
     if confirm.needed(request):
@@ -384,6 +373,22 @@ class FigureForm(forms.Form):
         return source
 
 
+def _draft_to_correct(user, initial):
+    """The draft named by ?indicator=&region=&year= (修改), if the user may see it."""
+    if len(initial) != 3 or not all(str(v).isdigit() for v in initial.values()):
+        return None
+    return (
+        policies.visible_figures(user)
+        .filter(
+            indicator_id=initial["indicator"],
+            region_id=initial["region"],
+            year=initial["year"],
+            status=FigureStatus.DRAFT,
+        )
+        .first()
+    )
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def figure_new(request):
@@ -399,6 +404,11 @@ def figure_new(request):
             for k in ("indicator", "region", "year")
             if request.GET.get(k)
         }
+        draft = _draft_to_correct(request.user, initial)
+        if draft is not None:
+            initial.update(
+                value=draft.value, source=draft.source, source_date=draft.source_date
+            )
         form = FigureForm(initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -395,3 +395,19 @@ def test_the_list_query_count_does_not_grow_with_rows(client):
         )
         approve_reported_figure(actor=clerks[(n + 1) % 3], figure=figure)
     assert _list_queries(client) == few
+
+
+def test_a_draft_is_corrected_from_its_page_before_approval(client):
+    clerk = bureau()
+    figure = entered(clerk, year=2023)
+    client.force_login(clerk)
+    body = client.get(url("detail", figure)).content.decode()
+    link = element(body, "edit-link")
+    edit = link.split('href="')[1].split('"')[0].replace("&amp;", "&")
+    form = client.get(edit).content.decode()
+    assert 'value="31250' in form and "贵阳市技工院校招生统计表" in form
+    response = client.post(NEW, form_data(value="31300"))
+    assert response.status_code == 302
+    figure.refresh_from_db()
+    assert figure.value == Decimal("31300") and ReportedFigure.objects.count() == 1
+    assert [e[0] for e in events(figure.pk)] == ["monitoring.figure_entered"] * 2
