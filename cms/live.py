@@ -2,8 +2,8 @@
 
 The whole block — classes starting soon, latest news, upcoming competitions and the key
 figures — is one cache entry per language (:data:`CACHE_SECONDS`), so a warm home page
-reads the cache once and runs no query for it. ``key_figures`` stays one function:
-issue 13 moves the figures to indicator queries.
+reads the cache once and runs no query for it. The key figures come from the same
+indicator queries as the plan dashboard (``monitoring.summary.indicator_rows``).
 """
 
 import datetime as dt
@@ -14,10 +14,9 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from certificates.models import Certificate, DisplayStatus, display_status_q
 from competitions.models import Competition, CompetitionStatus
-from courses.models import ClassStatus, Enrolment, EnrolmentStatus
 from courses.selectors import class_list_open
+from monitoring.summary import indicator_rows
 
 CACHE_SECONDS = 300
 SHOWN = 5
@@ -31,35 +30,39 @@ class LiveItem:
     detail: str = ""
 
 
-def key_figures(today: dt.date | None = None) -> dict[str, int]:
-    """The home page's figures, counted from the records:
+#: The home page's key figures: (figure, indicator query, this year only?). Each comes
+#: from the indicator query the plan dashboard reads (monitoring.summary.indicator_rows),
+#: counted for the whole province.
+KEY_FIGURES = (
+    ("person_times_this_year", "training_person_times", True),
+    ("skill_talent_this_year", "skill_talent", True),
+    ("certificates_valid", "certificates_valid", False),
+)
 
-    - ``trained_this_year``: distinct trainees with an enrolment (not withdrawn) in a
-      class that finished (已结业) with its end date in this calendar year;
+
+def key_figures(today: dt.date | None = None) -> dict[str, int]:
+    """The home page's figures, from the indicator queries (one query each):
+
+    - ``person_times_this_year``: 职业培训人次 this calendar year — enrolments (not
+      withdrawn) in classes that finished (已结业) with their end date this year; a
+      person trained twice counts twice, as in the plan;
+    - ``skill_talent_this_year``: 技能人才培养 this calendar year — valid 职业资格 and
+      职业技能等级 certificates issued this year;
     - ``certificates_valid``: certificates valid today (not revoked, superseded or
-      expired), training and skill-level alike;
-    - ``competitions_held``: competitions whose results are published.
+      expired), training and skill-level alike.
+
+    Bases and studios are not among them: the indicator queries count them by build
+    or approval year, and a registry entry without one would be left out of a total.
     """
     today = today or timezone.localdate()
-    trained = (
-        Enrolment.objects.filter(
-            status=EnrolmentStatus.ENROLLED,
-            training_class__status=ClassStatus.FINISHED,
-            training_class__end_date__year=today.year,
+    figures = {}
+    for name, query_key, this_year in KEY_FIGURES:
+        year = today.year if this_year else None
+        computed = indicator_rows(
+            query_key, regions=None, year_from=year, year_to=year, by="province"
         )
-        .values("trainee_id")
-        .distinct()
-        .count()
-    )
-    certificates = Certificate.objects.filter(
-        display_status_q(DisplayStatus.VALID)
-    ).count()
-    held = Competition.objects.filter(status=CompetitionStatus.PUBLISHED).count()
-    return {
-        "trained_this_year": trained,
-        "certificates_valid": certificates,
-        "competitions_held": held,
-    }
+        figures[name] = int(sum(row.value for row in computed.rows))
+    return figures
 
 
 def classes_starting_soon(today: dt.date) -> list[LiveItem]:

@@ -319,3 +319,33 @@ def indicator_status(
     if actual >= expected * Decimal(at_risk_share):
         return Status.AT_RISK
     return Status.BEHIND
+
+
+# --- c13-rep ---
+# Queries the home page's key figures read (cms.live.key_figures) beside the plan's own.
+
+from certificates.models import DisplayStatus, display_status_q  # noqa: E402
+
+
+def certificates_valid(*, regions=None, year_from=None, year_to=None, by="county"):
+    """Certificates valid on the day of the count — not revoked, superseded or expired —
+    training and skill-level alike, by issue year, key kind. (``certificates`` counts
+    every certificate issued and not revoked or superseded, expired or not.)"""
+
+    return _grouped(
+        Certificate.objects.filter(display_status_q(DisplayStatus.VALID)),
+        region_path="region",
+        year_path="issued_on",
+        is_date=True,
+        value=Count("pk"),
+        key_path="kind",
+        regions=regions,
+        year_from=year_from,
+        year_to=year_to,
+        by=by,
+    )
+
+
+register("certificates_valid", certificates_valid)
+
+# --- end c13-rep ---

@@ -119,3 +119,45 @@ def approved_figures(*, indicator: Indicator, regions: str | None = None):
     if regions:
         rows = rows.filter(region__code__startswith=regions)
     return rows.order_by("region_id", "year")
+
+
+# --- c13-rep ---
+
+
+@transaction.atomic
+def reject_reported_figure(
+    *, actor, figure: ReportedFigure, reason: str, request=None
+) -> None:
+    """退回 a draft figure: a second bureau person finds it wrong and sends it back.
+
+    The draft is removed (drafts never count, and the enterer enters it again, corrected);
+    the audit log keeps what it said, who entered it and why it was sent back.
+    """
+    figure = (
+        ReportedFigure.objects.select_for_update()
+        .select_related("indicator", "region")
+        .get(pk=figure.pk)
+    )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "请填写退回原因。"})
+    if figure.status != FigureStatus.DRAFT:
+        raise ValidationError("该数据已审核，不能退回。")
+    if actor.pk == figure.entered_by_id:
+        raise PermissionDenied("不能退回自己报送的数据，可以直接修改。")
+    if not _bureau_covers(actor, figure.region):
+        raise PermissionDenied("只有该地区人社部门的工作人员可以退回数据。")
+    before = _snapshot(figure) | {"entered_by": figure.entered_by_id}
+    audit_record(
+        actor=actor,
+        action="monitoring.figure_rejected",
+        obj=figure,
+        before=before,
+        after=None,
+        reason=reason,
+        request=request,
+    )
+    figure.delete()
+
+
+# --- end c13-rep ---

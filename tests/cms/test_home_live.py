@@ -11,10 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from certificates.models import CertificateStatus
-from cms.live import cache_key, home_live_data, key_figures
+from cms.live import KEY_FIGURES, cache_key, home_live_data, key_figures
 from cms.models import CourseIndexPage, CoursePage
 from competitions.models import CompetitionStatus
 from courses.models import ClassStatus, EnrolmentStatus
+from monitoring.summary import indicator_rows
 from tests.factories import (
     CertificateFactory,
     CompetitionFactory,
@@ -23,6 +24,7 @@ from tests.factories import (
     TraineeFactory,
     TrainingClassFactory,
 )
+from training_platform.reference.models import CertificateKind, SkillLevel
 
 pytestmark = pytest.mark.django_db
 
@@ -50,8 +52,10 @@ def test_key_figures_count_what_the_records_say():
     last_year = finished_class(dt.date(TODAY.year - 1, 12, 20))
     running = TrainingClassFactory(status=ClassStatus.RUNNING)
     twice = TraineeFactory()
+    # 人次, as the plan counts and the dashboard's 职业培训人次: a person trained twice
+    # this year counts twice (issue 13 moved the figure from distinct people).
     EnrolmentFactory(trainee=twice, training_class=this_year)
-    EnrolmentFactory(trainee=twice, training_class=other)  # counted once
+    EnrolmentFactory(trainee=twice, training_class=other)
     EnrolmentFactory(training_class=this_year)
     EnrolmentFactory(training_class=this_year, status=EnrolmentStatus.WITHDRAWN)
     EnrolmentFactory(training_class=last_year)
@@ -64,16 +68,70 @@ def test_key_figures_count_what_the_records_say():
         expires_on=TODAY - dt.timedelta(days=1),
     )  # expired
     CertificateFactory(status=CertificateStatus.REVOKED, revoked_at=timezone.now())
+    # 技能人才培养 this year: valid skill-level certificates issued this year.
+    CertificateFactory(
+        kind=CertificateKind.SKILL_LEVEL,
+        level=SkillLevel.LEVEL_4,
+        issued_on=dt.date(TODAY.year, 1, 1),
+    )
+    CertificateFactory(
+        kind=CertificateKind.SKILL_LEVEL,
+        level=SkillLevel.LEVEL_3,
+        issued_on=dt.date(TODAY.year - 1, 12, 31),
+    )  # last year: valid today, not this year's
+    CertificateFactory(
+        kind=CertificateKind.SKILL_LEVEL,
+        level=SkillLevel.LEVEL_3,
+        issued_on=dt.date(TODAY.year, 1, 1),
+        status=CertificateStatus.REVOKED,
+        revoked_at=timezone.now(),
+    )
 
-    CompetitionFactory(status=CompetitionStatus.PUBLISHED)
-    CompetitionFactory(status=CompetitionStatus.PUBLISHED)
-    CompetitionFactory(status=CompetitionStatus.SCORING)
+    CompetitionFactory(status=CompetitionStatus.PUBLISHED)  # not a key figure
 
     assert key_figures(TODAY) == {
-        "trained_this_year": 2,
-        "certificates_valid": 2,
-        "competitions_held": 2,
+        "person_times_this_year": 3,
+        "skill_talent_this_year": 1,
+        "certificates_valid": 4,
     }
+
+
+def test_key_figures_are_the_indicator_queries_totals_for_the_province():
+    EnrolmentFactory(training_class=finished_class(dt.date(TODAY.year, 1, 15)))
+    EnrolmentFactory(
+        training_class=finished_class(dt.date(TODAY.year, 1, 15)),
+    )
+    CertificateFactory(kind=CertificateKind.SKILL_LEVEL, level=SkillLevel.LEVEL_2)
+    CertificateFactory()
+    year = TODAY.year
+
+    def total(key, **kw):
+        rows = indicator_rows(key, by="county", **kw).rows
+        return int(sum(r.value for r in rows))
+
+    figures = key_figures(TODAY)
+    assert figures["person_times_this_year"] == total(
+        "training_person_times", year_from=year, year_to=year
+    )
+    assert figures["skill_talent_this_year"] == total(
+        "skill_talent", year_from=year, year_to=year
+    )
+    assert figures["certificates_valid"] == total("certificates_valid")
+    assert figures == {
+        "person_times_this_year": 2,
+        "skill_talent_this_year": 1,
+        "certificates_valid": 2,
+    }
+
+
+def test_key_figures_run_one_query_each_however_many_rows(django_assert_num_queries):
+    with django_assert_num_queries(len(KEY_FIGURES)):
+        key_figures(TODAY)
+    for _ in range(4):
+        EnrolmentFactory(training_class=finished_class(TODAY))
+        CertificateFactory(kind=CertificateKind.SKILL_LEVEL, level=SkillLevel.LEVEL_3)
+    with django_assert_num_queries(len(KEY_FIGURES)):
+        assert key_figures(TODAY)["person_times_this_year"] == 4
 
 
 def test_home_shows_live_sections_and_links_classes_to_their_course_page(client):
@@ -99,7 +157,8 @@ def test_home_shows_live_sections_and_links_classes_to_their_course_page(client)
     assert "贵州省焊工技能大赛" in body
     assert "早已开始的比赛" not in body
     assert "暂无新闻。" in body
-    assert 'data-figure="trained">0 人' in body
+    assert 'data-figure="trained">0 人次' in body
+    assert 'data-figure="skill-talent">0 人次' in body
 
 
 def test_home_renders_in_english(client):
@@ -109,19 +168,20 @@ def test_home_renders_in_english(client):
     assert '<html lang="en">' in body
     assert "Starting soon" in body
     assert "Valid certificates" in body
+    assert "Training this year (person-times)" in body
 
 
 def test_figures_are_cached_per_language_and_read_once_when_warm(client):
     client.get("/")
     assert cache.get(cache_key()) is not None
-    CompetitionFactory(status=CompetitionStatus.PUBLISHED)
-    # Warm: the new competition is not counted until the entry expires.
-    assert home_live_data()["figures"]["competitions_held"] == 0
+    CertificateFactory()
+    # Warm: the new certificate is not counted until the entry expires.
+    assert home_live_data()["figures"]["certificates_valid"] == 0
     with CaptureQueriesContext(connection) as warm:
         home_live_data()
     assert len(warm) == 0
     cache.clear()
-    assert home_live_data()["figures"]["competitions_held"] == 1
+    assert home_live_data()["figures"]["certificates_valid"] == 1
 
 
 def _rows(n):
