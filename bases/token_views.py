@@ -239,8 +239,8 @@ def my_tokens(request):
     ids = _own_institutions(request.user)
     if not ids:
         raise Http404
-    if len(ids) == 1:
-        return redirect("bases_api_tokens", ids[0])
+    if len(ids) == 1:  # the list itself, so the menu entry answers 200 at once
+        return token_list(request, ids[0])
     institutions = TrainingInstitution.objects.filter(pk__in=ids).order_by("name")
     return render(
         request, "bases/tokens/choose.html", {"institutions": list(institutions)}
