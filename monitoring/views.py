@@ -64,8 +64,8 @@ def dashboard_view(request):
         return _denied(request)
     region, year, year_message = _context(request)
     data = dashboard.overview(request.user, region, year)
-    context = _common(request, region, year, year_message, data["computed_at"])
-    context.update(data)
+    context = dict(data)
+    context.update(_common(request, region, year, year_message, data["computed_at"]))
     context["crumb_urls"] = [
         (r, dashboard.page_url("monitoring:dashboard", region=r.prefix, year=year))
         for r in context["breadcrumbs"]
@@ -91,8 +91,8 @@ def indicator_view(request, code: str):
     )
     region, year, year_message = _context(request)
     data = dashboard.indicator_page(request.user, indicator, region, year)
-    context = _common(request, region, year, year_message, data["computed_at"])
-    context.update(data)
+    context = dict(data)
+    context.update(_common(request, region, year, year_message, data["computed_at"]))
     context["indicator"] = indicator
     context["crumb_urls"] = [
         (
