@@ -379,7 +379,9 @@ def overview(user, region: Region, year: int | None) -> dict:
                 num(
                     actual,
                     indicator.unit,
-                    url=records_url(query_key, region=region.prefix, year=year, key=only),
+                    url=records_url(
+                        query_key, region=region.prefix, year=year, key=only
+                    ),
                 ),
                 num(target, indicator.unit),
                 pct(actual, target),
@@ -415,7 +417,9 @@ def _children(region: Region) -> list[Region]:
     return list(Region.objects.filter(parent=region, level=level).order_by("code"))
 
 
-def indicator_page(user, indicator: Indicator, region: Region, year: int | None) -> dict:
+def indicator_page(
+    user, indicator: Indicator, region: Region, year: int | None
+) -> dict:
     """One indicator: by year (with the yearly target), the cumulative trend, by child
     region (or institution, in a county), and by key where the query has one."""
     today = timezone.localdate()
@@ -471,8 +475,20 @@ def indicator_page(user, indicator: Indicator, region: Region, year: int | None)
         status, label = status_for(indicator, by_year[y], target, y, today)
         year_table.rows.append(
             [
-                text(y, url=page_url("monitoring:indicator", indicator.code, region=region.prefix, year=y)),
-                num(by_year[y], unit, url=records_url(query_key, region=region.prefix, year=y, key=only)),
+                text(
+                    y,
+                    url=page_url(
+                        "monitoring:indicator",
+                        indicator.code,
+                        region=region.prefix,
+                        year=y,
+                    ),
+                ),
+                num(
+                    by_year[y],
+                    unit,
+                    url=records_url(query_key, region=region.prefix, year=y, key=only),
+                ),
                 num(target, unit),
                 pct(by_year[y], target),
                 text(label, css=f"status status-{status}" if status else ""),
@@ -497,7 +513,12 @@ def indicator_page(user, indicator: Indicator, region: Region, year: int | None)
     for y in years:
         running += by_year[y]
         trend.rows.append(
-            [text(y), num(running, unit), num(plan_target, unit), pct(running, plan_target)]
+            [
+                text(y),
+                num(running, unit),
+                num(plan_target, unit),
+                pct(running, plan_target),
+            ]
         )
     trend.chart = charts.trend_line(
         f"{indicator.name}累计完成趋势（{unit}）",
@@ -529,10 +550,19 @@ def indicator_page(user, indicator: Indicator, region: Region, year: int | None)
                     text(
                         child.name,
                         url=page_url(
-                            "monitoring:indicator", indicator.code, region=child.prefix, year=year
+                            "monitoring:indicator",
+                            indicator.code,
+                            region=child.prefix,
+                            year=year,
                         ),
                     ),
-                    num(actual, unit, url=records_url(query_key, region=child.prefix, year=year, key=only)),
+                    num(
+                        actual,
+                        unit,
+                        url=records_url(
+                            query_key, region=child.prefix, year=year, key=only
+                        ),
+                    ),
                     num(target, unit),
                     pct(actual, target),
                     text(label, css=f"status status-{status}" if status else ""),
@@ -560,13 +590,21 @@ def indicator_page(user, indicator: Indicator, region: Region, year: int | None)
                 pk__in=[int(k) for k in totals if k.isdigit()]
             ).values_list("pk", "name")
         )
-        table = Table("institutions", "按机构", ["机构", "实际完成"], count_word="个机构")
+        table = Table(
+            "institutions", "按机构", ["机构", "实际完成"], count_word="个机构"
+        )
         for key, actual in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0])):
             name = names.get(int(key)) if key.isdigit() else None
             table.rows.append(
                 [
                     text(name or "未记录机构"),
-                    num(actual, unit, url=records_url(inst_query, region=region.prefix, year=year, key=key)),
+                    num(
+                        actual,
+                        unit,
+                        url=records_url(
+                            inst_query, region=region.prefix, year=year, key=key
+                        ),
+                    ),
                 ]
             )
         table.chart = charts.horizontal_bars(
@@ -597,7 +635,13 @@ def indicator_page(user, indicator: Indicator, region: Region, year: int | None)
             table.rows.append(
                 [
                     text(key_label(key)),
-                    num(totals[key], unit, url=records_url(key_query, region=region.prefix, year=year, key=key)),
+                    num(
+                        totals[key],
+                        unit,
+                        url=records_url(
+                            key_query, region=region.prefix, year=year, key=key
+                        ),
+                    ),
                 ]
             )
         table.chart = charts.horizontal_bars(

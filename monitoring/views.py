@@ -200,7 +200,11 @@ def _certificates(high=False, all_kinds=False):
             kind, _, level = key.partition(":")
             rows = rows.filter(kind=kind, level=level)
         elif key is not None and key_path:
-            rows = rows.filter(**{key_path: key or None} if key_path == "issuer_id" else {key_path: key})
+            rows = rows.filter(
+                **{key_path: key or None}
+                if key_path == "issuer_id"
+                else {key_path: key}
+            )
         return rows.select_related("region").order_by("-issued_on", "pk")
 
     return build
@@ -219,7 +223,16 @@ def _certificate_cells(c):
     ]
 
 
-CERTIFICATE_HEADERS = ["证书编号", "持证人", "证书类型", "等级", "职业", "发证日期", "发证机构", "地区"]
+CERTIFICATE_HEADERS = [
+    "证书编号",
+    "持证人",
+    "证书类型",
+    "等级",
+    "职业",
+    "发证日期",
+    "发证机构",
+    "地区",
+]
 
 
 def _claims(region_prefix, year, key, *, key_path=None):
@@ -410,7 +423,9 @@ def records_view(request):
             from bases.models import TrainingInstitution
 
             name = (
-                TrainingInstitution.objects.filter(pk=key).values_list("name", flat=True).first()
+                TrainingInstitution.objects.filter(pk=key)
+                .values_list("name", flat=True)
+                .first()
                 if key.isdigit()
                 else None
             )

@@ -3,7 +3,6 @@ its menu, sees its counties, drills into one down to its institutions, and expor
 table as xlsx whose figure is the page's."""
 
 import datetime as dt
-import io
 
 import pytest
 from openpyxl import load_workbook
@@ -44,7 +43,9 @@ def test_guiyang_bureau_drills_down_and_exports(live_server, browser):
     trained(5, "520302", 2023, "遵义职业培训学校")  # 遵义: outside 贵阳
     user = staff_user(Role.BUREAU, region_code="520100", username="bureau_gy_e2e")
 
-    context = browser.new_context(locale="zh-CN", viewport=DESKTOP, accept_downloads=True)
+    context = browser.new_context(
+        locale="zh-CN", viewport=DESKTOP, accept_downloads=True
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     sign_in(page, live_server.url, user.username, PASSWORD)
@@ -57,7 +58,9 @@ def test_guiyang_bureau_drills_down_and_exports(live_server, browser):
     children = page.locator(".dash-children")
     expect(children).to_contain_text("南明区")
     expect(children).not_to_contain_text("遵义")
-    vocational = page.locator('table[data-table="overview"] tr', has_text="职业培训").first
+    vocational = page.locator(
+        'table[data-table="overview"] tr', has_text="职业培训"
+    ).first
     expect(vocational.locator("td").nth(1)).to_have_text("5")
     screenshot(page, "dashboard-guiyang")
 
@@ -78,7 +81,7 @@ def test_guiyang_bureau_drills_down_and_exports(live_server, browser):
         page.locator('a.dash-export[data-table="institutions"]').click()
     download = download_info.value
     assert download.suggested_filename.endswith(".xlsx")
-    sheet = load_workbook(io.BytesIO(open(download.path(), "rb").read())).active
+    sheet = load_workbook(download.path()).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("机构", "实际完成")
     assert rows[1][0] == "南明区职业技能培训学校" and int(rows[1][1]) == 3

@@ -40,7 +40,9 @@ def indicator_url(code="vocational_training"):
     return reverse("monitoring:indicator", args=[code])
 
 
-def finished_class(code="520102", year=2022, kind=CourseKind.EMPLOYMENT, institution=None):
+def finished_class(
+    code="520102", year=2022, kind=CourseKind.EMPLOYMENT, institution=None
+):
     institution = institution or InstitutionFactory(region=region(code))
     return TrainingClassFactory(
         course=CourseFactory(institution=institution, kind=kind),
@@ -81,7 +83,9 @@ def institution_staff():
 def cells(html, slug):
     """The table ``slug``'s rows as lists of cell texts."""
     table = re.search(
-        rf'<table class="listing dash-table" data-table="{slug}">(.*?)</table>', html, re.S
+        rf'<table class="listing dash-table" data-table="{slug}">(.*?)</table>',
+        html,
+        re.S,
     ).group(1)
     body = table.split("<tbody>")[1]
     rows = []
@@ -156,9 +160,19 @@ def test_a_prefecture_bureau_sees_its_counties_not_the_province(client, guiyang)
     html = client.get(DASH).content.decode()
     assert "统计范围：贵阳市" in html
     assert "南明区" in html and "遵义市" not in html
-    for url in (DASH, indicator_url(), reverse("monitoring:records") + "?query=skill_talent"):
-        assert client.get(url + ("&" if "?" in url else "?") + "region=52").status_code == 404
-        assert client.get(url + ("&" if "?" in url else "?") + "region=5203").status_code == 404
+    for url in (
+        DASH,
+        indicator_url(),
+        reverse("monitoring:records") + "?query=skill_talent",
+    ):
+        assert (
+            client.get(url + ("&" if "?" in url else "?") + "region=52").status_code
+            == 404
+        )
+        assert (
+            client.get(url + ("&" if "?" in url else "?") + "region=5203").status_code
+            == 404
+        )
     assert client.get(DASH + "?region=520102").status_code == 200
     assert client.get(DASH + "?region=abc").status_code == 404
 
@@ -216,10 +230,16 @@ def test_year_filter_and_yearly_target(client, province):
     assert bad.status_code == 200 and "年度应为四位数字" in bad.content.decode()
 
 
-def test_reported_figures_are_shown_apart_with_their_source_and_people(client, province):
+def test_reported_figures_are_shown_apart_with_their_source_and_people(
+    client, province
+):
     indicator = Indicator.objects.get(code="technical_school_enrolment")
-    enterer = staff_user(Role.BUREAU, region_code="520000", first_name="芳", last_name="刘")
-    approver = staff_user(Role.BUREAU, region_code="520000", first_name="伟", last_name="王")
+    enterer = staff_user(
+        Role.BUREAU, region_code="520000", first_name="芳", last_name="刘"
+    )
+    approver = staff_user(
+        Role.BUREAU, region_code="520000", first_name="伟", last_name="王"
+    )
     ReportedFigureFactory(
         indicator=indicator,
         region=region("520000"),
@@ -233,15 +253,27 @@ def test_reported_figures_are_shown_apart_with_their_source_and_people(client, p
         approved_at=dt.datetime(2024, 3, 2, tzinfo=dt.UTC),
     )
     ReportedFigureFactory(
-        indicator=indicator, region=region("520000"), year=2024, value=Decimal("999"),
+        indicator=indicator,
+        region=region("520000"),
+        year=2024,
+        value=Decimal("999"),
         entered_by=enterer,
     )  # a draft never shows
     client.force_login(province)
     html = client.get(DASH).content.decode()
     reported = cells(html, "reported")
     assert reported == [
-        ["技工院校招生", "贵州省", "2023", "31,234", "人", "省教育厅统计年报",
-         "2024-03-01", "刘芳", "王伟"]
+        [
+            "技工院校招生",
+            "贵州省",
+            "2023",
+            "31,234",
+            "人",
+            "省教育厅统计年报",
+            "2024-03-01",
+            "刘芳",
+            "王伟",
+        ]
     ]
     computed_names = [r[0] for r in cells(html, "overview")]
     assert "技工院校招生" not in computed_names
@@ -254,7 +286,9 @@ def test_drill_down_province_prefecture_county_institution(client, province):
     cls = trained(3, "520102", 2022)
     client.force_login(province)
     html = client.get(indicator_url()).content.decode()
-    assert 'href="/admin/monitoring/indicators/vocational_training/?region=5201"' in html
+    assert (
+        'href="/admin/monitoring/indicators/vocational_training/?region=5201"' in html
+    )
     html = client.get(indicator_url() + "?region=5201").content.decode()
     rows = {r[0]: r for r in cells(html, "regions")}
     assert rows["南明区"][1] == "3"
@@ -266,7 +300,9 @@ def test_drill_down_province_prefecture_county_institution(client, province):
 
 def headers(html, slug):
     table = re.search(
-        rf'<table class="listing dash-table" data-table="{slug}">(.*?)</thead>', html, re.S
+        rf'<table class="listing dash-table" data-table="{slug}">(.*?)</thead>',
+        html,
+        re.S,
     ).group(1)
     return re.findall(r'<th scope="col">([^<]*)</th>', table)
 
@@ -307,7 +343,15 @@ def test_overview_export_matches_the_table(client, province):
     response = client.get(reverse("monitoring:export") + "?table=overview")
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0]) == ["指标", "单位", "实际完成", "目标", "完成目标比例", "进度目标", "状态"]
+    assert list(rows[0]) == [
+        "指标",
+        "单位",
+        "实际完成",
+        "目标",
+        "完成目标比例",
+        "进度目标",
+        "状态",
+    ]
     assert len(rows) - 1 == len(table)
     for row, xrow in zip(table, rows[1:], strict=True):
         assert xrow[0] == row[0] and xrow[6] == row[6]
@@ -319,12 +363,16 @@ def test_skill_talent_breakdown_by_level_and_records(client, guiyang):
     institution = InstitutionFactory(region=region("520102"))
     for level in (SkillLevel.LEVEL_4, SkillLevel.LEVEL_4, SkillLevel.LEVEL_3):
         CertificateFactory(
-            kind=CertificateKind.SKILL_LEVEL, level=level, issuer=institution,
+            kind=CertificateKind.SKILL_LEVEL,
+            level=level,
+            issuer=institution,
             issued_on=dt.date(2023, 5, 1),
         )
     CertificateFactory(
-        kind=CertificateKind.SKILL_LEVEL, level=SkillLevel.LEVEL_4,
-        issuer=InstitutionFactory(region=region("520302")), issued_on=dt.date(2023, 5, 1),
+        kind=CertificateKind.SKILL_LEVEL,
+        level=SkillLevel.LEVEL_4,
+        issuer=InstitutionFactory(region=region("520302")),
+        issued_on=dt.date(2023, 5, 1),
     )  # 遵义: outside 贵阳
     client.force_login(guiyang)
     html = client.get(indicator_url("skill_talent")).content.decode()
@@ -334,9 +382,12 @@ def test_skill_talent_breakdown_by_level_and_records(client, guiyang):
     assert f'href="{url.replace("&", "&amp;")}"' in html
     records = client.get(url).content.decode()
     assert "共 2 张证书" in records
-    assert client.get(
-        reverse("monitoring:records") + "?query=skill_talent&region=5203"
-    ).status_code == 404
+    assert (
+        client.get(
+            reverse("monitoring:records") + "?query=skill_talent&region=5203"
+        ).status_code
+        == 404
+    )
 
 
 def test_records_list_masks_names(client, province):
@@ -344,7 +395,8 @@ def test_records_list_masks_names(client, province):
     name = cls.enrolments.first().trainee.name
     client.force_login(province)
     html = client.get(
-        reverse("monitoring:records") + "?query=training_person_times&region=520102&year=2022"
+        reverse("monitoring:records")
+        + "?query=training_person_times&region=520102&year=2022"
     ).content.decode()
     assert "共 1 条培训记录" in html
     assert name not in html and name[0] + "*" in html
@@ -375,7 +427,8 @@ def test_query_count_does_not_grow_with_records(client, province, url):
         for i in range(n):
             trained(2, ["520102", "520302", "520103"][i % 3], 2021 + i % 4)
             CertificateFactory(
-                kind=CertificateKind.SKILL_LEVEL, level=SkillLevel.LEVEL_4,
+                kind=CertificateKind.SKILL_LEVEL,
+                level=SkillLevel.LEVEL_4,
                 issuer=InstitutionFactory(region=region("520102")),
                 issued_on=dt.date(2022, 1, 1),
             )
@@ -393,14 +446,34 @@ def test_registered_breakdowns_group_hand_made_records():
     trained(1, "520102", 2022, institution=a, kind=CourseKind.ENTREPRENEURSHIP)
     b = InstitutionFactory(region=region("520103"))
     trained(4, "520103", 2023, institution=b)
-    rows = indicators.REGISTRY["training_by_institution"](regions="5201", by="prefecture")
+    rows = indicators.REGISTRY["training_by_institution"](
+        regions="5201", by="prefecture"
+    )
     totals = {}
     for r in rows:
         totals[r.key] = totals.get(r.key, 0) + r.value
     assert totals == {str(a.pk): 3, str(b.pk): 4}
     kinds = indicators.REGISTRY["training_by_course_kind"](by="province")
     assert {(r.year, r.key): r.value for r in kinds} == {
-        (2022, "employment"): 2, (2022, "entrepreneurship"): 1, (2023, "employment"): 4,
+        (2022, "employment"): 2,
+        (2022, "entrepreneurship"): 1,
+        (2023, "employment"): 4,
     }
     entre = indicators.REGISTRY["entrepreneurship_by_institution"](by="province")
     assert [(r.key, r.value) for r in entre] == [(str(a.pk), 1)]
+
+
+def test_the_demo_data_gives_the_dashboard_figures(client):
+    from django.contrib.auth import get_user_model
+
+    from demo.services import demo_seed
+
+    demo_seed()
+    province_bureau = get_user_model().objects.get(username="bureau_gz")
+    client.force_login(province_bureau)
+    html = client.get(DASH).content.decode()
+    actuals = [as_number(r[2]) for r in cells(html, "overview")]
+    assert any(a > 0 for a in actuals), cells(html, "overview")
+    client.force_login(get_user_model().objects.get(username="bureau_gy"))
+    html = client.get(DASH).content.decode()
+    assert "统计范围：贵阳市" in html
