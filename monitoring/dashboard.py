@@ -30,6 +30,8 @@ from monitoring.summary import indicator_rows
 from subsidies.models import SubsidyKind
 from training_platform.reference.models import (
     CertificateKind,
+    KeyGroup,
+    OccupationCategory,
     Region,
     RegionLevel,
     SkillLevel,
@@ -49,10 +51,18 @@ INSTITUTION_QUERY = {
     "skill_talent": "skill_talent_by_institution",
     "high_skill_talent": "high_skill_talent_by_institution",
 }
-# Further breakdowns: (slug, title, query, label of the key column).
+# Further breakdowns: (slug, title, query, label of the key column, model naming keys).
 EXTRA_BREAKDOWNS = {
     "training_person_times": [
-        ("kinds", "按课程类型", "training_by_course_kind", "课程类型")
+        ("kinds", "按课程类型", "training_by_course_kind", "课程类型", None),
+        (
+            "occupations",
+            "按职业大类",
+            "training_by_occupation_group",
+            "职业大类",
+            OccupationCategory,
+        ),
+        ("keygroups", "按重点群体", "training_by_key_group", "重点群体", KeyGroup),
     ],
 }
 CHILD_LEVEL = {
@@ -616,8 +626,10 @@ def indicator_page(
     # By key (level, kind) where the query has one.
     breakdowns = []
     if only is None and any(r.key for r in rows):
-        breakdowns.append(("keys", "按类别", query_key, "类别", in_year))
-    for slug, title, extra_key, label in EXTRA_BREAKDOWNS.get(indicator.query_key, []):
+        breakdowns.append(("keys", "按类别", query_key, "类别", in_year, None))
+    for slug, title, extra_key, label, model in EXTRA_BREAKDOWNS.get(
+        indicator.query_key, []
+    ):
         extra = figures.rows(
             extra_key,
             regions=region.prefix,
@@ -625,16 +637,21 @@ def indicator_page(
             year_from=year if year is not None else indicator.period_start,
             year_to=year if year is not None else indicator.period_end,
         )
-        breakdowns.append((slug, title, extra_key, label, extra))
-    for slug, title, key_query, label, source in breakdowns:
+        breakdowns.append((slug, title, extra_key, label, extra, model))
+    for slug, title, key_query, label, source, model in breakdowns:
         totals = defaultdict(Decimal)
         for row in source:
             totals[row.key] += row.value
+        names = (
+            dict(model.objects.filter(pk__in=list(totals)).values_list("pk", "name"))
+            if model is not None
+            else {}
+        )
         table = Table(slug, title, [label, "实际完成"], count_word="类")
         for key in sorted(totals):
             table.rows.append(
                 [
-                    text(key_label(key)),
+                    text(names.get(key) or key_label(key)),
                     num(
                         totals[key],
                         unit,

@@ -447,4 +447,43 @@ register("skill_talent_by_institution", skill_talent_by_institution)
 register("high_skill_talent_by_institution", high_skill_talent_by_institution)
 register("training_by_course_kind", training_by_course_kind)
 register("public_training_bases", public_training_bases)
+
+
+def training_by_key_group(*, regions=None, year_from=None, year_to=None, by="county"):
+    """职业培训人次 of trainees in a 重点群体 (key: group code). A person in two groups
+    counts in each; a person in none is not in this breakdown."""
+    return _grouped(
+        _finished_enrolments().filter(trainee__key_group_memberships__isnull=False),
+        region_path="training_class__region",
+        year_path="training_class__end_date",
+        is_date=True,
+        value=Count("pk"),
+        key_path="trainee__key_group_memberships__group_id",
+        regions=regions,
+        year_from=year_from,
+        year_to=year_to,
+        by=by,
+    )
+
+
+def training_by_occupation_group(
+    *, regions=None, year_from=None, year_to=None, by="county"
+):
+    """职业培训人次 by the 大类 of the course's occupation (key: category code)."""
+    return _grouped(
+        _finished_enrolments(),
+        region_path="training_class__region",
+        year_path="training_class__end_date",
+        is_date=True,
+        value=Count("pk"),
+        key_path="training_class__course__occupation__major_id",
+        regions=regions,
+        year_from=year_from,
+        year_to=year_to,
+        by=by,
+    )
+
+
+register("training_by_key_group", training_by_key_group)
+register("training_by_occupation_group", training_by_occupation_group)
 # --- end c13-dash ---

@@ -15,7 +15,12 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from bases.models import RegistryStatus, SkillMasterStudio, TrainingBase
+from bases.models import (
+    RegistryStatus,
+    SkillMasterStudio,
+    TrainingBase,
+    TrainingInstitution,
+)
 from certificates.models import Certificate
 from courses.models import CourseKind
 from monitoring import dashboard, policies
@@ -27,6 +32,7 @@ from monitoring.indicators import (
 from monitoring.models import Indicator
 from subsidies.models import Claim, ClaimStatus
 from training_platform import access, pii
+from training_platform.reference.models import KeyGroup, OccupationCategory
 from training_platform.xlsx import write_xlsx, xlsx_response
 
 DENIED_MESSAGE = "统计监测仅供人社部门和审计核查人员查看。"
@@ -321,6 +327,18 @@ RECORD_SOURCES = {
         "training_class__course__kind",
         _ENROLMENTS,
     ),
+    "training_by_key_group": (
+        "职业培训人次",
+        _enrolments(),
+        "trainee__key_group_memberships__group_id",
+        _ENROLMENTS,
+    ),
+    "training_by_occupation_group": (
+        "职业培训人次",
+        _enrolments(),
+        "training_class__course__occupation__major_id",
+        _ENROLMENTS,
+    ),
     "entrepreneurship_person_times": (
         "创业培训人次",
         _enrolments(CourseKind.ENTREPRENEURSHIP),
@@ -397,6 +415,15 @@ RECORD_SOURCES = {
 }
 
 
+INSTITUTION_KEYS = {"issuer_id", "training_class__course__institution_id"}
+NAMED_KEYS = {
+    "issuer_id": TrainingInstitution,
+    "training_class__course__institution_id": TrainingInstitution,
+    "trainee__key_group_memberships__group_id": KeyGroup,
+    "training_class__course__occupation__major_id": OccupationCategory,
+}
+
+
 def records_view(request):
     """The records behind one computed number: the same filters as its query, within
     the region asked for (which must be in the user's scope), paginated, names masked."""
@@ -410,7 +437,7 @@ def records_view(request):
     key = request.GET.get("key")
     if key is not None and key_path is None:
         key = None  # this figure has no breakdown
-    if key and (key_path or "").endswith("_id") and not key.isdigit():
+    if key and key_path in INSTITUTION_KEYS and not key.isdigit():
         raise Http404("机构编号无效。")
     rows = build(region.prefix, year, key, key_path=key_path)
     if access.has_rules(rows.model):
@@ -419,17 +446,10 @@ def records_view(request):
     page = paginator.get_page(request.GET.get("page"))
     filters = [region.name, f"{year}年" if year else "全部年度"]
     if key:
-        if key_path.endswith("_id"):
-            from bases.models import TrainingInstitution
-
-            name = (
-                TrainingInstitution.objects.filter(pk=key)
-                .values_list("name", flat=True)
-                .first()
-                if key.isdigit()
-                else None
-            )
-            filters.append(name or "未记录机构")
+        model = NAMED_KEYS.get(key_path)
+        if model is not None:
+            name = model.objects.filter(pk=key).values_list("name", flat=True).first()
+            filters.append(name or key or "未记录机构")
         else:
             filters.append(dashboard.key_label(key))
     params = request.GET.copy()

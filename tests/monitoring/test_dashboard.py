@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -144,15 +145,40 @@ def test_other_roles_are_refused_and_get_no_menu_item(client, institution_staff,
 
 
 def test_a_trainee_and_anonymous_are_refused(client):
-    trainee_user = UserFactory()
-    TraineeFactory(user=trainee_user) if hasattr(
-        TraineeFactory._meta.model, "user"
-    ) else None
-    client.force_login(trainee_user)
-    assert client.get(DASH).status_code in (302, 403, 404)
+    trainee = TraineeFactory(user=UserFactory())
+    client.force_login(trainee.user)
+    # A trainee has no back-office: Wagtail sends them away, never to the figures.
+    response = client.get(DASH)
+    assert response.status_code in (302, 403)
+    assert "统计范围" not in response.content.decode()
+    for url in (
+        indicator_url(),
+        reverse("monitoring:export") + "?table=overview",
+        reverse("monitoring:records") + "?query=skill_talent",
+    ):
+        assert client.get(url).status_code in (302, 403)
     client.logout()
     response = client.get(DASH)
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_charts_are_accessible_and_the_page_prints_on_a4(client, province):
+    from django.contrib.staticfiles import finders
+
+    trained(2, "520102", 2022)
+    client.force_login(province)
+    html = client.get(indicator_url()).content.decode()
+    svgs = re.findall(r"<svg [^>]*class=\"chart\".*?</svg>", html, re.S)
+    assert len(svgs) >= 3
+    for svg in svgs:
+        assert 'role="img"' in svg and 'aria-label="' in svg and "<title>" in svg
+        assert "<script" not in svg and "http://" not in svg.replace(
+            'xmlns="http://www.w3.org/2000/svg"', ""
+        )
+    assert "monitoring/dashboard.css" in html
+    css = Path(finders.find("monitoring/dashboard.css")).read_text(encoding="utf-8")
+    assert "@page { size: A4" in css
+    assert "break-inside: avoid" in css and ".sidebar" in css
 
 
 def test_a_prefecture_bureau_sees_its_counties_not_the_province(client, guiyang):
@@ -477,3 +503,25 @@ def test_the_demo_data_gives_the_dashboard_figures(client):
     client.force_login(get_user_model().objects.get(username="bureau_gy"))
     html = client.get(DASH).content.decode()
     assert "统计范围：贵阳市" in html
+
+
+def test_key_group_and_occupation_group_breakdowns(client, province):
+    from tests.factories import KeyGroupMembershipFactory
+
+    cls = trained(3, "520102", 2022)
+    first = cls.enrolments.order_by("pk").first()
+    KeyGroupMembershipFactory(trainee=first.trainee)  # 农村转移劳动力
+    rows = indicators.REGISTRY["training_by_key_group"](by="province")
+    assert [(r.key, r.value) for r in rows] == [("rural_migrant", 1)]
+    rows = indicators.REGISTRY["training_by_occupation_group"](by="province")
+    assert [(r.key, r.value) for r in rows] == [("6", 3)]
+    client.force_login(province)
+    html = client.get(indicator_url()).content.decode()
+    groups = cells(html, "keygroups")
+    assert len(groups) == 1 and groups[0][1] == "1"
+    assert cells(html, "occupations")[0][1] == "3"
+    url = (
+        reverse("monitoring:records")
+        + "?query=training_by_key_group&region=52&key=rural_migrant"
+    )
+    assert "共 1 条培训记录" in client.get(url).content.decode()
