@@ -302,9 +302,9 @@ def page_url(name, *args, **params) -> str:
 
 
 def records_url(query_key, *, region, year=None, key=None) -> str:
-    return page_url(
-        "monitoring:records", query=query_key, region=region, year=year, key=key
-    )
+    url = page_url("monitoring:records", query=query_key, region=region, year=year)
+    # An empty key is a real one (未分级, 不属于重点群体): kept, unlike other params.
+    return url if key is None else f"{url}&{urlencode({'key': key})}"
 
 
 def indicators():
@@ -647,6 +647,8 @@ def indicator_page(
             if model is not None
             else {}
         )
+        if model is KeyGroup:
+            names[""] = "不属于重点群体"
         table = Table(slug, title, [label, "实际完成"], count_word="类")
         for key in sorted(totals):
             table.rows.append(

@@ -450,10 +450,10 @@ register("public_training_bases", public_training_bases)
 
 
 def training_by_key_group(*, regions=None, year_from=None, year_to=None, by="county"):
-    """职业培训人次 of trainees in a 重点群体 (key: group code). A person in two groups
-    counts in each; a person in none is not in this breakdown."""
+    """职业培训人次 by 重点群体 (key: group code; empty for a person in none). A person in
+    two groups counts in each, so the keys may add up to more than the total."""
     return _grouped(
-        _finished_enrolments().filter(trainee__key_group_memberships__isnull=False),
+        _finished_enrolments(),
         region_path="training_class__region",
         year_path="training_class__end_date",
         is_date=True,

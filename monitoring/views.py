@@ -163,7 +163,9 @@ def _enrolments(kind=None):
         rows = rows.filter(training_class__region__code__startswith=region_prefix)
         if year:
             rows = rows.filter(training_class__end_date__year=year)
-        if key_path and key is not None:
+        if key_path and key == "":
+            rows = rows.filter(**{f"{key_path}__isnull": True})
+        elif key_path and key is not None:
             rows = rows.filter(**{key_path: key})
         return rows.select_related(
             "trainee",

@@ -512,16 +512,19 @@ def test_key_group_and_occupation_group_breakdowns(client, province):
     first = cls.enrolments.order_by("pk").first()
     KeyGroupMembershipFactory(trainee=first.trainee)  # 农村转移劳动力
     rows = indicators.REGISTRY["training_by_key_group"](by="province")
-    assert [(r.key, r.value) for r in rows] == [("rural_migrant", 1)]
+    assert [(r.key, r.value) for r in rows] == [("", 2), ("rural_migrant", 1)]
     rows = indicators.REGISTRY["training_by_occupation_group"](by="province")
     assert [(r.key, r.value) for r in rows] == [("6", 3)]
     client.force_login(province)
     html = client.get(indicator_url()).content.decode()
-    groups = cells(html, "keygroups")
-    assert len(groups) == 1 and groups[0][1] == "1"
+    groups = {r[0]: r[1] for r in cells(html, "keygroups")}
+    assert groups["不属于重点群体"] == "2" and len(groups) == 2
+    assert "1" in groups.values()
     assert cells(html, "occupations")[0][1] == "3"
     url = (
         reverse("monitoring:records")
         + "?query=training_by_key_group&region=52&key=rural_migrant"
     )
     assert "共 1 条培训记录" in client.get(url).content.decode()
+    url = reverse("monitoring:records") + "?query=training_by_key_group&region=52&key="
+    assert "共 2 条培训记录" in client.get(url).content.decode()
