@@ -12,7 +12,8 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 WIDTH = 560
-LABEL_WIDTH = 130
+LABEL_WIDTH = 190
+LABEL_CHARS = 12  # longer labels are cut with … on the chart (the table has them whole)
 BAR_HEIGHT = 18
 GAP = 8
 VALUE_ROOM = 90
@@ -53,7 +54,7 @@ def horizontal_bars(title: str, items: list[tuple], *, unit: str = "") -> str:
         length = float(Decimal(value) / top) * plot
         body.append(
             f'<text x="{LABEL_WIDTH - 6}" y="{y + 13}" text-anchor="end" '
-            f'class="chart-label">{escape(label)}</text>'
+            f'class="chart-label">{escape(_cut(label))}</text>'
             f'<rect class="chart-bar" x="{LABEL_WIDTH}" y="{y}" width="{length:.1f}" '
             f'height="{BAR_HEIGHT}" data-label="{escape(label)}" '
             f'data-value="{plain(value)}"'
@@ -135,6 +136,11 @@ def trend_line(title: str, items: list[tuple], *, target=None) -> str:
             f'y2="{ty:.1f}" data-target="{plain(target)}"></line>'
         )
     return _svg(title, height, line + body)
+
+
+def _cut(label) -> str:
+    label = str(label)
+    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
 
 
 def _short(value) -> str:
