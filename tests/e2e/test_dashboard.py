@@ -37,7 +37,7 @@ def trained(count, code, year, name):
         EnrolmentFactory(training_class=training_class)
 
 
-def test_guiyang_bureau_drills_down_and_exports(live_server, browser):
+def test_guiyang_bureau_drills_down_and_exports(live_server, browser, tmp_path):
     trained(3, "520102", 2022, "南明区职业技能培训学校")
     trained(2, "520103", 2023, "云岩区职业培训中心")
     trained(5, "520302", 2023, "遵义职业培训学校")  # 遵义: outside 贵阳
@@ -81,7 +81,9 @@ def test_guiyang_bureau_drills_down_and_exports(live_server, browser):
         page.locator('a.dash-export[data-table="institutions"]').click()
     download = download_info.value
     assert download.suggested_filename.endswith(".xlsx")
-    sheet = load_workbook(download.path()).active
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    sheet = load_workbook(saved).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("机构", "实际完成")
     assert rows[1][0] == "南明区职业技能培训学校" and int(rows[1][1]) == 3
