@@ -452,13 +452,17 @@ register("public_training_bases", public_training_bases)
 def training_by_key_group(*, regions=None, year_from=None, year_to=None, by="county"):
     """职业培训人次 by 重点群体 (key: group code; empty for a person in none). A person in
     two groups counts in each, so the keys may add up to more than the total."""
+    # Coalesced so that "none" sorts the same on every database.
+    rows = _finished_enrolments().annotate(
+        _group=Coalesce("trainee__key_group_memberships__group_id", Value(""))
+    )
     return _grouped(
-        _finished_enrolments(),
+        rows,
         region_path="training_class__region",
         year_path="training_class__end_date",
         is_date=True,
         value=Count("pk"),
-        key_path="trainee__key_group_memberships__group_id",
+        key_path="_group",
         regions=regions,
         year_from=year_from,
         year_to=year_to,
