@@ -1,7 +1,7 @@
 """统计报送 screens: the reported figures (indicators the records cannot give, such as
 技工院校招生), entered by one bureau person and approved — or sent back — by another.
 
-Views are thin: rows through ``monitoring.policies_reported`` (404 outside the user's
+Views are thin: rows through ``monitoring.policies`` (404 outside the user's
 regions, and for roles that do not report or read), steps through
 ``monitoring.services`` (which check who may take them again), refusals shown in the
 service's own words. Reported figures are shown as reported (统计报送), with their source
@@ -20,8 +20,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from monitoring import policies_reported as policies
-from monitoring import services
+from monitoring import policies, services
 from monitoring.models import FigureStatus, Indicator, Measure, ReportedFigure
 from training_platform import confirm
 from training_platform.errors import error_text

@@ -37,14 +37,16 @@ def register_dashboard_menu_item():
 
 
 # --- c13-rep ---
-from monitoring import policies_reported, reported_urls  # noqa: E402
+from monitoring import reported_urls  # noqa: E402
 
 
 class ReportedFiguresMenuItem(MenuItem):
     """统计报送: bureaus (enter, approve) and auditors (read) of a region."""
 
     def is_shown(self, request):
-        return policies_reported.may_read(request.user)
+        from monitoring import policies
+
+        return policies.may_read(request.user)
 
 
 @hooks.register("register_admin_urls")
