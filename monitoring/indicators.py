@@ -18,10 +18,10 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Count, F, IntegerField, Sum, Value
+from django.db.models import CharField, Count, F, IntegerField, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Concat, ExtractYear, Substr
 
-from bases.models import RegistryStatus, SkillMasterStudio, TrainingBase
+from bases.models import BaseKind, RegistryStatus, SkillMasterStudio, TrainingBase
 from certificates.models import Certificate, CertificateStatus
 from courses.models import ClassStatus, CourseKind, Enrolment, EnrolmentStatus
 from subsidies.models import Claim, ClaimStatus
@@ -319,3 +319,132 @@ def indicator_status(
     if actual >= expected * Decimal(at_risk_share):
         return Status.AT_RISK
     return Status.BEHIND
+
+
+# --- c13-dash ---
+# Breakdowns for the dashboard: by institution (a county's page lists its institutions),
+# by course kind, and the plan's public training bases by level and build type. Each is
+# one GROUP BY like the queries above; the key is text.
+
+
+def _by_institution(rows, *, institution_path, region_path, year_path, **kw):
+    return _grouped(
+        rows.annotate(_inst=Cast(institution_path, CharField())),
+        region_path=region_path,
+        year_path=year_path,
+        is_date=True,
+        value=Count("pk"),
+        key_path="_inst",
+        **kw,
+    )
+
+
+def training_by_institution(*, regions=None, year_from=None, year_to=None, by="county"):
+    """职业培训人次 by the institution running the course (key: institution id)."""
+    return _by_institution(
+        _finished_enrolments(),
+        institution_path="training_class__course__institution_id",
+        region_path="training_class__region",
+        year_path="training_class__end_date",
+        regions=regions,
+        year_from=year_from,
+        year_to=year_to,
+        by=by,
+    )
+
+
+def entrepreneurship_by_institution(
+    *, regions=None, year_from=None, year_to=None, by="county"
+):
+    """创业培训人次 by institution (key: institution id)."""
+    return _by_institution(
+        _finished_enrolments().filter(
+            training_class__course__kind=CourseKind.ENTREPRENEURSHIP
+        ),
+        institution_path="training_class__course__institution_id",
+        region_path="training_class__region",
+        year_path="training_class__end_date",
+        regions=regions,
+        year_from=year_from,
+        year_to=year_to,
+        by=by,
+    )
+
+
+def skill_talent_by_institution(
+    *, regions=None, year_from=None, year_to=None, by="county"
+):
+    """技能人才培养 by issuing institution (key: institution id; empty when none)."""
+    return _by_institution(
+        _skill_certificates(),
+        institution_path="issuer_id",
+        region_path="region",
+        year_path="issued_on",
+        regions=regions,
+        year_from=year_from,
+        year_to=year_to,
+        by=by,
+    )
+
+
+def high_skill_talent_by_institution(
+    *, regions=None, year_from=None, year_to=None, by="county"
+):
+    """高技能人才培养 by issuing institution (key: institution id)."""
+    return _by_institution(
+        _skill_certificates().filter(level__in=sorted(HIGH_SKILL_LEVELS)),
+        institution_path="issuer_id",
+        region_path="region",
+        year_path="issued_on",
+        regions=regions,
+        year_from=year_from,
+        year_to=year_to,
+        by=by,
+    )
+
+
+def training_by_course_kind(*, regions=None, year_from=None, year_to=None, by="county"):
+    """职业培训人次 by course kind (key: CourseKind)."""
+    return _grouped(
+        _finished_enrolments(),
+        region_path="training_class__region",
+        year_path="training_class__end_date",
+        is_date=True,
+        value=Count("pk"),
+        key_path="training_class__course__kind",
+        regions=regions,
+        year_from=year_from,
+        year_to=year_to,
+        by=by,
+    )
+
+
+def public_training_bases(*, regions=None, year_from=None, year_to=None, by="county"):
+    """公共实训基地 not revoked, by build year, key ``level:build_type`` (the plan's
+    新建 / 完善提升 targets; counted as ``bases.selectors.base_target_counts`` does)."""
+    rows = (
+        TrainingBase.objects.filter(kind=BaseKind.PUBLIC_TRAINING)
+        .exclude(status=RegistryStatus.REVOKED)
+        .annotate(_level_build=Concat("level", Value(":"), "build_type"))
+    )
+    return _grouped(
+        rows,
+        region_path="region",
+        year_path="build_year",
+        is_date=False,
+        value=Count("pk"),
+        key_path="_level_build",
+        regions=regions,
+        year_from=year_from,
+        year_to=year_to,
+        by=by,
+    )
+
+
+register("training_by_institution", training_by_institution)
+register("entrepreneurship_by_institution", entrepreneurship_by_institution)
+register("skill_talent_by_institution", skill_talent_by_institution)
+register("high_skill_talent_by_institution", high_skill_talent_by_institution)
+register("training_by_course_kind", training_by_course_kind)
+register("public_training_bases", public_training_bases)
+# --- end c13-dash ---
