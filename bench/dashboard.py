@@ -367,19 +367,51 @@ def _baseline():
         return cursor.fetchone()[0]
 
 
+def _timed(fn, rounds: int) -> dict:
+    """``fn`` and the baseline side by side: with ``rounds`` > 1, a warm-up (its
+    queries counted) then ``rounds`` interleaved runs, medians; with 1 (the live
+    figures at province scale, tens of seconds each) one counted run between two
+    baseline runs."""
+    box = {}
+
+    def counted():
+        box["result"] = fn()
+
+    if rounds > 1:
+        queries = count_queries(counted)
+        fn_s, baseline_s = interleaved(fn, _baseline, rounds=rounds)
+    else:
+        before = time.perf_counter()
+        _baseline()
+        start = time.perf_counter()
+        queries = count_queries(counted)
+        fn_s = time.perf_counter() - start
+        _baseline()
+        baseline_s = ((start - before) + (time.perf_counter() - start - fn_s)) / 2
+    return {
+        "result": box["result"],
+        "queries": queries,
+        "seconds": round(fn_s, 4),
+        "baseline_seconds": round(baseline_s, 4),
+        "ratio_to_baseline": round(fn_s / baseline_s, 1),
+        "runs": rounds,
+    }
+
+
 def time_queries(rounds: int) -> dict:
     from monitoring.indicators import REGISTRY
     from monitoring.summary import indicator_rows
 
     out = {}
-    for key in REGISTRY:
+    for key in list(REGISTRY):
         for label, regions, by in GROUPINGS:
-
-            def run(key=key, regions=regions, by=by):
-                return indicator_rows(key, regions=regions, by=by)
-
-            computed = run()  # warm up
-            query_s, baseline_s = interleaved(run, _baseline, rounds=rounds)
+            t = _timed(
+                lambda key=key, regions=regions, by=by: indicator_rows(
+                    key, regions=regions, by=by
+                ),
+                rounds,
+            )
+            computed = t.pop("result")
             out[f"{key}/{label}"] = {
                 "query_key": key,
                 "grouping": label,
@@ -387,15 +419,12 @@ def time_queries(rounds: int) -> dict:
                 "by": by,
                 "rows": len(computed.rows),
                 "from_summary": computed.from_summary,
-                "queries": count_queries(run),
-                "seconds": round(query_s, 4),
-                "baseline_seconds": round(baseline_s, 4),
-                "ratio_to_baseline": round(query_s / baseline_s, 2),
+                **t,
             }
             _say(
-                f"  {key}/{label}: {query_s:.3f} s "
+                f"  {key}/{label}: {t['seconds']:.3f} s "
                 f"({'summary' if computed.from_summary else 'live'}), "
-                f"baseline {baseline_s:.3f} s"
+                f"baseline {t['baseline_seconds']:.3f} s"
             )
     return out
 
@@ -422,12 +451,14 @@ def _view_urls() -> dict[str, str] | None:
     return urls
 
 
-def time_views(rounds: int, users: dict) -> dict | None:
+def time_views(rounds: int, users: dict, *, overview_only=False) -> dict | None:
     from django.test import Client
 
     urls = _view_urls()
     if urls is None:
         return None
+    if overview_only:
+        urls = {"dashboard": urls["dashboard"]}
     out = {}
     for who, user in users.items():
         client = Client()
@@ -438,17 +469,10 @@ def time_views(rounds: int, users: dict) -> dict | None:
                 response = client.get(url)
                 assert response.status_code == 200, (url, response.status_code)
 
-            get()  # warm up
-            view_s, baseline_s = interleaved(get, _baseline, rounds=rounds)
-            out[f"{name}/{who}"] = {
-                "url": url,
-                "as": who,
-                "queries": count_queries(get),
-                "seconds": round(view_s, 4),
-                "baseline_seconds": round(baseline_s, 4),
-                "ratio_to_baseline": round(view_s / baseline_s, 2),
-            }
-            _say(f"  view {name} as {who}: {view_s:.3f} s")
+            t = _timed(get, rounds)
+            t.pop("result")
+            out[f"{name}/{who}"] = {"url": url, "as": who, **t}
+            _say(f"  view {name} as {who}: {t['seconds']:.3f} s")
     return out
 
 
@@ -456,7 +480,7 @@ def _slowest(timed: dict | None) -> float:
     return max((t["seconds"] for t in (timed or {}).values()), default=0.0)
 
 
-def _run(enrolments: int, rounds: int) -> dict:
+def _run(enrolments: int, rounds: int, live_rounds: int = 1) -> dict:
     from django.db import connection, transaction
 
     from monitoring.models import IndicatorSummary
@@ -476,8 +500,8 @@ def _run(enrolments: int, rounds: int) -> dict:
     _say(f"seeded in {seed_seconds:.0f} s; timing the live queries")
 
     IndicatorSummary.objects.all().delete()
-    live = time_queries(rounds)
-    live_views = time_views(rounds, users)
+    live = time_queries(live_rounds)
+    live_views = time_views(live_rounds, users, overview_only=True)
 
     _say("refreshing the summary")
     start = time.perf_counter()
@@ -494,6 +518,7 @@ def _run(enrolments: int, rounds: int) -> dict:
         "machine": machine(),
         "database": connection.vendor,
         "rounds": rounds,
+        "live_rounds": live_rounds,
         "limit_seconds": LIMIT_SECONDS,
         "baseline": {
             "what": BASELINE,
@@ -541,13 +566,17 @@ def table(result: dict) -> str:
     if views is None:
         lines.append("| dashboard views | not on this branch: queries only | |")
     else:
-        for name, t in views.items():
-            u = summary_views[name]
+        for name, u in summary_views.items():
+            t = views.get(name)
+            live_cell = (
+                f"{t['seconds'] * 1000:,.0f} ms ({t['ratio_to_baseline']}×, "
+                f"{t['queries']} queries)"
+                if t
+                else "not timed live"
+            )
             lines.append(
-                f"| view {name} | {t['seconds'] * 1000:,.0f} ms "
-                f"({t['ratio_to_baseline']}×, {t['queries']} queries) "
-                f"| {u['seconds'] * 1000:,.0f} ms ({u['ratio_to_baseline']}×, "
-                f"{u['queries']} queries) |"
+                f"| view {name} | {live_cell} | {u['seconds'] * 1000:,.0f} ms "
+                f"({u['ratio_to_baseline']}×, {u['queries']} queries) |"
             )
     r = result["summary_refresh"]
     lines.append(
@@ -568,6 +597,7 @@ def statistics_median(values):
 def _child() -> None:
     enrolments = env_int("BENCH_DASHBOARD_ENROLMENTS", 1_000_000)
     rounds = env_int("BENCH_DASHBOARD_ROUNDS", 5)
+    live_rounds = env_int("BENCH_DASHBOARD_LIVE_ROUNDS", 1)
     url = os.environ.get("BENCH_DASHBOARD_DATABASE_URL", "")
     name = os.environ.get("BENCH_DASHBOARD_RESULT", "dashboard")
     with tempfile.TemporaryDirectory() as tmp:
@@ -587,7 +617,7 @@ def _child() -> None:
             call_command("migrate", verbosity=0, interactive=False)
         else:
             setup_django(Path(tmp) / "bench.sqlite3")
-        result = _run(enrolments, rounds)
+        result = _run(enrolments, rounds, live_rounds)
     write_result(name, result)
 
 
