@@ -106,7 +106,8 @@ def pks_of(model, field: str, values: list) -> list:
 def bulk_insert(model, rows, *, total: int, label: str, batch: int = 10_000) -> range:
     """Insert ``rows`` (dicts by attname: ``trainee_id``, ``name``) into ``model``'s
     table with one executemany per batch, a progress line on stderr; returns the new
-    primary keys (a range: one writer on a scratch database gets consecutive ids).
+    primary keys (a range: one writer on a scratch database gets consecutive ids;
+    checked).
 
     Fields a row leaves out get their default (``auto_now_add``: now), and every value
     goes through the field's ``get_db_prep_save``, so encrypted and hashed fields are
@@ -115,7 +116,7 @@ def bulk_insert(model, rows, *, total: int, label: str, batch: int = 10_000) -> 
     import sys
 
     from django.db import connection
-    from django.db.models import Max
+    from django.db.models import Max, Min
     from django.utils import timezone
 
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
@@ -186,10 +187,10 @@ def bulk_insert(model, rows, *, total: int, label: str, batch: int = 10_000) -> 
     if chunk:
         flush()
     sys.stderr.write("\n")
-    after = model.objects.aggregate(m=Max("pk"))["m"] or 0
-    if after - before != done:
-        raise RuntimeError(f"{label}: ids not consecutive ({before}..{after}, {done})")
-    return range(before + 1, after + 1)
+    new = model.objects.filter(pk__gt=before).aggregate(lo=Min("pk"), hi=Max("pk"))
+    if done and new["hi"] - new["lo"] + 1 != done:
+        raise RuntimeError(f"{label}: ids not consecutive ({new}, {done} rows)")
+    return range(new["lo"], new["hi"] + 1) if done else range(0)
 
 
 # --- end c13-bench ---
