@@ -36,7 +36,16 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from bench.common import RESULTS, ROOT, count_queries, env_int, machine, write_result
+from bench.common import (
+    RESULTS,
+    ROOT,
+    count_queries,
+    env_int,
+    machine,
+    person_id_fields,
+    pks_of,
+    write_result,
+)
 
 TARGET_RATIO = 12.0
 BATCH = 2000
@@ -63,7 +72,7 @@ def _seed(claims: int) -> dict:
         SubsidyKind,
         SubsidyStandard,
     )
-    from trainees.models import KeyGroupMembership, Trainee, id_number_fields
+    from trainees.models import KeyGroupMembership, Trainee
     from training_platform.reference.models import (
         CertificateKind,
         Occupation,
@@ -73,8 +82,6 @@ def _seed(claims: int) -> dict:
     )
     from training_platform.validators import (
         complete_credit_code,
-        complete_id_number,
-        parse_id_number,
     )
 
     people = claims // 2
@@ -134,24 +141,10 @@ def _seed(claims: int) -> dict:
     )
     training.key_groups.set(["rural_migrant"])
 
-    def ids(model, field, values):
-        found = {}
-        for i in range(0, len(values), 900):
-            found.update(
-                model.objects.filter(**{f"{field}__in": values[i : i + 900]})
-                .values_list(field, "pk")
-                .iterator()
-            )
-        return [found[v] for v in values]
+    ids = pks_of
 
     # People: ID numbers by birth date and sequence, unique per i.
-    base = dt.date(1970, 1, 1)
-    numbers = []
-    for i in range(people):
-        day, seq = divmod(i, 1000)
-        birth = base + dt.timedelta(days=day * 37)
-        numbers.append(complete_id_number(f"520102{birth:%Y%m%d}{seq:03d}"))
-    fields = [id_number_fields(parse_id_number(n)) for n in numbers]
+    fields = [person_id_fields(i) for i in range(people)]
     Trainee.objects.bulk_create(
         (
             Trainee(

@@ -197,3 +197,40 @@ class ReportedFigure(models.Model):
 
     def __str__(self):
         return f"{self.indicator.name} {self.region_id} {self.year}: {self.value}"
+
+
+# --- c13-bench ---
+class IndicatorSummary(models.Model):
+    """One county-level row of a computed indicator, as the last refresh counted it.
+
+    Written only by :func:`monitoring.summary.summary_refresh` (a background task and
+    ``manage.py refresh_indicator_summary``); read by ``summary.indicator_rows`` while
+    fresh (``MONITORING_SUMMARY_MAX_AGE``), so a dashboard never waits for a count over
+    the whole province.
+    """
+
+    query_key = models.CharField("统计口径", max_length=40)
+    region_code = models.CharField("区划代码", max_length=6)
+    year = models.PositiveSmallIntegerField("年度")
+    key = models.CharField("分项", max_length=60, blank=True)
+    value = models.DecimalField("数值", max_digits=18, decimal_places=2)
+    refreshed_at = models.DateTimeField("统计时间")
+
+    class Meta:
+        verbose_name = "指标统计汇总"
+        verbose_name_plural = "指标统计汇总"
+        ordering = ["query_key", "region_code", "year", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["query_key", "region_code", "year", "key"],
+                name="uniq_indicator_summary_row",
+            )
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.query_key} {self.region_code} {self.year} {self.key}: {self.value}"
+        )
+
+
+# --- end c13-bench ---

@@ -1,16 +1,33 @@
 """Where the dashboard gets its numbers: :func:`indicator_rows`.
 
-Today it runs the registered query (``monitoring.indicators.REGISTRY``) and says when;
-a view that needs more than a second at province scale is served from a summary
-refreshed by a background task instead, behind this same function, so the screens never
-call the queries directly.
+Each computed indicator is one registered GROUP BY query
+(``monitoring.indicators.REGISTRY``). Over a province's records (a million enrolments)
+some of them take longer than a screen may wait, so :func:`summary_refresh` runs every
+registered query once at county level and stores the rows in
+:class:`monitoring.models.IndicatorSummary`; a background task
+(``monitoring.tasks.indicator_summary_refresh_task``) or ``manage.py
+refresh_indicator_summary`` calls it. :func:`indicator_rows` reads the summary while it
+is fresh (``settings.MONITORING_SUMMARY_MAX_AGE`` seconds, default 15 minutes) and says
+so (``from_summary=True``, ``computed_at`` = when it was refreshed); otherwise it runs
+the query live. Either way a constant number of queries: live one, summary two.
 """
 
+import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
+from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
-from monitoring.indicators import REGISTRY, Row
+from monitoring.indicators import REGISTRY, Row, roll_up
+from monitoring.models import IndicatorSummary
+
+#: The region code of each query's marker row: "refreshed at", even with no rows.
+MARKER = ""
+
+#: Seconds a refreshed summary is served before indicator_rows counts live again.
+DEFAULT_MAX_AGE = 15 * 60
 
 
 @dataclass(frozen=True)
@@ -18,6 +35,12 @@ class Computed:
     rows: list[Row]
     computed_at: object  # an aware datetime: when the figures were counted
     from_summary: bool = False  # True: read from the refreshed summary, not live
+
+
+def max_age() -> dt.timedelta:
+    return dt.timedelta(
+        seconds=getattr(settings, "MONITORING_SUMMARY_MAX_AGE", DEFAULT_MAX_AGE)
+    )
 
 
 def indicator_rows(
@@ -29,7 +52,75 @@ def indicator_rows(
     by: str = "county",
 ) -> Computed:
     """The rows of the computed indicator ``query_key`` (see ``indicators.REGISTRY``)."""
-    rows = REGISTRY[query_key](
-        regions=regions, year_from=year_from, year_to=year_to, by=by
+    query = REGISTRY[query_key]  # an unknown key fails here, summary or not
+    summary = _from_summary(
+        query_key, regions=regions, year_from=year_from, year_to=year_to, by=by
     )
+    if summary is not None:
+        return summary
+    rows = query(regions=regions, year_from=year_from, year_to=year_to, by=by)
     return Computed(rows=rows, computed_at=timezone.now())
+
+
+def summary_refreshed_at(query_key: str):
+    """When the summary of ``query_key`` was last refreshed (None: never)."""
+    return (
+        IndicatorSummary.objects.filter(query_key=query_key, region_code=MARKER)
+        .values_list("refreshed_at", flat=True)
+        .first()
+    )
+
+
+def _from_summary(query_key, *, regions, year_from, year_to, by) -> Computed | None:
+    refreshed_at = summary_refreshed_at(query_key)
+    if refreshed_at is None or refreshed_at < timezone.now() - max_age():
+        return None
+    stored = IndicatorSummary.objects.filter(query_key=query_key).exclude(
+        region_code=MARKER
+    )
+    if regions:
+        stored = stored.filter(region_code__startswith=regions)
+    if year_from is not None:
+        stored = stored.filter(year__gte=year_from)
+    if year_to is not None:
+        stored = stored.filter(year__lte=year_to)
+    rows = [
+        Row(rc, yr, value, key)
+        for rc, yr, value, key in stored.order_by(
+            "region_code", "year", "key"
+        ).values_list("region_code", "year", "value", "key")
+    ]
+    if by != "county":
+        rows = roll_up(rows, by=by)
+    return Computed(rows=rows, computed_at=refreshed_at, from_summary=True)
+
+
+def summary_refresh(*, now=None) -> dict[str, int]:
+    """Count every registered indicator once at county level and store the rows.
+
+        Set-based: one query per registered indicator, one delete and one bulk insert per
+        indicator, in one transaction, so a reader sees the old summary or the new one,
+        never half of each. Each query also gets a marker row (region code ``""``, its
+    value the number of rows) that says when it was refreshed. Running it again replaces the rows (idempotent). Returns the
+        number of rows stored per query key.
+    """
+    now = now or timezone.now()
+    counted = {key: fn(by="county") for key, fn in REGISTRY.items()}
+    with transaction.atomic():
+        IndicatorSummary.objects.all().delete()
+        IndicatorSummary.objects.bulk_create(
+            (
+                IndicatorSummary(
+                    query_key=key,
+                    region_code=row.region_code,
+                    year=row.year,
+                    key=row.key,
+                    value=row.value,
+                    refreshed_at=now,
+                )
+                for key, rows in counted.items()
+                for row in [Row(MARKER, 0, Decimal(len(rows))), *rows]
+            ),
+            batch_size=1000,
+        )
+    return {key: len(rows) for key, rows in counted.items()}
