@@ -1,8 +1,9 @@
 """Background work for the plan dashboard (Django Tasks API): refreshing the summary
-of computed indicators that ``monitoring.summary.indicator_rows`` serves while fresh.
+of computed indicators that ``monitoring.summary.indicator_rows`` serves.
 
-Enqueue it on a schedule shorter than ``MONITORING_SUMMARY_MAX_AGE`` (cron:
-``manage.py refresh_indicator_summary --enqueue``); the ``db_worker`` runs it.
+Reading a summary older than ``MONITORING_SUMMARY_MAX_AGE`` queues it
+(``summary_refresh_soon``); ``manage.py refresh_indicator_summary [--enqueue]`` runs or
+queues it by hand (or from cron, to keep it warm); the ``db_worker`` runs it.
 """
 
 import logging

@@ -1,5 +1,6 @@
 """The indicator summary behind ``monitoring.summary.indicator_rows``: refreshed rows
-equal the live query's at every grouping, a stale or missing summary falls back to live,
+equal the live query's at every grouping, a missing summary counts live, a stale one is
+served with its time while one refresh is queued,
 refreshing twice changes nothing, and reading costs the same few queries however many
 rows and regions there are."""
 
@@ -117,24 +118,50 @@ def test_from_summary_says_when_it_was_refreshed_and_not_now(reference):
     assert sum(r.value for r in computed.rows) == 12
 
 
-def test_stale_or_missing_summary_falls_back_to_live(reference, settings):
+def test_missing_summary_counts_live_and_queues_the_first_refresh(
+    reference, django_capture_on_commit_callbacks
+):
     records()
-    computed = indicator_rows("training_person_times")  # never refreshed
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        computed = indicator_rows("training_person_times")  # never refreshed
     assert not computed.from_summary
     assert computed.rows == live("training_person_times", None, "county", None, None)
+    assert len(queued) == 1  # the refresh ran (immediate backend in tests)
+    again = indicator_rows("training_person_times")
+    assert again.from_summary and again.rows == computed.rows
 
+
+def test_stale_summary_is_served_with_its_time_and_queues_one_refresh(
+    reference, settings, django_capture_on_commit_callbacks
+):
+    records()
     settings.MONITORING_SUMMARY_MAX_AGE = 600
-    summary_refresh(now=timezone.now() - dt.timedelta(minutes=11))
+    refreshed = timezone.now() - dt.timedelta(minutes=11)
+    summary_refresh(now=refreshed)
     EnrolmentFactory(training_class=finished_class("520102", 2022))  # after it
-    computed = indicator_rows("training_person_times", by="province")
-    assert not computed.from_summary
-    assert sum(r.value for r in computed.rows) == 13  # the new enrolment, live
-    assert timezone.now() - computed.computed_at < dt.timedelta(seconds=5)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        first = indicator_rows("training_person_times", by="province")
+        second = indicator_rows("training_person_times", by="province")
+    # Served at once from the summary, saying when it was counted: not the new row.
+    assert first.from_summary and first.computed_at == refreshed
+    assert sum(r.value for r in first.rows) == 12
+    assert second.computed_at == refreshed
+    assert len(queued) == 1  # two stale reads, one refresh queued
+    queued[0]()  # the worker runs it
+    fresh = indicator_rows("training_person_times", by="province")
+    assert fresh.from_summary and fresh.computed_at > refreshed
+    assert sum(r.value for r in fresh.rows) == 13  # the new enrolment now counted
 
-    settings.MONITORING_SUMMARY_MAX_AGE = 3600  # the same summary, now fresh enough
-    computed = indicator_rows("training_person_times", by="province")
-    assert computed.from_summary
-    assert sum(r.value for r in computed.rows) == 12  # as refreshed, not as now
+
+def test_fresh_summary_queues_nothing(
+    reference, settings, django_capture_on_commit_callbacks
+):
+    records()
+    settings.MONITORING_SUMMARY_MAX_AGE = 3600
+    summary_refresh(now=timezone.now() - dt.timedelta(minutes=11))
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        computed = indicator_rows("training_person_times", by="province")
+    assert computed.from_summary and queued == []
 
 
 def test_an_indicator_without_rows_is_served_from_the_summary_too(reference):
