@@ -22,7 +22,12 @@ from django.db.models import CharField, Count, F, IntegerField, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Concat, ExtractYear, Substr
 
 from bases.models import BaseKind, RegistryStatus, SkillMasterStudio, TrainingBase
-from certificates.models import Certificate, CertificateStatus
+from certificates.models import (
+    Certificate,
+    CertificateStatus,
+    DisplayStatus,
+    display_status_q,
+)
 from courses.models import ClassStatus, CourseKind, Enrolment, EnrolmentStatus
 from subsidies.models import Claim, ClaimStatus
 from training_platform.reference.models import HIGH_SKILL_LEVELS, CertificateKind
@@ -53,10 +58,10 @@ def _grouped(
     is_date: bool,
     value,
     key_path: str | None = None,
-    regions: str | None,
-    year_from: int | None,
-    year_to: int | None,
-    by: str,
+    regions: str | None = None,
+    year_from: int | None = None,
+    year_to: int | None = None,
+    by: str = "county",
 ) -> list[Row]:
     """One GROUP BY (region code prefix, year[, key]) over ``rows``."""
     year_lookup = f"{year_path}__year" if is_date else year_path
@@ -84,6 +89,32 @@ def _grouped(
     ]
 
 
+def _enrolments_by(rows, key_path: str | None = None, **scope) -> list[Row]:
+    """人次 of ``rows`` (enrolments) by the class's region and end year."""
+    return _grouped(
+        rows,
+        region_path="training_class__region",
+        year_path="training_class__end_date",
+        is_date=True,
+        value=Count("pk"),
+        key_path=key_path,
+        **scope,
+    )
+
+
+def _certificates_by(rows, key_path: str | None = None, **scope) -> list[Row]:
+    """Certificates of ``rows`` by their region and issue year."""
+    return _grouped(
+        rows,
+        region_path="region",
+        year_path="issued_on",
+        is_date=True,
+        value=Count("pk"),
+        key_path=key_path,
+        **scope,
+    )
+
+
 def _finished_enrolments():
     # 人次: every enrolment in a class that finished (结业) and that was not withdrawn
     # counts once; a person trained twice counts twice.
@@ -92,37 +123,19 @@ def _finished_enrolments():
     )
 
 
-def training_person_times(*, regions=None, year_from=None, year_to=None, by="county"):
+def training_person_times(**scope):
     """职业培训人次: enrolments in finished classes, by the class's region and end year."""
-    return _grouped(
-        _finished_enrolments(),
-        region_path="training_class__region",
-        year_path="training_class__end_date",
-        is_date=True,
-        value=Count("pk"),
-        regions=regions,
-        year_from=year_from,
-        year_to=year_to,
-        by=by,
-    )
+    return _enrolments_by(_finished_enrolments(), **scope)
 
 
-def entrepreneurship_person_times(
-    *, regions=None, year_from=None, year_to=None, by="county"
-):
+def entrepreneurship_person_times(**scope):
     """创业培训人次: as 职业培训人次, for courses of kind 创业培训."""
-    return _grouped(
-        _finished_enrolments().filter(
-            training_class__course__kind=CourseKind.ENTREPRENEURSHIP
-        ),
-        region_path="training_class__region",
-        year_path="training_class__end_date",
-        is_date=True,
-        value=Count("pk"),
-        regions=regions,
-        year_from=year_from,
-        year_to=year_to,
-        by=by,
+    return _enrolments_by(_entrepreneurship_enrolments(), **scope)
+
+
+def _entrepreneurship_enrolments():
+    return _finished_enrolments().filter(
+        training_class__course__kind=CourseKind.ENTREPRENEURSHIP
     )
 
 
@@ -134,60 +147,29 @@ def _skill_certificates():
     )
 
 
-def skill_talent(*, regions=None, year_from=None, year_to=None, by="county"):
+def _high_skill_certificates():
+    return _skill_certificates().filter(level__in=sorted(HIGH_SKILL_LEVELS))
+
+
+def skill_talent(**scope):
     """技能人才培养: valid 职业资格/职业技能等级 certificates issued, by level (key)."""
-    return _grouped(
-        _skill_certificates(),
-        region_path="region",
-        year_path="issued_on",
-        is_date=True,
-        value=Count("pk"),
-        key_path="level",
-        regions=regions,
-        year_from=year_from,
-        year_to=year_to,
-        by=by,
-    )
+    return _certificates_by(_skill_certificates(), key_path="level", **scope)
 
 
-def high_skill_talent(*, regions=None, year_from=None, year_to=None, by="county"):
+def high_skill_talent(**scope):
     """高技能人才培养: as 技能人才培养, 三级/高级工 and above (HIGH_SKILL_LEVELS)."""
-    return _grouped(
-        _skill_certificates().filter(level__in=sorted(HIGH_SKILL_LEVELS)),
-        region_path="region",
-        year_path="issued_on",
-        is_date=True,
-        value=Count("pk"),
-        key_path="level",
-        regions=regions,
-        year_from=year_from,
-        year_to=year_to,
-        by=by,
-    )
+    return _certificates_by(_high_skill_certificates(), key_path="level", **scope)
 
 
-def certificates_by_kind_level(
-    *, regions=None, year_from=None, year_to=None, by="county"
-):
+def certificates_by_kind_level(**scope):
     """Valid certificates issued, key ``kind:level`` (level empty where none)."""
     rows = Certificate.objects.filter(status=CertificateStatus.VALID).annotate(
         _kind_level=Concat("kind", Value(":"), "level")
     )
-    return _grouped(
-        rows,
-        region_path="region",
-        year_path="issued_on",
-        is_date=True,
-        value=Count("pk"),
-        key_path="_kind_level",
-        regions=regions,
-        year_from=year_from,
-        year_to=year_to,
-        by=by,
-    )
+    return _certificates_by(rows, key_path="_kind_level", **scope)
 
 
-def subsidy_paid(*, regions=None, year_from=None, year_to=None, by="county"):
+def subsidy_paid(**scope):
     """补贴拨付金额（元）: paid claims' amounts by kind (key), region and year paid."""
     return _grouped(
         Claim.objects.filter(status=ClaimStatus.PAID),
@@ -196,17 +178,14 @@ def subsidy_paid(*, regions=None, year_from=None, year_to=None, by="county"):
         is_date=True,
         value=Coalesce(Sum("amount"), Value(Decimal("0"))),
         key_path="kind",
-        regions=regions,
-        year_from=year_from,
-        year_to=year_to,
-        by=by,
+        **scope,
     )
 
 
-def training_bases(*, regions=None, year_from=None, year_to=None, by="county"):
+def training_bases(**scope):
     """Training bases not revoked, by build year, key ``kind:level``.
 
-    For the plan's 公共实训基地 targets see ``bases.selectors.base_target_counts``.
+    For the plan's 公共实训基地 targets see ``public_training_bases``.
     """
     rows = TrainingBase.objects.exclude(status=RegistryStatus.REVOKED).annotate(
         _kind_level=Concat("kind", Value(":"), "level")
@@ -218,14 +197,11 @@ def training_bases(*, regions=None, year_from=None, year_to=None, by="county"):
         is_date=False,
         value=Count("pk"),
         key_path="_kind_level",
-        regions=regions,
-        year_from=year_from,
-        year_to=year_to,
-        by=by,
+        **scope,
     )
 
 
-def master_studios(*, regions=None, year_from=None, year_to=None, by="county"):
+def master_studios(**scope):
     """技能大师工作室 not revoked, by approval year, key level."""
     return _grouped(
         SkillMasterStudio.objects.exclude(status=RegistryStatus.REVOKED),
@@ -234,10 +210,7 @@ def master_studios(*, regions=None, year_from=None, year_to=None, by="county"):
         is_date=False,
         value=Count("pk"),
         key_path="level",
-        regions=regions,
-        year_from=year_from,
-        year_to=year_to,
-        by=by,
+        **scope,
     )
 
 
@@ -324,25 +297,15 @@ def indicator_status(
 # --- c13-rep ---
 # Queries the home page's key figures read (cms.live.key_figures) beside the plan's own.
 
-from certificates.models import DisplayStatus, display_status_q  # noqa: E402
 
-
-def certificates_valid(*, regions=None, year_from=None, year_to=None, by="county"):
+def certificates_valid(**scope):
     """Certificates valid on the day of the count — not revoked, superseded or expired —
     training and skill-level alike, by issue year, key kind. (``certificates`` counts
     every certificate issued and not revoked or superseded, expired or not.)"""
-
-    return _grouped(
+    return _certificates_by(
         Certificate.objects.filter(display_status_q(DisplayStatus.VALID)),
-        region_path="region",
-        year_path="issued_on",
-        is_date=True,
-        value=Count("pk"),
         key_path="kind",
-        regions=regions,
-        year_from=year_from,
-        year_to=year_to,
-        by=by,
+        **scope,
     )
 
 
@@ -357,99 +320,45 @@ register("certificates_valid", certificates_valid)
 # one GROUP BY like the queries above; the key is text.
 
 
-def _by_institution(rows, *, institution_path, region_path, year_path, **kw):
-    return _grouped(
-        rows.annotate(_inst=Cast(institution_path, CharField())),
-        region_path=region_path,
-        year_path=year_path,
-        is_date=True,
-        value=Count("pk"),
-        key_path="_inst",
-        **kw,
-    )
+def _institution_key(rows, institution_path: str):
+    return rows.annotate(_inst=Cast(institution_path, CharField()))
 
 
-def training_by_institution(*, regions=None, year_from=None, year_to=None, by="county"):
+_CLASS_INSTITUTION = "training_class__course__institution_id"
+
+
+def training_by_institution(**scope):
     """职业培训人次 by the institution running the course (key: institution id)."""
-    return _by_institution(
-        _finished_enrolments(),
-        institution_path="training_class__course__institution_id",
-        region_path="training_class__region",
-        year_path="training_class__end_date",
-        regions=regions,
-        year_from=year_from,
-        year_to=year_to,
-        by=by,
-    )
+    rows = _institution_key(_finished_enrolments(), _CLASS_INSTITUTION)
+    return _enrolments_by(rows, key_path="_inst", **scope)
 
 
-def entrepreneurship_by_institution(
-    *, regions=None, year_from=None, year_to=None, by="county"
-):
+def entrepreneurship_by_institution(**scope):
     """创业培训人次 by institution (key: institution id)."""
-    return _by_institution(
-        _finished_enrolments().filter(
-            training_class__course__kind=CourseKind.ENTREPRENEURSHIP
-        ),
-        institution_path="training_class__course__institution_id",
-        region_path="training_class__region",
-        year_path="training_class__end_date",
-        regions=regions,
-        year_from=year_from,
-        year_to=year_to,
-        by=by,
-    )
+    rows = _institution_key(_entrepreneurship_enrolments(), _CLASS_INSTITUTION)
+    return _enrolments_by(rows, key_path="_inst", **scope)
 
 
-def skill_talent_by_institution(
-    *, regions=None, year_from=None, year_to=None, by="county"
-):
+def skill_talent_by_institution(**scope):
     """技能人才培养 by issuing institution (key: institution id; empty when none)."""
-    return _by_institution(
-        _skill_certificates(),
-        institution_path="issuer_id",
-        region_path="region",
-        year_path="issued_on",
-        regions=regions,
-        year_from=year_from,
-        year_to=year_to,
-        by=by,
-    )
+    rows = _institution_key(_skill_certificates(), "issuer_id")
+    return _certificates_by(rows, key_path="_inst", **scope)
 
 
-def high_skill_talent_by_institution(
-    *, regions=None, year_from=None, year_to=None, by="county"
-):
+def high_skill_talent_by_institution(**scope):
     """高技能人才培养 by issuing institution (key: institution id)."""
-    return _by_institution(
-        _skill_certificates().filter(level__in=sorted(HIGH_SKILL_LEVELS)),
-        institution_path="issuer_id",
-        region_path="region",
-        year_path="issued_on",
-        regions=regions,
-        year_from=year_from,
-        year_to=year_to,
-        by=by,
-    )
+    rows = _institution_key(_high_skill_certificates(), "issuer_id")
+    return _certificates_by(rows, key_path="_inst", **scope)
 
 
-def training_by_course_kind(*, regions=None, year_from=None, year_to=None, by="county"):
+def training_by_course_kind(**scope):
     """职业培训人次 by course kind (key: CourseKind)."""
-    return _grouped(
-        _finished_enrolments(),
-        region_path="training_class__region",
-        year_path="training_class__end_date",
-        is_date=True,
-        value=Count("pk"),
-        key_path="training_class__course__kind",
-        regions=regions,
-        year_from=year_from,
-        year_to=year_to,
-        by=by,
+    return _enrolments_by(
+        _finished_enrolments(), key_path="training_class__course__kind", **scope
     )
 
 
-def public_training_bases(*, regions=None, year_from=None, year_to=None, by="county"):
+def public_training_bases(**scope):
     """公共实训基地 not revoked, by build year, key ``level:build_type`` (the plan's
     新建 / 完善提升 targets; counted as ``bases.selectors.base_target_counts`` does)."""
     rows = (
@@ -464,10 +373,7 @@ def public_training_bases(*, regions=None, year_from=None, year_to=None, by="cou
         is_date=False,
         value=Count("pk"),
         key_path="_level_build",
-        regions=regions,
-        year_from=year_from,
-        year_to=year_to,
-        by=by,
+        **scope,
     )
 
 
@@ -479,42 +385,22 @@ register("training_by_course_kind", training_by_course_kind)
 register("public_training_bases", public_training_bases)
 
 
-def training_by_key_group(*, regions=None, year_from=None, year_to=None, by="county"):
+def training_by_key_group(**scope):
     """职业培训人次 by 重点群体 (key: group code; empty for a person in none). A person in
     two groups counts in each, so the keys may add up to more than the total."""
     # Coalesced so that "none" sorts the same on every database.
     rows = _finished_enrolments().annotate(
         _group=Coalesce("trainee__key_group_memberships__group_id", Value(""))
     )
-    return _grouped(
-        rows,
-        region_path="training_class__region",
-        year_path="training_class__end_date",
-        is_date=True,
-        value=Count("pk"),
-        key_path="_group",
-        regions=regions,
-        year_from=year_from,
-        year_to=year_to,
-        by=by,
-    )
+    return _enrolments_by(rows, key_path="_group", **scope)
 
 
-def training_by_occupation_group(
-    *, regions=None, year_from=None, year_to=None, by="county"
-):
+def training_by_occupation_group(**scope):
     """职业培训人次 by the 大类 of the course's occupation (key: category code)."""
-    return _grouped(
+    return _enrolments_by(
         _finished_enrolments(),
-        region_path="training_class__region",
-        year_path="training_class__end_date",
-        is_date=True,
-        value=Count("pk"),
         key_path="training_class__course__occupation__major_id",
-        regions=regions,
-        year_from=year_from,
-        year_to=year_to,
-        by=by,
+        **scope,
     )
 
 
