@@ -37,7 +37,9 @@ def trained(count, code, year, name):
         EnrolmentFactory(training_class=training_class)
 
 
-def test_guiyang_bureau_drills_down_and_exports(live_server, browser, tmp_path):
+def test_guiyang_bureau_drills_down_and_exports(
+    live_server, reference, browser, tmp_path
+):
     trained(3, "520102", 2022, "南明区职业技能培训学校")
     trained(2, "520103", 2023, "云岩区职业培训中心")
     trained(5, "520302", 2023, "遵义职业培训学校")  # 遵义: outside 贵阳
