@@ -2,8 +2,8 @@
 
 The plan dashboard measures 2021–2025, while the demo's own classes run around the day
 it is built. So that a bureau opening the demo dashboard sees figures in every
-prefecture and year, each prefecture gets two small finished (已结业) classes a year, in
-one or two of its counties, of the demo's own courses (a 创业培训 among them), with 5–9
+prefecture and year, each prefecture gets a small finished (已结业) class a year, in
+one or two of its counties, of the demo's own courses in turn (创业培训 among them), with 6–10
 people of that prefecture (drawn by demo.people, like every demo trainee). Most who
 pass get a skill-level certificate from the demo evaluation centre a few weeks after
 the class ends, mostly 五级 and 四级, fewer 三级.
@@ -30,8 +30,10 @@ from trainees.models import Trainee, id_number_hash
 from training_platform.reference.models import Occupation, SkillLevel
 
 YEARS = range(2021, 2026)
-CLASSES_PER_YEAR = 2
-PEOPLE_PER_PREFECTURE = 45
+# One class a year per prefecture keeps the seed quick: most of its cost is per class
+# (the services' transitions and audit trail), whatever the class's size.
+CLASSES_PER_YEAR = 1
+PEOPLE_PER_PREFECTURE = 30
 L5, L4, L3 = SkillLevel.LEVEL_5, SkillLevel.LEVEL_4, SkillLevel.LEVEL_3
 
 # prefecture → (class code prefix, its counties, the demo courses run there in turn)
@@ -66,15 +68,14 @@ def history_classes() -> list[tuple[str, str, DemoClass, str]]:
             rng = demo_rng("plan_history", prefecture, year)
             for number in range(1, CLASSES_PER_YEAR + 1):
                 course = keyed[next(turn)]
-                start = dt.date(
-                    year, 2 + number * 4 - rng.randrange(2), 1 + rng.randrange(25)
-                )
+                month = 3 + (number - 1) * 4 + rng.randrange(3)
+                start = dt.date(year, month, 1 + rng.randrange(25))
                 days = max(7, min(course.hours // 6, 40))
-                size = rng.randint(5, 9)
+                size = rng.randint(6, 10)
                 out.append(
                     (
                         prefecture,
-                        counties[number % len(counties)],
+                        counties[(year + number) % len(counties)],
                         DemoClass(
                             code=f"{prefix}-{year}-H{number}",
                             course=course.key,

@@ -13,7 +13,7 @@ from courses.models import (
     Enrolment,
     TrainingClass,
 )
-from demo.plan_history import PREFECTURES, YEARS, history_classes
+from demo.plan_history import CLASSES_PER_YEAR, PREFECTURES, YEARS, history_classes
 from demo.services import demo_seed
 from monitoring.summary import indicator_rows
 from training_platform.reference.models import CertificateKind, Region, RegionLevel
@@ -43,14 +43,14 @@ def test_the_dashboard_has_training_in_all_nine_prefectures_every_plan_year():
 
     codes = [demo.code for _, _, demo, _ in history_classes()]
     classes = TrainingClass.objects.filter(code__in=codes).select_related("course")
-    assert classes.count() == len(codes) == 9 * len(YEARS) * 2
+    assert classes.count() == len(codes) == 9 * len(YEARS) * CLASSES_PER_YEAR
     for cls in classes:
         assert cls.status == ClassStatus.FINISHED
         assert cls.start_date.year == cls.end_date.year
         assert cls.start_date.year in YEARS
     assert any(c.course.kind == CourseKind.ENTREPRENEURSHIP for c in classes)
     enrolments = Enrolment.objects.filter(training_class__code__in=codes)
-    assert 9 * len(YEARS) * 2 * 5 <= enrolments.count() <= 1500
+    assert 6 * len(codes) <= enrolments.count() <= min(10 * len(codes), 1500)
     # Each class's people come from its prefecture and are adults when it starts.
     for enrolment in enrolments.select_related("trainee", "training_class"):
         trainee, cls = enrolment.trainee, enrolment.training_class
