@@ -28,7 +28,7 @@ from courses.models import (
 )
 from demo.skips import SeedNotes
 from trainees.models import Trainee
-from training_platform.reference.models import SkillLevel
+from training_platform.reference.models import Region, SkillLevel
 
 L5, L4, L3 = SkillLevel.LEVEL_5, SkillLevel.LEVEL_4, SkillLevel.LEVEL_3
 
@@ -340,7 +340,9 @@ def _people(pool, index, demo, demo_trainee) -> list:
     return [by_pk[pk] for pk in chosen]  # in order: the demo trainee enrols first
 
 
-def _seed_class(demo, course, staff, bureau, venue, people) -> None:
+def _seed_class(demo, course, staff, bureau, venue, people, *, region=None) -> None:
+    """``region`` (a county code): where the class is held, if not at the venue or
+    the institution's seat (demo.plan_history's classes)."""
     today = timezone.localdate()
     start = today + dt.timedelta(days=demo.start_in_days)
     cls = services.class_create(
@@ -351,6 +353,7 @@ def _seed_class(demo, course, staff, bureau, venue, people) -> None:
         start_date=start,
         end_date=start + dt.timedelta(days=demo.days),
         venue=venue,
+        region=Region.objects.get(code=region) if region else None,
     )
     path = PATHS.get(demo.status, ())
     for action in path[: path.index("open") + 1] if "open" in path else path:

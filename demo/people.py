@@ -85,12 +85,14 @@ class _Pools:
     key_groups: tuple
 
 
-def _pools() -> _Pools:
-    counties = tuple(
-        Region.objects.filter(level=RegionLevel.COUNTY, parent_id__in=[GUIYANG, ZUNYI])
-        .order_by("code")
-        .values_list("code", flat=True)
-    )
+def _pools(counties=None) -> _Pools:
+    """The draw's pools: 贵阳's and 遵义's counties, or the ``counties`` given."""
+    rows = Region.objects.filter(level=RegionLevel.COUNTY)
+    if counties is None:
+        rows = rows.filter(parent_id__in=[GUIYANG, ZUNYI])
+    else:
+        rows = rows.filter(code__in=counties)
+    counties = tuple(rows.order_by("code").values_list("code", flat=True))
     by_prefecture: dict[str, list] = {}
     for code in counties:
         by_prefecture.setdefault(code[:4], []).append(code)
@@ -230,10 +232,15 @@ def _key_groups(
     return chosen
 
 
-def demo_people(count: int) -> Iterator[Person]:
-    """The demo trainees in a fixed order: the first n are the same for any count >= n."""
-    rng = demo_rng("trainees")
-    pools = _pools()
+def demo_people(
+    count: int, *, counties=None, key: str = "trainees"
+) -> Iterator[Person]:
+    """The demo trainees in a fixed order: the first n are the same for any count >= n.
+
+    ``counties`` and ``key`` draw another fixed set of people who live there (the
+    plan-period history, demo.plan_history); the default is the demo's trainees."""
+    rng = demo_rng(key)
+    pools = _pools(counties)
     seen: set[str] = set()
     for index in range(count):
-        yield _person(rng, pools, seen, is_first=index == 0)
+        yield _person(rng, pools, seen, is_first=counties is None and index == 0)

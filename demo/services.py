@@ -263,9 +263,11 @@ def _seed_staff(institutions: dict, password: str, notes: SeedNotes) -> None:
         grant(user, role, institution=institution)
 
 
-def _seed_trainees(count: int, stdout=None) -> Person:
-    """Insert ``count`` demo trainees with their key groups; return the first person."""
-    people = demo_people(count)
+def _seed_trainees(count: int, stdout=None, people=None) -> Person:
+    """Insert ``count`` demo trainees with their key groups; return the first person.
+
+    ``people`` draws them (default: ``demo_people(count)``)."""
+    people = demo_people(count) if people is None else people
     first = None
     done = 0
     while done < count:
@@ -383,6 +385,11 @@ def demo_seed(*, scale: int = 1, stdout=None) -> dict:
 
     seed_bases_registry(institutions, notes)
     # --- end c12-bases ---
+    # --- c13-demohist --- (the plan period's history, after the demo's own classes)
+    from demo.plan_history import seed_plan_history
+
+    seed_plan_history(institutions, notes)
+    # --- end c13-demohist ---
     # --- c12-pages --- (after the competitions are seeded)
     from demo.competition_pages import seed_competition_pages
 

@@ -20,9 +20,11 @@ from bases.models import (
 )
 from certificates.models import Certificate
 from demo.fixtures import DEMO_PASSWORD, DEMO_USERNAMES
+from demo.people import demo_people
+from demo.plan_history import PREFECTURES
 from demo.selectors import demo_info
 from demo.services import demo_seed
-from trainees.models import KeyGroupMembership, Trainee
+from trainees.models import KeyGroupMembership, Trainee, id_number_hash
 from training_platform import access
 from training_platform.reference.models import SkillLevel
 from training_platform.validators import (
@@ -81,7 +83,8 @@ def test_seeding_twice_changes_nothing():
 
     assert every_model_count() == counts
     assert set(second["created"].values()) == {0}
-    assert first["created"]["trainees"] == first["trainees"] == 240
+    # 240 demo trainees, and 270 (9 prefectures × 30) of the plan-period history.
+    assert first["created"]["trainees"] == first["trainees"] == 240 + 270
     assert "seconds" in second
     assert sorted(
         get_user_model().objects.values_list("username", flat=True)
@@ -148,16 +151,30 @@ def test_every_demo_user_signs_in_with_the_demo_password(seeded):
 
 def test_trainees_carry_valid_id_numbers_and_phones_from_guiyang_and_zunyi(seeded):
     trainees = list(Trainee.objects.all())
+    # The demo's own trainees; the plan-period history's people (demo.plan_history)
+    # live in their prefectures' counties.
+    own = {id_number_hash(person.id_number) for person in demo_people(240)}
+    history = {
+        code: prefecture[:4]
+        for prefecture, (_, counties, _) in PREFECTURES.items()
+        for code in counties
+    }
 
     assert len(trainees) >= 200
+    assert sum(trainee.id_number_hash in own for trainee in trainees) == 240
     for trainee in trainees:
         info = parse_id_number(trainee.id_number)
         assert info.birth_date.year == trainee.birth_year
         assert info.sex == trainee.sex
         assert 1965 <= trainee.birth_year <= 2006
-        assert info.region_code[:4] in {"5201", "5203"}
-        assert trainee.household_region_id[:4] in {"5201", "5203"}
-        assert trainee.residence_region_id[:4] in {"5201", "5203"}
+        if trainee.id_number_hash in own:
+            assert info.region_code[:4] in {"5201", "5203"}
+            assert trainee.household_region_id[:4] in {"5201", "5203"}
+            assert trainee.residence_region_id[:4] in {"5201", "5203"}
+        else:
+            prefecture = history[info.region_code]
+            assert trainee.household_region_id[:4] == prefecture
+            assert trainee.residence_region_id[:4] in {prefecture, "5201", "5203"}
         assert normalize_mobile(trainee.phone) == trainee.phone
         assert 2 <= len(trainee.name) <= 3
     in_groups = Trainee.objects.filter(key_group_memberships__isnull=False).distinct()
@@ -243,7 +260,7 @@ def test_scale_two_after_scale_one_adds_exactly_the_extra_trainees():
     summary = demo_seed(scale=2)
 
     assert summary["created"]["trainees"] == 240
-    assert Trainee.objects.count() == 480
+    assert Trainee.objects.count() == 480 + 270  # and the plan-period history's
     assert first < set(Trainee.objects.values_list("id_number_hash", flat=True))
 
 
@@ -279,7 +296,7 @@ def test_query_count_hardly_grows_with_scale():
     with wrapper:
         demo_seed(scale=3)
 
-    assert Trainee.objects.count() == 720
+    assert Trainee.objects.count() == 720 + 270  # and the plan-period history's
     # A fresh database gets the same people: the data set is deterministic.
     assert first_people < set(Trainee.objects.values_list("id_number_hash", flat=True))
     queries_1, queries_3 = len(at_scale_1), len(at_scale_3)

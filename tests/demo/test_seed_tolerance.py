@@ -129,6 +129,10 @@ def test_steps_the_rules_now_refuse_are_skipped_with_a_note(monkeypatch):
     monkeypatch.setattr(demo_services, "seed_certificates", lambda notes=None: None)
     # nor the competition (issue 12), whose awards are certificates too
     monkeypatch.setattr("demo.competitions.seed_competitions", lambda notes=None: None)
+    # nor the plan-period history (issue 13), whose people hold certificates
+    monkeypatch.setattr(
+        "demo.plan_history.seed_plan_history", lambda institutions, notes=None: None
+    )
     demo_seed()
     monkeypatch.undo()
     assert not Certificate.objects.exists()
