@@ -31,6 +31,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db.models import QuerySet
 from django.http import Http404, JsonResponse
+from django.urls import URLPattern
 from ninja import Field, NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -231,6 +232,26 @@ def _install_error_handlers(api: NinjaAPI) -> None:
         return respond(request, 413)
 
 
+def _json_method_errors(view):
+    """``view`` with ninja's plain-text 405 (a method the path does not take) turned
+    into the API's error shape, keeping its ``Allow`` header."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code != 405 or response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            return response
+        refused = JsonResponse(
+            error_body(405), status=405, json_dumps_params={"ensure_ascii": False}
+        )
+        refused["Allow"] = response.get("Allow", "")
+        return refused
+
+    return wrapped
+
+
 def unknown_path(request, rest: str = ""):
     """Any other path under /api/v1/: the API's 404, not the site's HTML page."""
     return JsonResponse(
@@ -248,6 +269,13 @@ class _Renderer(JSONRenderer):
 
 
 class _Api(NinjaAPI):
+    def _get_urls(self):
+        urls = super()._get_urls()
+        for pattern in urls:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _json_method_errors(pattern.callback)
+        return urls
+
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         # Paths relative to the server (/certificates/{token}), as the document always had.
         return super().get_openapi_schema(path_prefix="", path_params=path_params)

@@ -36,6 +36,15 @@ def test_404_of_an_unknown_certificate(client):
     assert body["message"] == "未找到该证书。"
 
 
+def test_a_method_the_path_does_not_take_is_a_json_405(client):
+    for response in (
+        client.post("/api/v1/courses"),
+        client.delete("/api/v1/certificates/nope"),
+    ):
+        assert_error(response, 405, "method_not_allowed")
+        assert "GET" in response["Allow"]
+
+
 def test_an_unknown_api_path_is_a_json_404(client):
     for path in ("/api/v1/nothing", "/api/v1/nothing/", "/api/v1/courses/extra/"):
         body = assert_error(client.get(path), 404, "not_found")
