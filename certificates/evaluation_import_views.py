@@ -10,8 +10,6 @@ and the masked ID number, read again from the encrypted file; the file is delete
 the certificates are issued, and after 7 days when it never got there.
 """
 
-import logging
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -27,20 +25,17 @@ from certificates import services
 from certificates.admin_views import denied
 from certificates.evaluation_import import EVALUATION_IMPORT, evaluation_template
 from certificates.models import EvaluationUpload
-from certificates.tasks import evaluation_import_task, evaluation_upload_cleanup
+from certificates.tasks import evaluation_import_task
 from training_platform import xlsx
 from training_platform.imports import services as imports
 from training_platform.imports.forms import ImportFileForm
 from training_platform.imports.models import ImportStatus
-
-logger = logging.getLogger(__name__)
 
 # Files up to this many rows are checked (and previewed person by person) at upload.
 CHECK_ROW_LIMIT = imports.SYNC_ROW_LIMIT
 # Each row is one call of the issuing service: larger files are issued in the background.
 ISSUE_SYNC_LIMIT = 200
 ERRORS_SHOWN = 50
-CLEANUP_BATCH = 20
 DENIED = "只有已备案评价资格的评价机构的工作人员可以导入认定结果。"
 
 
@@ -135,7 +130,7 @@ def upload_view(request):
         except ValidationError as exc:
             form.add_error("file", exc.messages)
         else:
-            _cleanup_some()
+            imports.upload_cleanup_some(EvaluationUpload)
             return redirect(url("preview", upload))
     return TemplateResponse(
         request,
@@ -149,14 +144,6 @@ def upload_view(request):
             "issue_sync_limit": ISSUE_SYNC_LIMIT,
         },
     )
-
-
-def _cleanup_some() -> None:
-    """Expire a few stale uploads; never let that get in the way of the new one."""
-    try:
-        evaluation_upload_cleanup(limit=CLEANUP_BATCH)
-    except Exception:
-        logger.exception("Expiring stale evaluation uploads failed")
 
 
 def _entries(upload: EvaluationUpload):

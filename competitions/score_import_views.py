@@ -12,8 +12,6 @@ holds counts and row-numbered messages only, the stored file is deleted once imp
 (or after ``UPLOAD_KEEP_DAYS``).
 """
 
-import logging
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -27,7 +25,7 @@ from certificates.admin_views import denied
 from competitions import policies
 from competitions.models import Event, ScoreUpload
 from competitions.score_import import SCORES, score_template
-from competitions.score_tasks import score_import_task, score_upload_cleanup
+from competitions.score_tasks import score_import_task
 from competitions.scoring import scores_editable
 from training_platform import access, xlsx
 from training_platform.errors import error_text
@@ -36,11 +34,8 @@ from training_platform.imports.forms import ImportFileForm
 from training_platform.imports.models import ImportStatus
 from training_platform.imports.views import counts_context, people_context
 
-logger = logging.getLogger(__name__)
-
 SYNC_ROW_LIMIT = imports.SYNC_ROW_LIMIT
 ERRORS_SHOWN = 50
-CLEANUP_BATCH = 20
 PREFIX = "scores"
 DENIED = "只有本竞赛的组织人员和主管人社部门可以导入成绩。"
 
@@ -125,7 +120,7 @@ def upload_view(request, event_pk):
         except ValidationError as exc:  # XlsxRefused included
             form.add_error("file", error_text(exc))
         else:
-            _cleanup_some()
+            imports.upload_cleanup_some(ScoreUpload)
             return redirect(_url("preview", upload))
     return TemplateResponse(
         request,
@@ -137,14 +132,6 @@ def upload_view(request, event_pk):
             "sync_row_limit": SYNC_ROW_LIMIT,
         },
     )
-
-
-def _cleanup_some() -> None:
-    """Expire a few stale uploads; never let that get in the way of the new one."""
-    try:
-        score_upload_cleanup(limit=CLEANUP_BATCH)
-    except Exception:
-        logger.exception("Expiring stale score uploads failed")
 
 
 def _counts(summary: dict, done: bool) -> list[tuple[str, str, int]]:

@@ -316,7 +316,7 @@ def _upload(request, class_id: int, file, screen: ImportScreen):
         raise ApiError(status, code, "；".join(exc.messages)) from None
     except ValidationError as exc:
         raise ApiError(422, "invalid", "；".join(exc.messages)) from None
-    roster_views._cleanup_some()
+    imports.upload_cleanup_some(ImportUpload, limit=roster_views.CLEANUP_BATCH)
     return Status(201, job)
 
 

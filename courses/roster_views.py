@@ -20,7 +20,6 @@ the xlsx download. The result page shows counts and messages only. The error-row
 download carries the rows as the user uploaded them, to that institution's staff only.
 """
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -42,15 +41,13 @@ from courses.results_import import (
     results_template,
 )
 from courses.roster import ROSTER_CLASS_STATUSES, ROSTER_IMPORT, roster_template
-from courses.tasks import upload_cleanup, upload_import_task
+from courses.tasks import upload_import_task
 from training_platform import access, xlsx
 from training_platform.imports import services as imports
 from training_platform.imports.forms import ImportFileForm
 from training_platform.imports.kinds import ImportKind
 from training_platform.imports.models import ImportStatus
 from training_platform.imports.views import counts_context, people_context
-
-logger = logging.getLogger(__name__)
 
 # Files with more data rows than this are checked and imported in the background.
 SYNC_ROW_LIMIT = imports.SYNC_ROW_LIMIT
@@ -59,7 +56,7 @@ ERRORS_SHOWN = 50
 # People listed on the preview page (the download has them all).
 PEOPLE_SHOWN = imports.PEOPLE_SHOWN
 # Stale uploads expired, at most, each time a new one is stored (the command does all).
-CLEANUP_BATCH = 20
+CLEANUP_BATCH = imports.CLEANUP_BATCH
 
 
 @dataclass(frozen=True)
@@ -229,16 +226,8 @@ def _read_and_keep(request, training_class, form, screen) -> ImportUpload | None
     except ValidationError as exc:
         form.add_error("file", exc.messages)
         return None
-    _cleanup_some()
+    imports.upload_cleanup_some(ImportUpload, limit=CLEANUP_BATCH)
     return upload
-
-
-def _cleanup_some() -> None:
-    """Expire a few stale uploads; never let that get in the way of the new one."""
-    try:
-        upload_cleanup(limit=CLEANUP_BATCH)
-    except Exception:
-        logger.exception("Expiring stale uploads failed")
 
 
 @never_cache

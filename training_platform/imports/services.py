@@ -312,6 +312,19 @@ def upload_discard(job: ImportJob) -> str:
     return "discarded"
 
 
+# Stale uploads expired, at most, each time a new one is stored (the commands do all).
+CLEANUP_BATCH = 20
+
+
+def upload_cleanup_some(model: type[ImportJob], *, limit: int = CLEANUP_BATCH) -> None:
+    """Expire a few stale uploads of ``model`` as a new one is stored (screens and API);
+    never let that get in the way of the new one."""
+    try:
+        upload_cleanup(model, limit=limit)
+    except Exception:
+        logger.exception("Expiring stale %s uploads failed", model._meta.model_name)
+
+
 def upload_cleanup(
     model: type[ImportJob],
     *,
