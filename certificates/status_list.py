@@ -46,6 +46,8 @@ FORMAT = "qjt-revocations/1"
 REVOKED = "R"
 SUPERSEDED = "S"
 CACHE_KEY = "certificates:revocations:1"
+# The same bits as a W3C BitstringStatusListCredential (certificates.credentials).
+CREDENTIAL_CACHE_KEY = "certificates:status-list-credential:1"
 # W3C Bitstring Status List: at least 16 KiB of bits, so that one certificate's slot
 # says nothing about how many certificates there are ("herd privacy").
 MIN_SIZE = 131_072
@@ -192,8 +194,9 @@ def revocation_document() -> dict:
 
 def invalidate() -> None:
     """Drop the cached list once the current transaction commits (a revocation or a
-    reissue): the next request builds it again and shows the change."""
-    transaction.on_commit(lambda: cache.delete(CACHE_KEY))
+    reissue): the next request builds it again and shows the change (the W3C status
+    list credential too)."""
+    transaction.on_commit(lambda: cache.delete_many([CACHE_KEY, CREDENTIAL_CACHE_KEY]))
 
 
 def document_etag(document: dict) -> str:
