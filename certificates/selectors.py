@@ -19,7 +19,7 @@ from certificates.models import (
     display_status_of,
 )
 from certificates.rendering import PrintedCertificate
-from certificates.signing import QRPayload, qr_text
+from certificates.signing import QRPayload, qr_text, safe_field
 from trainees.models import id_number_hash
 from training_platform import access, pii, sql
 from training_platform.audit.models import AuditEvent
@@ -229,6 +229,9 @@ def qr_payload(certificate: Certificate) -> QRPayload:
         issued_on=certificate.issued_on,
         expires_on=certificate.expires_on,
         holder=certificate.masked_holder_name,
+        issuer=safe_field(certificate.issuer_name),
+        # The slot in the signed revocation list (certificates.status_list).
+        status_index=certificate.pk,
     )
 
 

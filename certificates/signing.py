@@ -8,10 +8,14 @@ base64url is RFC 4648 §5 without padding. The signature is Ed25519 over the ASC
 ``<kid>.<base64url(payload)>`` (everything before the last dot), so the key id is covered
 and any change to the text breaks it. The payload is UTF-8, fields joined by ``|``::
 
-    1|token|number|kind|occupation_code|level|issued_on|expires_on|holder
+    2|token|number|kind|occupation_code|level|issued_on|expires_on|holder|issuer|status_index
 
-``1`` is the format version; dates are ``YYYYMMDD``; ``level`` and ``expires_on`` may be
-empty; ``holder`` is the already-masked name. The payload's token must equal the token in
+``2`` is the format version; dates are ``YYYYMMDD``; ``level`` and ``expires_on`` may be
+empty; ``holder`` is the already-masked name; ``issuer`` the issuing organisation's name;
+``status_index`` the certificate's slot (a non-negative integer, its primary key) in the
+signed revocation list (``certificates.status_list``), so an offline verifier can look it
+up. Version ``1`` (the first nine fields, no issuer or index) is still accepted: QRs
+printed before version 2 stay verifiable. The payload's token must equal the token in
 the URL path, so a genuine signature cannot be moved onto another certificate's URL.
 
 Keys rotate: new payloads are signed with CERTIFICATE_SIGNING_ACTIVE_KEY, every other key in
@@ -38,7 +42,9 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 QR_PARAM = "s"
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
+# Versions a verifier accepts, and how many fields each has.
+FIELD_COUNTS = {"1": 9, "2": 11}
 FIELD_SEPARATOR = "|"
 SIGNATURE_BYTES = 64
 KEY_BYTES = 32
@@ -52,6 +58,7 @@ KEY_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,128}")
 B64URL_RE = re.compile(r"[A-Za-z0-9_-]*")
 DATE_RE = re.compile(r"\d{8}")
+INDEX_RE = re.compile(r"0|[1-9][0-9]{0,17}")
 VERIFY_PATH_RE = re.compile(r"/verify/(?P<token>[^/]*)/?\Z")
 
 GENUINE = "签名有效"
@@ -75,6 +82,9 @@ class QRPayload:
     issued_on: datetime.date
     expires_on: datetime.date | None
     holder: str  # already masked (张*): the QR is public, the full name is not
+    issuer: str = ""  # the issuing organisation's name ("" in a version 1 QR)
+    status_index: int | None = None  # slot in the revocation list (None in version 1)
+    version: str = FORMAT_VERSION  # the payload format it was read from
 
 
 @dataclass(frozen=True)
@@ -187,7 +197,14 @@ def _parse_date(text: str) -> datetime.date | None:
 
 
 def encode_payload(payload: QRPayload) -> bytes:
-    """The payload bytes that get signed; fields may not contain ``|`` or control codes."""
+    """The version 2 payload bytes that get signed.
+
+    Fields may not contain ``|`` or control codes (callers replace a ``|`` in an issuer's
+    name, see ``safe_field``); ``status_index`` must be a non-negative integer.
+    """
+    index = payload.status_index
+    if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+        raise ValueError(f"status_index {index!r} must be a non-negative integer.")
     fields = [
         FORMAT_VERSION,
         payload.token,
@@ -198,6 +215,8 @@ def encode_payload(payload: QRPayload) -> bytes:
         _date_field(payload.issued_on),
         _date_field(payload.expires_on),
         payload.holder,
+        payload.issuer,
+        str(index),
     ]
     for field in fields:
         if FIELD_SEPARATOR in field or any(ord(ch) < 0x20 for ch in field):
@@ -209,14 +228,31 @@ def encode_payload(payload: QRPayload) -> bytes:
     return FIELD_SEPARATOR.join(fields).encode("utf-8")
 
 
+def safe_field(text: str) -> str:
+    """``text`` fit for a payload field: ``|`` becomes the full-width ｜, control codes
+    a space (an organisation's name may hold either; the QR must still be made)."""
+    text = (text or "").replace(FIELD_SEPARATOR, "｜")
+    return "".join(" " if ord(ch) < 0x20 else ch for ch in text)
+
+
 def decode_payload(data: bytes) -> QRPayload | None:
+    """A version 1 or version 2 payload, or None for anything else."""
     try:
         fields = data.decode("utf-8").split(FIELD_SEPARATOR)
     except UnicodeDecodeError:
         return None
-    if len(fields) != 9 or fields[0] != FORMAT_VERSION:
+    version = fields[0]
+    if FIELD_COUNTS.get(version) != len(fields):
         return None
-    _version, token, number, kind, occupation, level, issued, expires, holder = fields
+    _version, token, number, kind, occupation, level, issued, expires, holder = fields[
+        :9
+    ]
+    issuer, status_index = "", None
+    if version == "2":
+        issuer, index_text = fields[9:]
+        if not INDEX_RE.fullmatch(index_text):
+            return None
+        status_index = int(index_text)
     try:
         issued_on = _parse_date(issued)
         expires_on = _parse_date(expires) if expires else None
@@ -231,6 +267,9 @@ def decode_payload(data: bytes) -> QRPayload | None:
         issued_on=issued_on,
         expires_on=expires_on,
         holder=holder,
+        issuer=issuer,
+        status_index=status_index,
+        version=version,
     )
 
 
@@ -332,9 +371,13 @@ def public_keys_document() -> dict:
             "base64url per RFC 4648 section 5, without padding",
             "signature": "Ed25519 (64 bytes) over the ASCII bytes "
             "'<kid>.<base64url(payload)>', i.e. everything before the last '.'",
-            "payload": "UTF-8 text, fields joined by '|': version ('1'), token, number, "
+            "payload": "UTF-8 text, fields joined by '|': version ('2'), token, number, "
             "kind, occupation_code, level (may be empty), issued_on (YYYYMMDD), "
-            "expires_on (YYYYMMDD, empty if it never expires), holder (masked name)",
+            "expires_on (YYYYMMDD, empty if it never expires), holder (masked name), "
+            "issuer (issuing organisation's name), status_index (non-negative integer: "
+            "the certificate's bit in /.well-known/certificate-revocations.json). "
+            "Version '1' payloads (printed earlier) have only the first nine fields "
+            "and remain valid.",
             "token": "the payload's token must equal the <token> in the URL path",
             "keys": "base64 (RFC 4648 section 4) raw 32-byte Ed25519 public keys",
         },

@@ -30,7 +30,7 @@ VERIFY_URL = f"https://qianjitong.rst.guizhou.gov.cn/verify/{TOKEN}/"
 
 @pytest.fixture
 def signed_text() -> str:
-    """A realistic QR text (~285 characters) as issuance will produce it."""
+    """A realistic QR text (~350 characters, payload version 2) as issuance makes it."""
     payload = QRPayload(
         token=TOKEN,
         number="Y520100026001230000001",
@@ -40,9 +40,11 @@ def signed_text() -> str:
         issued_on=datetime.date(2026, 11, 26),
         expires_on=None,
         holder="欧**",
+        issuer="贵阳市职业技能鉴定指导中心",
+        status_index=612345,
     )
     text = qr_text(payload, verify_url=VERIFY_URL)
-    assert 260 <= len(text) <= 300
+    assert 320 <= len(text) <= 380
     return text
 
 

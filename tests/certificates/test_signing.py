@@ -30,6 +30,7 @@ from certificates.signing import (
     qr_text,
     verify_qr_text,
 )
+from training_platform.pdf import QUIET_ZONE, qr_matrix
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "Xk3vQ9pL2mN8rT5wY7zA1b"
@@ -49,6 +50,8 @@ def make_payload(**changes) -> QRPayload:
         "issued_on": datetime.date(2026, 11, 26),
         "expires_on": datetime.date(2031, 11, 25),
         "holder": "欧**",
+        "issuer": "贵阳市职业技能鉴定中心",
+        "status_index": 123456,
     }
     return QRPayload(**{**fields, **changes})
 
@@ -95,10 +98,20 @@ def test_round_trip_returns_the_signed_payload(payload):
 
 
 def test_qr_text_is_short_enough_to_scan():
-    text = qr_text(make_payload(), verify_url=VERIFY_URL)
+    # Version 1 made a version 13 QR (69 modules) for this certificate; version 2 adds
+    # the issuer and the status index. With a long (24 character) issuer name and a
+    # seven-digit index the QR is still version 15 at most: 77 modules plus the quiet
+    # zone across the printed 42 mm is about 0.49 mm a module, well within a phone's
+    # reach.
+    long_issuer = "贵州省黔东南苗族侗族自治州职业技能鉴定指导中心"
+    text = qr_text(
+        make_payload(issuer=long_issuer, status_index=6_123_456), verify_url=VERIFY_URL
+    )
 
-    assert len(text) < 300
+    assert len(text) < 420
     assert text.isascii()
+    modules = len(qr_matrix(text)) - 2 * QUIET_ZONE
+    assert modules <= 77  # QR version 15 = 17 + 4 × 15 modules
 
 
 def test_check_signed_takes_the_parameter_and_the_path_token():
@@ -199,7 +212,7 @@ def test_token_in_the_path_must_match_the_payload():
 
 
 def test_a_genuine_signature_over_an_unknown_format_is_not_genuine():
-    body = f"s2.{b64url(b'2|something|else')}"
+    body = f"s2.{b64url(b'3|something|else')}"
     key = Ed25519PrivateKey.from_private_bytes(S2_SEED)
     value = f"{body}.{b64url(key.sign(body.encode()))}"
 
@@ -402,7 +415,7 @@ def test_an_offline_verifier_built_from_the_document_accepts_the_qr():
     fields = unb64url(payload_b64).decode("utf-8").split("|")
 
     assert fields == [
-        "1",
+        "2",
         TOKEN,
         "Y520100026001230000001",
         "skill_level",
@@ -411,6 +424,8 @@ def test_an_offline_verifier_built_from_the_document_accepts_the_qr():
         "20261126",
         "20311125",
         "欧**",
+        "贵阳市职业技能鉴定中心",
+        "123456",
     ]
 
 
@@ -442,6 +457,9 @@ def test_command_prints_a_genuine_qr_and_exits_0():
         "发证日期：2026-11-26",
         "有效期至：2031-11-25",
         "持证人：欧**",
+        "发证机构：贵阳市职业技能鉴定中心",
+        "状态序号：123456",
+        "格式版本：2",
     ]
 
 

@@ -23,6 +23,9 @@ LABELS = {
     "issued_on": "发证日期",
     "expires_on": "有效期至",
     "holder": "持证人",
+    "issuer": "发证机构",
+    "status_index": "状态序号",
+    "version": "格式版本",
 }
 
 
@@ -69,4 +72,6 @@ class Command(BaseCommand):
             value = getattr(result.payload, field)
             if field == "expires_on" and value is None:
                 value = "长期有效"
-            self.stdout.write(f"{label}：{value or '-'}")
+            if value is None or value == "":
+                value = "-"
+            self.stdout.write(f"{label}：{value}")
