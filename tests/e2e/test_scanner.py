@@ -160,9 +160,7 @@ def test_each_qr_is_shown_for_what_it_is(live_server, scanned, camera, case):
         expect(result.locator("[data-fact=holder]")).to_have_text(
             valid.masked_holder_name
         )
-        expect(result.locator("[data-fact=issuer]")).to_contain_text(
-            valid.issuer_name
-        )
+        expect(result.locator("[data-fact=issuer]")).to_contain_text(valid.issuer_name)
         for name in ("signature", "key", "revocation", "expiry"):
             expect(check(page, name)).to_have_attribute("data-result", "passed")
         expect(check(page, "signature")).to_contain_text("通过")
@@ -294,8 +292,8 @@ def test_an_auditor_saves_the_session_and_finds_it_in_the_back_office(
     context, page = new_page(browser, viewport={"width": 1366, "height": 768})
     sign_in(page, live_server.url, auditor.username, PASSWORD)
     open_scanner(page, live_server.url)
-    expect(page.locator("#scan-save")).to_be_visible()
     page.locator("#scan-spot").check()
+    expect(page.locator("#scan-save")).to_be_visible()
     page.locator("#scan-start").click()
     expect(rows(page)).to_have_count(2, timeout=30_000)
     page.locator("#scan-stop").click()
