@@ -21,6 +21,7 @@ from bases.models import (
     QualificationStatus,
     TrainingInstitution,
 )
+from certificates import status_list  # c14-status
 from certificates.models import (
     Certificate,
     CertificateStatus,
@@ -609,6 +610,9 @@ def certificate_revoke(
     """Revoke a valid certificate, with the reason shown to every verifier."""
     reason = _required_reason(reason)
     certificate = _locked_for_change(actor, certificate)
+    # --- c14-status ---
+    status_list.invalidate()  # the signed revocation list is rebuilt after commit
+    # --- end c14-status ---
     return status_change(
         obj=certificate,
         to=CertificateStatus.REVOKED,
@@ -630,6 +634,9 @@ def certificate_reissue(
     """
     reason = _required_reason(reason)
     old = _locked_for_change(actor, certificate)
+    # --- c14-status ---
+    status_list.invalidate()  # the signed revocation list is rebuilt after commit
+    # --- end c14-status ---
     if old.display_status() == DisplayStatus.EXPIRED:
         raise ValidationError(
             "该证书已过期，不能换发；请按规定重新评价或申领。", code="expired"

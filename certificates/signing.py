@@ -301,8 +301,13 @@ def _refused(reason: str, key_id: str = "") -> QRCheck:
     return QRCheck(genuine=False, reason=reason, key_id=key_id, payload=None)
 
 
-def check_signed(token: str, signed: str) -> QRCheck:
-    """Check the signed value from a QR against the token in the URL path it came with."""
+def check_signed(
+    token: str, signed: str, keys: dict[str, bytes] | None = None
+) -> QRCheck:
+    """Check the signed value from a QR against the token in the URL path it came with.
+
+    ``keys`` (key id → raw public key) replaces the configured ring, e.g. the keys of a
+    downloaded public keys document (``keys_from_document``)."""
     if not isinstance(token, str) or not isinstance(signed, str):
         return _refused(MALFORMED)
     if len(signed) > MAX_SIGNED_LENGTH:
@@ -313,7 +318,7 @@ def check_signed(token: str, signed: str) -> QRCheck:
     kid, payload_b64, signature_b64 = parts
     if not KEY_ID_RE.fullmatch(kid):
         return _refused(f"{MALFORMED}：密钥编号无效")
-    public = _verifying_keys().get(kid)
+    public = (_verifying_keys() if keys is None else keys).get(kid)
     if public is None:
         return _refused(UNKNOWN_KEY, kid)
     payload_bytes = _unb64url(payload_b64)
@@ -333,7 +338,7 @@ def check_signed(token: str, signed: str) -> QRCheck:
     return QRCheck(genuine=True, reason=GENUINE, key_id=kid, payload=payload)
 
 
-def verify_qr_text(text: str) -> QRCheck:
+def verify_qr_text(text: str, keys: dict[str, bytes] | None = None) -> QRCheck:
     """Check a whole scanned QR text (the URL); never raises on bad input."""
     if not isinstance(text, str) or not text.strip():
         return _refused(f"{MALFORMED}：内容为空")
@@ -351,7 +356,28 @@ def verify_qr_text(text: str) -> QRCheck:
     values = query.get(QR_PARAM, [])
     if len(values) != 1:
         return _refused(f"{MALFORMED}：缺少签名参数 {QR_PARAM}")
-    return check_signed(match["token"], values[0])
+    return check_signed(match["token"], values[0], keys)
+
+
+def keys_from_document(document) -> dict[str, bytes]:
+    """Key id → raw public key from a published keys document (``public_keys_document``,
+    /.well-known/certificate-keys.json); ValueError with a plain message when it is not
+    one."""
+    keys = document.get("keys") if isinstance(document, dict) else None
+    if not isinstance(keys, dict) or not keys:
+        raise ValueError("公钥文件格式错误：缺少 keys")
+    ring = {}
+    for kid, text in keys.items():
+        try:
+            raw = (
+                base64.b64decode(text, validate=True) if isinstance(text, str) else b""
+            )
+        except (binascii.Error, ValueError):
+            raw = b""
+        if not KEY_ID_RE.fullmatch(str(kid)) or len(raw) != KEY_BYTES:
+            raise ValueError(f"公钥文件格式错误：密钥 {kid!r} 无效")
+        ring[kid] = raw
+    return ring
 
 
 def public_keys_document() -> dict:

@@ -18,7 +18,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from certificates import selectors
+from certificates import selectors, status_list
 from certificates.models import (
     Certificate,
     DisplayStatus,
@@ -193,6 +193,26 @@ def public_keys(request):
     """/.well-known/certificate-keys.json: the Ed25519 keys that sign certificate QRs."""
     response = JsonResponse(public_keys_document(), json_dumps_params={"indent": 2})
     response["Cache-Control"] = f"public, max-age={settings.CERTIFICATE_KEYS_MAX_AGE}"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+def revocations(request):
+    """/.well-known/certificate-revocations.json: the signed revocation list
+    (``certificates.status_list``), for offline verifiers. Cached by clients for at most
+    the time until the server rebuilds it (never longer than its TTL); the ETag makes a
+    re-check cheap (304)."""
+    document = status_list.revocation_document()
+    etag = status_list.document_etag(document)
+    left = status_list.seconds_left(status_list.unchecked_body(document))
+    max_age = max(0, min(left, status_list.REGENERATE_AFTER, status_list.ttl_seconds()))
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponse(status=304)
+    else:
+        response = JsonResponse(document)
+    response["ETag"] = etag
+    response["Cache-Control"] = f"public, max-age={max_age}"
     response["Access-Control-Allow-Origin"] = "*"
     return response
 

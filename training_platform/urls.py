@@ -97,6 +97,13 @@ urlpatterns = [
         certificate_views.public_keys,
         name="certificate_keys",
     ),
+    # --- c14-status ---
+    path(
+        ".well-known/certificate-revocations.json",
+        certificate_views.revocations,
+        name="certificate_revocations",
+    ),
+    # --- end c14-status ---
     path(
         "me/certificates/<str:token>/",
         certificate_views.my_certificate,

@@ -223,6 +223,12 @@ TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 # Public certificate verification per client: "requests/seconds"; "0" turns it off.
 CERTIFICATE_VERIFY_RATE = env("CERTIFICATE_VERIFY_RATE", "30/60")
 CERTIFICATE_KEYS_MAX_AGE = int(env("CERTIFICATE_KEYS_MAX_AGE", "3600"))
+# --- c14-status ---
+# Time-to-live of the signed revocation list (seconds). An offline copy older than this
+# is flagged stale: the platform cannot vouch that nothing was revoked since. One hour
+# keeps that promise short while an auditor online refreshes it on every visit.
+CERTIFICATE_REVOCATIONS_TTL = int(env("CERTIFICATE_REVOCATIONS_TTL", "3600"))
+# --- end c14-status ---
 # Verification log rows are written in batches this often (seconds); 0 writes each one
 # before answering. A crash can lose the rows of the last interval.
 CERTIFICATE_VERIFY_LOG_FLUSH_SECONDS = float(
