@@ -37,6 +37,18 @@ class CertificatesConfig(AppConfig):
                 AccessRule(IssueBatch, view=policies.batch_view),
             ]
         )
+        # --- c14-scanner ---
+        # 核查记录 (the scanner's saved sessions), seen like the verification log.
+        from certificates import scan_policies
+        from certificates.scan_models import SpotCheck, SpotCheckItem
+
+        access_rules.extend(
+            [
+                AccessRule(SpotCheck, view=scan_policies.spot_check_view),
+                AccessRule(SpotCheckItem, view=scan_policies.spot_check_item_view),
+            ]
+        )
+        # --- end c14-scanner ---
         record_sources.register(records.CERTIFICATES)
         api_routers.register(api.ROUTE)
         # A valid certificate settles the results it was issued on.

@@ -389,3 +389,13 @@ class EvaluationUpload(ImportJob):
     @property
     def target(self) -> TrainingInstitution:
         return self.organisation
+
+
+# --- c14-scanner ---
+# 核查记录 (the scanner's saved spot-check sessions) live in their own module.
+from certificates.scan_models import (  # noqa: E402, F401
+    SpotCheck,
+    SpotCheckItem,
+)
+
+# --- end c14-scanner ---

@@ -85,3 +85,10 @@ def register_admin_urls():
         ),
         *evaluation_import_urls(),
     ]
+
+
+# --- c14-scanner ---
+# 核查记录 (the scanner's saved sessions): its viewset and menu item register themselves.
+from certificates import scan_admin  # noqa: E402, F401
+
+# --- end c14-scanner ---

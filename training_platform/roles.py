@@ -112,6 +112,12 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     Role.TRAINEE: [],
 }
 
+# --- c14-scanner ---
+# 核查记录 (certificates.SpotCheck): auditors save and see them, bureaus see them.
+ROLE_PERMISSIONS[Role.AUDITOR] += _perms("certificates", "spotcheck", "view", "add")
+ROLE_PERMISSIONS[Role.BUREAU] += _perms("certificates", "spotcheck", "view")
+# --- end c14-scanner ---
+
 
 def sync_role_groups():
     """Create the role groups and set exactly the permissions above (idempotent)."""

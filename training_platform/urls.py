@@ -61,6 +61,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Public verification (SPEC §6: these addresses are printed on certificates).
     path("verify/", certificate_views.verify_query, name="certificate_query"),
+    # --- c14-scanner ---
+    # The auditor's scanner (a PWA), before verify/<token>/ which would take "scan".
+    path("verify/scan/", include("certificates.scan_urls")),
+    # --- end c14-scanner ---
     path("verify/<str:token>/", certificate_views.verify, name="certificate_verify"),
     # Public notice of subsidy claims (公示) and objections to them.
     path("notice/", notice_views.notice_index, name="notice"),
