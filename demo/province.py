@@ -320,13 +320,38 @@ def province_data(enrolments: int = ENROLMENTS, *, progress=None) -> dict:
         label="机构 institutions",
         progress=step("机构 institutions"),
     )
+    n_classes = size["classes"]
+    # Class c runs in year c mod 5, in the prefecture of block c // 5 (every
+    # prefecture in the first 9 blocks, then by population), at that prefecture's
+    # institutions in turn.
+    by_prefecture: dict[str, list] = {}
+    for i in range(n_inst):
+        by_prefecture.setdefault(county_of(i)[:4], []).append(i)
+    order = sorted(by_prefecture)
+    order += [
+        p
+        for p in sorted(by_prefecture)
+        for _ in range(round(PREFECTURE_WEIGHTS.get(p, 30) / 10))
+    ]
+    turns = dict.fromkeys(by_prefecture, 0)
+    class_course = []
+    for c in range(n_classes):
+        prefecture = order[(c // len(YEARS)) % len(order)]
+        turn = turns[prefecture]
+        turns[prefecture] += 1
+        insts = by_prefecture[prefecture]
+        inst = insts[turn % len(insts)]
+        class_course.append(
+            inst + n_inst * ((turn // len(insts)) % COURSES_PER_INSTITUTION)
+        )
+
     n_courses = size["courses"]
     course_trade = _weighted(rng, [(t, t[1]) for t in trades], n_courses)
     course_level = _weighted(rng, LEVELS, n_courses)
     course_kind = _weighted(rng, COURSE_KINDS, n_courses)
     # Every kind at least once, whatever the draw (a small fraction).
     for index, (kind, _w) in enumerate(COURSE_KINDS):
-        course_kind[index * 7 % n_courses] = kind
+        course_kind[class_course[index * len(YEARS) % n_classes]] = kind
     course_hours = [
         {"entrepreneurship": 40, "special_ability": 40}.get(k, 80 + 40 * (lvl < "4"))
         for k, lvl in zip(course_kind, course_level, strict=True)
@@ -355,7 +380,6 @@ def province_data(enrolments: int = ENROLMENTS, *, progress=None) -> dict:
     )
 
     # --- classes: across the years in every county ----------------------------------
-    n_classes = size["classes"]
     class_running = [
         YEARS[c % len(YEARS)] == YEARS[-1] and (c // len(YEARS)) % 2 == 1
         for c in range(n_classes)
@@ -367,7 +391,7 @@ def province_data(enrolments: int = ENROLMENTS, *, progress=None) -> dict:
         class_dates.append((start, start + dt.timedelta(days=14 + c % 4 * 7)))
 
     def class_row(c):
-        course = c % n_courses
+        course = class_course[c]
         start, end = class_dates[c]
         return {
             "code": f"{CLASS_PREFIX}{start.year}-{c:07d}",
@@ -440,7 +464,7 @@ def province_data(enrolments: int = ENROLMENTS, *, progress=None) -> dict:
     def enrolment_row(j):
         c = j // CLASS_SIZE
         start, end = class_dates[c]
-        hours = course_hours[c % n_courses]
+        hours = course_hours[class_course[c]]
         result = enrolment_result(j)
         row = {
             "trainee_id": trainee_ids[trainee_of(j)],
@@ -502,7 +526,7 @@ def province_data(enrolments: int = ENROLMENTS, *, progress=None) -> dict:
     def certificate(k):
         j = cert_enrolment[k]
         c = j // CLASS_SIZE
-        course = c % n_courses
+        course = class_course[c]
         inst = course % n_inst
         person = trainee_of(j)
         kind = cert_kind(course)
@@ -614,7 +638,7 @@ def province_data(enrolments: int = ENROLMENTS, *, progress=None) -> dict:
         if len(claim_rows) >= size["claims"]:
             break
         j = cert_enrolment[k]
-        course = (j // CLASS_SIZE) % n_courses
+        course = class_course[j // CLASS_SIZE]
         level = course_level[course]
         person = trainee_of(j)
         if (

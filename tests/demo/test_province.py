@@ -37,7 +37,7 @@ from training_platform.validators import parse_id_number
 
 pytestmark = pytest.mark.django_db
 
-FRACTION = 0.002
+FRACTION = 0.003
 
 
 @pytest.fixture(scope="module")
@@ -77,16 +77,16 @@ def test_counts_follow_the_fraction(province):
     summary = province["summary"]
     expected = sizes(round(1_000_000 * FRACTION))
     assert summary["created"] is True
-    assert summary["enrolments"] == 2000 == expected["enrolments"]
-    assert summary["trainees"] == expected["trainees"] == 800
+    assert summary["enrolments"] == 3000 == expected["enrolments"]
+    assert summary["trainees"] == expected["trainees"] == 1200
     assert (summary["prefectures"], summary["counties"]) == (9, 88)
     assert (
         Enrolment.objects.filter(training_class__code__startswith=CLASS_PREFIX).count()
-        == 2000
+        == 3000
     )
-    assert province_classes().count() == summary["classes"] == 40
-    assert Certificate.objects.filter(number__startswith="QJ").count() == 1200
-    assert summary["certificates"] == 1200
+    assert province_classes().count() == summary["classes"] == 60
+    assert Certificate.objects.filter(number__startswith="QJ").count() == 1800
+    assert summary["certificates"] == 1800
     # Every person enrols 2–3 times, so nearly all of them have an enrolment.
     assert province_trainees().count() >= 0.95 * summary["trainees"]
     # At full size: the figures.
@@ -122,8 +122,10 @@ def test_every_prefecture_trains_in_every_year(province):
     }
     assert len(prefectures) == 9
     assert have == {(p, y) for p in prefectures for y in YEARS}
-    counties = set(province_classes().values_list("region_id", flat=True))
-    assert len(counties) == 40  # one class per county at this size, all different
+    # Held in a county, at an institution of that county.
+    for cls in province_classes().select_related("course__institution", "region"):
+        assert cls.region.level == RegionLevel.COUNTY
+        assert cls.course.institution.region_id == cls.region_id
     assert province_classes().filter(status=ClassStatus.FINISHED).exists()
     assert province_classes().filter(status=ClassStatus.RUNNING).exists()
 
@@ -173,7 +175,7 @@ def test_id_numbers_are_valid_and_stored_as_the_app_stores_them(province):
         Region.objects.filter(level=RegionLevel.COUNTY).values_list("code", flat=True)
     )
     people = list(province_trainees())
-    assert len(people) >= 700
+    assert len(people) >= 1100
     for trainee in people:
         info = parse_id_number(trainee.id_number)  # check digit, date, province
         assert info.birth_date.year == trainee.birth_year and info.sex == trainee.sex
@@ -222,7 +224,7 @@ def test_claims_and_competitions(province):
     claims = Claim.objects.filter(trainee__in=province_trainees())
     states = set(claims.values_list("status", flat=True))
     assert {ClaimStatus.PAID, ClaimStatus.SUBMITTED, ClaimStatus.REJECTED} <= states
-    assert claims.count() == province["summary"]["claims"] == 200
+    assert claims.count() == province["summary"]["claims"] == 300
     for claim in claims.filter(status=ClaimStatus.PAID)[:50]:
         assert claim.paid_on and claim.bank_reference
         assert claim.certificate.trainee_id == claim.trainee_id
