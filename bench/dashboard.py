@@ -28,25 +28,21 @@ bench.dashboard`` alone, ``BENCH_ONLY=dashboard make bench`` from bench.run);
 database, such as PostgreSQL.
 """
 
-import datetime as dt
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
-from decimal import Decimal
 from pathlib import Path
 
 from bench.common import (
     RESULTS,
     ROOT,
-    bulk_insert,
     count_queries,
     env_int,
     interleaved,
     machine,
-    person_id_fields,
     write_result,
 )
 
@@ -70,283 +66,30 @@ def _say(text: str) -> None:
 
 
 def seed(enrolments: int) -> dict:
-    """The province-scale data set, sized by ``enrolments``; returns counts and timings."""
-    from bases.models import InstitutionKind, QualificationStatus, TrainingInstitution
-    from certificates.models import Certificate, CertificateStatus, IssueBasis
-    from courses.models import (
-        ClassStatus,
-        Course,
-        CourseKind,
-        Enrolment,
-        EnrolmentSource,
-        EnrolmentStatus,
-        TrainingClass,
-    )
-    from subsidies.models import (
-        AccountKind,
-        Claim,
-        ClaimStatus,
-        FiledBy,
-        PayeeKind,
-        SubsidyKind,
-        SubsidyStandard,
-    )
-    from trainees.models import Trainee
-    from training_platform.reference.models import (
-        CertificateKind,
-        Occupation,
-        Region,
-        RegionLevel,
-        SkillLevel,
-    )
-    from training_platform.validators import complete_credit_code
+    """The province-scale data set, sized by ``enrolments`` (demo.province: 9
+    prefectures, 88 counties, institutions, trainees, classes across 2021–2025,
+    certificates, claims); returns its counts and the seconds each table took."""
+    from demo.province import province_data
 
-    counties = list(
-        Region.objects.filter(level=RegionLevel.COUNTY, code__startswith="52")
-        .order_by("code")
-        .values_list("pk", "code")
-    )
-    scale = enrolments / 1_000_000
-    n_institutions = max(len(counties), round(1000 * scale))
-    n_trainees = max(CLASS_SIZE + 1, round(400_000 * scale))
-    while n_trainees % 13 == 0 or n_trainees % 7919 == 0:
-        n_trainees += 1  # the people of a class and of the paid claims stay distinct
-    n_certificates = round(enrolments * 0.6)
-    n_paid = n_trainees // 4
-    n_classes = -(-enrolments // CLASS_SIZE)
-    timings = {}
+    timings: dict[str, float] = {}
+    started = {"at": time.perf_counter()}
+    line = _stderr_line()
 
-    prefectures = Region.objects.filter(
-        level=RegionLevel.PREFECTURE, code__startswith="52"
-    ).count()
-    province = Region.objects.get(code="520000")
-    occupations = list(Occupation.objects.order_by("code")[:8])
-    levels = [
-        SkillLevel.LEVEL_5,
-        SkillLevel.LEVEL_4,
-        SkillLevel.LEVEL_4,
-        SkillLevel.LEVEL_3,
-        SkillLevel.LEVEL_5,
-        SkillLevel.LEVEL_2,
-        SkillLevel.LEVEL_4,
-        SkillLevel.LEVEL_1,
-    ]
+    def progress(label, done, total):
+        line(label, done, total)
+        if done >= total:
+            now = time.perf_counter()
+            timings[label.split(" ")[-1]] = now - started["at"]
+            started["at"] = now
 
-    def county(i):
-        # A stride coprime with 88: neighbouring numbers land in different prefectures.
-        return counties[(i * 37) % len(counties)]
+    counts = province_data(enrolments, progress=progress)
+    return {**counts, "seconds_by_table": {k: round(v, 1) for k, v in timings.items()}}
 
-    t = time.perf_counter()
-    institution_ids = bulk_insert(
-        TrainingInstitution,
-        (
-            {
-                "name": f"基准职业培训学校{i:04d}",
-                "credit_code": complete_credit_code(f"52{county(i)[1]}MJ{i:07d}"),
-                "kind": InstitutionKind.PRIVATE_SCHOOL,
-                "region_id": county(i)[0],
-                "status": QualificationStatus.APPROVED,
-            }
-            for i in range(n_institutions)
-        ),
-        total=n_institutions,
-        label="institutions",
-    )
-    kinds = [
-        CourseKind.EMPLOYMENT,
-        CourseKind.UPGRADE,
-        CourseKind.EMPLOYMENT,
-        CourseKind.WORK_FOR_TRAINING,
-        CourseKind.UPGRADE,
-        CourseKind.EMPLOYMENT,
-        CourseKind.SPECIAL_ABILITY,
-        CourseKind.ENTREPRENEURSHIP,
-    ]
-    course_ids = bulk_insert(
-        Course,
-        (
-            {
-                "institution_id": pk,
-                "occupation_id": occupations[i % len(occupations)].pk,
-                "title": f"基准培训项目{i:04d}",
-                "target_level": levels[i % len(levels)],
-                "kind": kinds[i % len(kinds)],
-                "hours": 80,
-            }
-            for i, pk in enumerate(institution_ids)
-        ),
-        total=n_institutions,
-        label="courses",
-    )
 
-    def class_row(c):
-        # Spread over years and counties: the class's county is its institution's.
-        i = c % n_institutions
-        year = YEARS[c % len(YEARS)]
-        start = dt.date(year, 1, 1) + dt.timedelta(days=(c * 7) % 330)
-        return {
-            "code": f"BENCH-DASH-{c:07d}",
-            "course_id": course_ids[i],
-            "region_id": county(i)[0],
-            "start_date": start,
-            "end_date": start + dt.timedelta(days=20),
-            "capacity": CLASS_SIZE,
-            "status": ClassStatus.RUNNING if c % 10 == 9 else ClassStatus.FINISHED,
-        }
+def _stderr_line():
+    from bench.common import _stderr_progress
 
-    class_ids = bulk_insert(
-        TrainingClass,
-        (class_row(c) for c in range(n_classes)),
-        total=n_classes,
-        label="classes",
-    )
-    timings["institutions_courses_classes"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    trainee_ids = bulk_insert(
-        Trainee,
-        (
-            dict(
-                name=f"测试{i}",
-                phone=f"139{i:08d}",
-                household_region_id=county(i)[0],
-                residence_region_id=county(i)[0],
-                **person_id_fields(i, county(i)[1]),
-            )
-            for i in range(n_trainees)
-        ),
-        total=n_trainees,
-        label="trainees",
-    )
-    timings["trainees"] = time.perf_counter() - t
-
-    # Enrolment j is in class j // 50 and is trainee (j * step) mod n: a class's 50
-    # people are distinct, and a person is trained 2–3 times over the years.
-    step = 7919
-    t = time.perf_counter()
-    bulk_insert(
-        Enrolment,
-        (
-            {
-                "trainee_id": trainee_ids[(j * step) % n_trainees],
-                "training_class_id": class_ids[j // CLASS_SIZE],
-                "source": EnrolmentSource.ROSTER,
-                "status": EnrolmentStatus.ENROLLED,
-                "attendance_hours": Decimal(72),
-            }
-            for j in range(enrolments)
-        ),
-        total=enrolments,
-        label="enrolments",
-        batch=10_000,
-    )
-    timings["enrolments"] = time.perf_counter() - t
-
-    cert_kinds = [
-        CertificateKind.SKILL_LEVEL,
-        CertificateKind.SKILL_LEVEL,
-        CertificateKind.QUALIFICATION,
-        CertificateKind.SKILL_LEVEL,
-        CertificateKind.SPECIAL_ABILITY,
-        CertificateKind.TRAINING,
-    ]
-    no_level = {CertificateKind.SPECIAL_ABILITY, CertificateKind.TRAINING}
-    revoked_at = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
-
-    def certificate(k):
-        i = (k * 13) % n_trainees
-        kind = cert_kinds[k % len(cert_kinds)]
-        occupation = occupations[k % len(occupations)]
-        revoked = k % 50 == 49
-        institution = k % n_institutions
-        return {
-            "number": f"BD{k:010d}",
-            "kind": kind,
-            "occupation_id": occupation.pk,
-            "occupation_name": occupation.name,
-            "level": "" if kind in no_level else levels[(k // 7) % len(levels)],
-            "trainee_id": trainee_ids[i],
-            "holder_name": f"测试{i}",
-            "holder_id_masked": "52**************00",
-            "holder_id_hash": f"bench-dashboard-{i}",
-            "issuer_id": institution_ids[institution],
-            "issuer_name": f"基准职业培训学校{institution:04d}",
-            "region_id": county(institution)[0],
-            "issued_on": dt.date(YEARS[k % len(YEARS)], 1, 1)
-            + dt.timedelta(days=(k * 3) % 360),
-            "basis": IssueBasis.EVALUATION,
-            "fact_key": f"bench:dashboard:{k}",
-            "status": CertificateStatus.REVOKED if revoked else CertificateStatus.VALID,
-            "revoked_at": revoked_at if revoked else None,
-            "revoked_reason": "基准测试" if revoked else "",
-        }
-
-    t = time.perf_counter()
-    certificate_ids = bulk_insert(
-        Certificate,
-        (certificate(k) for k in range(n_certificates)),
-        total=n_certificates,
-        label="certificates",
-        batch=10_000,
-    )
-    timings["certificates"] = time.perf_counter() - t
-
-    standard = SubsidyStandard.objects.create(
-        name="技能提升补贴（基准测试）",
-        kind=SubsidyKind.SKILL_UPGRADE,
-        payee=PayeeKind.PERSON,
-        certificate_kind=CertificateKind.SKILL_LEVEL,
-        level=SkillLevel.LEVEL_4,
-        amount=Decimal("1500.00"),
-        valid_from=dt.date(2021, 1, 1),
-        region=province,
-    )
-
-    def claim(n):
-        # Certificate k = n belongs to trainee (13 n) mod T: distinct for n < T.
-        cert = certificate(n)
-        paid = cert["issued_on"] + dt.timedelta(days=40)
-        return {
-            "trainee_id": cert["trainee_id"],
-            "occupation_id": cert["occupation_id"],
-            "level": cert["level"] or SkillLevel.LEVEL_4,
-            "basis_date": cert["issued_on"],
-            "use_year": cert["issued_on"].year,
-            "region_id": cert["region_id"],
-            "payee_name": cert["holder_name"],
-            "account_kind": AccountKind.BANK,
-            "payee_account": f"62220202{n:011d}",
-            "kind": SubsidyKind.SKILL_UPGRADE,
-            "standard_id": standard.pk,
-            "amount": Decimal("1000.00") + Decimal(500 * (n % 3)),
-            "certificate_id": certificate_ids[n],
-            "filed_by": FiledBy.TRAINEE,
-            "payee_kind": PayeeKind.PERSON,
-            "use_slot": 1,
-            "status": ClaimStatus.PAID,
-            "paid_on": paid,
-            "bank_reference": f"BANK{n}",
-        }
-
-    t = time.perf_counter()
-    bulk_insert(
-        Claim,
-        (claim(n) for n in range(min(n_paid, n_certificates))),
-        total=min(n_paid, n_certificates),
-        label="paid claims",
-    )
-    timings["claims"] = time.perf_counter() - t
-    return {
-        "prefectures": prefectures,
-        "counties": len(counties),
-        "institutions": n_institutions,
-        "classes": n_classes,
-        "trainees": n_trainees,
-        "enrolments": enrolments,
-        "certificates": n_certificates,
-        "paid_claims": min(n_paid, n_certificates),
-        "seconds_by_table": {k: round(v, 1) for k, v in timings.items()},
-    }
+    return _stderr_progress()
 
 
 def _users():

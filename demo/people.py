@@ -1,6 +1,10 @@
 """The demo trainees: believable people from fixed seeds (names, valid ID numbers,
 mobile numbers, household and residence counties, education, key groups).
 
+They come from all 9 prefectures, drawn by population (more from 贵阳, 遵义 and 毕节);
+an ID number's first six digits are the code the county had at the birth date
+(demo.divisions: a 毕节 person born in 1985 carries 毕节地区's 5224xx).
+
 ``demo_people(n)`` yields the same people in the same order on every run; the first n
 are the same for any larger count. demo.services inserts them.
 """
@@ -11,7 +15,8 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from demo.fixtures import GUIYANG, ZUNYI, demo_rng
+from demo.divisions import id_region_code
+from demo.fixtures import demo_rng
 from trainees.models import Education
 from training_platform.reference.models import KeyGroup, Region, RegionLevel
 from training_platform.reference.services import KEY_GROUPS
@@ -29,7 +34,19 @@ GIVEN_YOUNG = "子梓轩涵怡辰睿佳嘉思雨晨"
 # Mobile number segments of the three carriers (the digits after the leading 1).
 MOBILE_SEGMENTS = (30, 31, 32, 33, 35, 36, 37, 38, 39, 50, 51, 52, 53, 55, 56, 57, 58)
 MOBILE_SEGMENTS += (59, 66, 73, 75, 76, 77, 78, 80, 81, 82, 83, 85, 86, 87, 88, 89, 98)
-# Counties weigh by population, roughly; the rest weigh 1.
+# Prefectures weigh by population (millions, 2020 census, rounded), shared by their
+# counties; the city districts below count that many times more.
+PREFECTURE_WEIGHTS = {
+    "5201": 6.0,
+    "5202": 3.0,
+    "5203": 6.6,
+    "5204": 2.5,
+    "5205": 6.9,
+    "5206": 3.3,
+    "5223": 3.0,
+    "5226": 3.8,
+    "5227": 3.5,
+}
 COUNTY_WEIGHTS = {
     "520102": 5,
     "520103": 5,
@@ -86,21 +103,24 @@ class _Pools:
 
 
 def _pools(counties=None) -> _Pools:
-    """The draw's pools: 贵阳's and 遵义's counties, or the ``counties`` given."""
-    rows = Region.objects.filter(level=RegionLevel.COUNTY)
-    if counties is None:
-        rows = rows.filter(parent_id__in=[GUIYANG, ZUNYI])
-    else:
+    """The draw's pools: Guizhou's counties, or the ``counties`` given."""
+    rows = Region.objects.filter(level=RegionLevel.COUNTY, code__startswith="52")
+    if counties is not None:
         rows = rows.filter(code__in=counties)
     counties = tuple(rows.order_by("code").values_list("code", flat=True))
     by_prefecture: dict[str, list] = {}
     for code in counties:
         by_prefecture.setdefault(code[:4], []).append(code)
+
+    def weight(code):
+        share = PREFECTURE_WEIGHTS.get(code[:4], 3.0) / len(by_prefecture[code[:4]])
+        return share * COUNTY_WEIGHTS.get(code, 1)
+
     active = set(KeyGroup.objects.filter(is_active=True).values_list("code", flat=True))
     return _Pools(
         counties=counties,
         county_cum_weights=tuple(
-            itertools.accumulate(COUNTY_WEIGHTS.get(code, 1) for code in counties)
+            itertools.accumulate(weight(code) for code in counties)
         ),
         by_prefecture={k: tuple(v) for k, v in by_prefecture.items()},
         # In the order of the reference list, so the draw does not depend on the table.
@@ -127,7 +147,9 @@ def _person(rng: random.Random, pools: _Pools, seen: set, *, is_first: bool) -> 
         # Digits 15-16 number the registering police station; 17 is odd for men.
         station = rng.randrange(1, 100)
         sex_digit = rng.randrange(5) * 2 + (1 if male else 0)
-        first17 = f"{county}{birth:%Y%m%d}{station:02d}{sex_digit}"
+        first17 = (
+            f"{id_region_code(county, birth)}{birth:%Y%m%d}{station:02d}{sex_digit}"
+        )
         if first17 not in seen:
             seen.add(first17)
             break

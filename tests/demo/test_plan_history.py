@@ -13,6 +13,7 @@ from courses.models import (
     Enrolment,
     TrainingClass,
 )
+from demo.divisions import id_region_code, today_of
 from demo.plan_history import CLASSES_PER_YEAR, PREFECTURES, YEARS, history_classes
 from demo.services import demo_seed
 from monitoring.summary import indicator_rows
@@ -54,7 +55,11 @@ def test_the_dashboard_has_training_in_all_nine_prefectures_every_plan_year():
     # Each class's people come from its prefecture and are adults when it starts.
     for enrolment in enrolments.select_related("trainee", "training_class"):
         trainee, cls = enrolment.trainee, enrolment.training_class
-        assert parse_id_number(trainee.id_number).region_code[:4] == cls.region_id[:4]
+        info = parse_id_number(trainee.id_number)
+        assert today_of(info.region_code)[:4] == cls.region_id[:4]
+        assert info.region_code == id_region_code(
+            today_of(info.region_code), info.birth_date
+        )
         assert trainee.household_region_id[:4] == cls.region_id[:4]
         assert (cls.start_date - trainee.birth_date).days >= 18 * 365
 

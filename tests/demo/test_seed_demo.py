@@ -19,6 +19,7 @@ from bases.models import (
     TrainingInstitution,
 )
 from certificates.models import Certificate
+from demo.divisions import id_region_code, today_of
 from demo.fixtures import DEMO_PASSWORD, DEMO_USERNAMES
 from demo.people import demo_people
 from demo.plan_history import PREFECTURES
@@ -149,7 +150,7 @@ def test_every_demo_user_signs_in_with_the_demo_password(seeded):
     assert user("bureau_gy").last_name and user("bureau_gy").first_name
 
 
-def test_trainees_carry_valid_id_numbers_and_phones_from_guiyang_and_zunyi(seeded):
+def test_trainees_carry_valid_id_numbers_and_phones_from_all_nine_prefectures(seeded):
     trainees = list(Trainee.objects.all())
     # The demo's own trainees; the plan-period history's people (demo.plan_history)
     # live in their prefectures' counties.
@@ -162,21 +163,36 @@ def test_trainees_carry_valid_id_numbers_and_phones_from_guiyang_and_zunyi(seede
 
     assert len(trainees) >= 200
     assert sum(trainee.id_number_hash in own for trainee in trainees) == 240
+    own_prefectures = set()
     for trainee in trainees:
         info = parse_id_number(trainee.id_number)
         assert info.birth_date.year == trainee.birth_year
         assert info.sex == trainee.sex
         assert 1965 <= trainee.birth_year <= 2006
+        # The code the county had at the birth date (毕节 before 2011: 5224xx).
+        county = today_of(info.region_code)
+        assert info.region_code == id_region_code(county, info.birth_date)
         if trainee.id_number_hash in own:
-            assert info.region_code[:4] in {"5201", "5203"}
-            assert trainee.household_region_id[:4] in {"5201", "5203"}
-            assert trainee.residence_region_id[:4] in {"5201", "5203"}
+            own_prefectures.add(trainee.household_region_id[:4])
+            assert trainee.household_region_id[:4] == county[:4]
+            assert trainee.residence_region_id[:4] in {county[:4], "5201", "5203"}
         else:
-            prefecture = history[info.region_code]
+            prefecture = history[county]
             assert trainee.household_region_id[:4] == prefecture
             assert trainee.residence_region_id[:4] in {prefecture, "5201", "5203"}
         assert normalize_mobile(trainee.phone) == trainee.phone
         assert 2 <= len(trainee.name) <= 3
+    assert own_prefectures == {
+        "5201",
+        "5202",
+        "5203",
+        "5204",
+        "5205",
+        "5206",
+        "5223",
+        "5226",
+        "5227",
+    }
     in_groups = Trainee.objects.filter(key_group_memberships__isnull=False).distinct()
     assert 0.30 <= in_groups.count() / len(trainees) <= 0.50
     for membership in KeyGroupMembership.objects.all():
