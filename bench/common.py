@@ -58,12 +58,38 @@ def count_queries(fn):
 
 
 def machine():
+    """The machine the figures come from: host, CPU model and count, memory, the load
+    average when measured (the machine may be shared), Python, date."""
     return {
+        "host": platform.node(),
+        "cpu": _cpu_model(),
         "python": platform.python_version(),
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
+        "memory_gb": _memory_gb(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "date": time.strftime("%Y-%m-%d"),
     }
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _memory_gb() -> float | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return None
 
 
 def write_result(name: str, result: dict) -> Path:

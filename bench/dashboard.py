@@ -223,24 +223,39 @@ def _slowest(timed: dict | None) -> float:
     return max((t["seconds"] for t in (timed or {}).values()), default=0.0)
 
 
-def _run(enrolments: int, rounds: int, live_rounds: int = 1) -> dict:
+def seed_database(enrolments: int) -> dict:
+    """Reference data and ``seed(enrolments)`` in one transaction, with its time; what
+    ``bench.province`` shares between this benchmark and ``bench.lists``."""
     from django.db import connection, transaction
 
-    from monitoring.models import IndicatorSummary
-    from monitoring.summary import summary_refresh
     from training_platform.reference.services import reference_data_load
 
     reference_data_load()
-    _say(f"dashboard bench: seeding {enrolments:,} enrolments on {connection.vendor}")
+    _say(f"province seed: {enrolments:,} enrolments on {connection.vendor}")
     start = time.perf_counter()
     with transaction.atomic():
         seeded = seed(enrolments)
-        users = _users()
     seed_seconds = time.perf_counter() - start
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    _say(f"seeded in {seed_seconds:.0f} s; timing the live queries")
+    _say(f"seeded in {seed_seconds:.0f} s")
+    return {**seeded, "seconds": round(seed_seconds, 1)}
+
+
+def _run(enrolments: int, rounds: int, live_rounds: int = 1) -> dict:
+    return measure(seed_database(enrolments), rounds, live_rounds)
+
+
+def measure(seeded: dict, rounds: int, live_rounds: int = 1) -> dict:
+    """The dashboard's figures on a database ``seed_database`` filled."""
+    from django.db import connection
+
+    from monitoring.models import IndicatorSummary
+    from monitoring.summary import summary_refresh
+
+    users = _users()
+    _say("dashboard bench: timing the live queries")
 
     IndicatorSummary.objects.all().delete()
     live = time_queries(live_rounds)
@@ -269,7 +284,7 @@ def _run(enrolments: int, rounds: int, live_rounds: int = 1) -> dict:
             "with each figure, ratio = figure / baseline",
             "rows": _baseline(),
         },
-        "seed": {**seeded, "seconds": round(seed_seconds, 1)},
+        "seed": seeded,
         "live": {"queries": live, "views": live_views},
         "summary_refresh": {
             "seconds": round(refresh_seconds, 2),

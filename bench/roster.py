@@ -181,19 +181,46 @@ def _child_generate(db: str, path: str, rows: int) -> dict:
     return {"bytes": os.path.getsize(path)}
 
 
-def _child_openpyxl(path: str) -> dict:
+def _child_openpyxl(path: str, defused: str = "defused") -> dict:
+    """openpyxl's read-only read; ``plain``: as a plain ``pip install openpyxl`` has it
+    (no defusedxml importable, so openpyxl parses with the standard library's
+    ElementTree), ``defused``: with defusedxml importable, as this project's
+    environment has it (openpyxl then parses through defusedxml, about half as fast)."""
+    if defused == "plain":
+        sys.modules["defusedxml"] = None  # an import of it now raises ImportError
     import openpyxl
 
-    start = time.perf_counter()
+    assert openpyxl.xml.DEFUSEDXML is (defused != "plain")
+    cpu, start = time.process_time(), time.perf_counter()
     wb = openpyxl.load_workbook(path, read_only=True)
     rows = 0
     for _values in wb.active.iter_rows(values_only=True):
         rows += 1
     wb.close()
-    return {"seconds": time.perf_counter() - start, "rows": rows - 1}
+    return {
+        "seconds": time.perf_counter() - start,
+        "cpu_seconds": time.process_time() - cpu,
+        "rows": rows - 1,
+    }
+
+
+# The whole-process baseline: what a user waits for when reading the file with openpyxl
+# from the shell (interpreter start-up and openpyxl's import included).
+PLAIN_READ_SCRIPT = (
+    "import sys\n"
+    "if sys.argv[2] == 'plain': sys.modules['defusedxml'] = None\n"
+    "import openpyxl\n"
+    "wb = openpyxl.load_workbook(sys.argv[1], read_only=True)\n"
+    "n = sum(1 for _ in wb.active.iter_rows(values_only=True))\n"
+    "wb.close()\n"
+    "print(n - 1)\n"
+)
 
 
 def _child_import(db: str, path: str, expect: str) -> dict:
+    """``expect``: ``new`` (an import into an empty class), ``again`` (the same file
+    on the database ``new`` left: a no-op) or ``dry`` (a dry run: read, validate, look
+    people up, write nothing; what ``import_roster --dry-run`` does)."""
     _django(db)
     from courses.models import TrainingClass
     from courses.roster import read_roster, roster_import
@@ -206,10 +233,13 @@ def _child_import(db: str, path: str, expect: str) -> dict:
 
         profiler = cProfile.Profile()
         profiler.enable()
-    start = time.perf_counter()
+    cpu, start = time.process_time(), time.perf_counter()
     with open(path, "rb") as f:
-        summary = roster_import(training_class=cls, rows=read_roster(f))
+        summary = roster_import(
+            training_class=cls, rows=read_roster(f), dry_run=expect == "dry"
+        )
     seconds = time.perf_counter() - start
+    cpu = time.process_time() - cpu
     if profile:
         import io
         import pstats
@@ -219,12 +249,13 @@ def _child_import(db: str, path: str, expect: str) -> dict:
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(15)
         sys.stderr.write(out.getvalue())
     assert not summary["errors"], summary["errors"][:5]
-    if expect == "new":
+    if expect in ("new", "dry"):
         assert summary["created_trainees"] == summary["enrolled"] == summary["rows"]
     else:
         assert summary["already_enrolled"] == summary["rows"], summary
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "rows": summary["rows"],
         "baseline_rss_mb": baseline,
         "peak_rss_mb_self": _maxrss_mb(),
@@ -465,9 +496,10 @@ def _child(argv: list[str]) -> None:
     elif mode == "generate":
         out = _child_generate(args[0], args[1], int(args[2]))
     elif mode == "openpyxl":
-        out = _child_openpyxl(args[0])
-    elif mode in ("import", "reimport"):
-        out = _child_import(args[0], args[1], "new" if mode == "import" else "again")
+        out = _child_openpyxl(*args)
+    elif mode in ("import", "reimport", "dryrun"):
+        expect = {"import": "new", "reimport": "again", "dryrun": "dry"}[mode]
+        out = _child_import(args[0], args[1], expect)
     elif mode == "peer":
         out = _child_peer(args[0], args[1])
     else:
@@ -497,15 +529,91 @@ def _run(*args, env=None) -> dict:
     return result
 
 
+def _timed_process(argv: list, *, env=None) -> dict:
+    """A whole process as a user runs it: wall seconds from spawn to exit (interpreter
+    start-up, imports and ``django.setup()`` included), its CPU seconds (user + system)
+    and peak RSS from ``os.wait4``'s rusage."""
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        proc = subprocess.Popen(  # noqa: S603 - our own commands, fixed arguments
+            [str(a) for a in argv],
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            cwd=ROOT,
+            env={**os.environ, **(env or {})},
+        )
+        out = proc.stdout.read()
+        proc.stdout.close()
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode:
+            errors.seek(0)
+            tail = errors.read().decode(errors="replace")[-2000:]
+            raise RuntimeError(f"{argv[1:4]} failed: {tail}")
+    return {
+        "seconds": seconds,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+        "stdout": out.decode(errors="replace")[-300:],
+    }
+
+
+def _plain_read(path: Path, defused: str) -> dict:
+    return _timed_process([sys.executable, "-c", PLAIN_READ_SCRIPT, path, defused])
+
+
+def _command(db: Path, path: Path, *extra) -> dict:
+    """``manage.py import_roster --class BENCH-ROSTER FILE --dry-run`` as a user runs it."""
+    result = _timed_process(
+        [
+            sys.executable,
+            "manage.py",
+            "import_roster",
+            "--class",
+            CLASS_CODE,
+            path,
+            "--dry-run",
+            *extra,
+        ],
+        env={"DATABASE_URL": f"sqlite:///{db}", "DJANGO_SETTINGS_MODULE": SETTINGS},
+    )
+    summary = json.loads(result.pop("stdout"))
+    assert not summary["errors"] and summary["enrolled"] == summary["rows"], summary
+    return result
+
+
+def _help(db: Path) -> dict:
+    """``manage.py import_roster --help``: the command's start-up alone."""
+    return _timed_process(
+        [sys.executable, "manage.py", "import_roster", "--help"],
+        env={"DATABASE_URL": f"sqlite:///{db}", "DJANGO_SETTINGS_MODULE": SETTINGS},
+    )
+
+
 def _sizes() -> list[int]:
-    raw = os.environ.get("BENCH_ROSTER_ROWS", "10000,100000")
+    raw = os.environ.get("BENCH_ROSTER_ROWS", "50000")
     return [int(x) for x in raw.split(",") if x.strip()]
 
 
 def _repeats(rows: int) -> int:
     if "BENCH_ROSTER_REPEAT" in os.environ:
         return int(os.environ["BENCH_ROSTER_REPEAT"])
-    return 3 if rows <= 20_000 else 1
+    return 3 if rows <= 60_000 else 1
+
+
+MODES = (
+    "openpyxl_defused",
+    "openpyxl_plain",
+    "dryrun",
+    "import",
+    "reimport",
+    "peer",
+    "process_openpyxl_defused",
+    "process_openpyxl_plain",
+    "process_command",
+    "process_help",
+)
 
 
 def bench_roster() -> dict:
@@ -515,6 +623,7 @@ def bench_roster() -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         template = Path(tmp) / "template.sqlite3"
         start = time.perf_counter()
+        sys.stderr.write("roster bench: migrating a template database\n")
         _run("template", template, max(sizes))
         template_seconds = time.perf_counter() - start
         for leftover in Path(tmp).glob("template.sqlite3-*"):
@@ -530,14 +639,26 @@ def bench_roster() -> dict:
         for rows in sizes:
             path = CACHE / f"roster-{rows}-v{FILE_VERSION}.xlsx"
             if not path.exists():
+                sys.stderr.write(f"roster bench: writing a {rows:,}-row file\n")
                 _run("generate", fresh("generate"), path, rows)
-            runs = {"openpyxl": [], "import": [], "reimport": [], "peer": []}
-            for _ in range(_repeats(rows)):
-                runs["openpyxl"].append(_run("openpyxl", path))
+            runs = {mode: [] for mode in MODES}
+            repeats = _repeats(rows)
+            for i in range(repeats):
+                sys.stderr.write(
+                    f"roster bench: {rows:,} rows, round {i + 1}/{repeats}\n"
+                )
+                runs["openpyxl_defused"].append(_run("openpyxl", path, "defused"))
+                runs["openpyxl_plain"].append(_run("openpyxl", path, "plain"))
+                runs["dryrun"].append(_run("dryrun", fresh("dry"), path))
+                runs["process_openpyxl_plain"].append(_plain_read(path, "plain"))
+                runs["process_command"].append(_command(fresh("cmd"), path))
+                runs["process_openpyxl_defused"].append(_plain_read(path, "defused"))
+                runs["process_help"].append(_help(fresh("cmd")))
                 db = fresh("ours")
                 runs["import"].append(_run("import", db, path))
                 runs["reimport"].append(_run("reimport", db, path))
-                runs["peer"].append(_run("peer", fresh("peer"), path))
+                if os.environ.get("BENCH_ROSTER_PEER", "1") == "1":
+                    runs["peer"].append(_run("peer", fresh("peer"), path))
             figures[rows] = _summarise(rows, path, runs)
         profile = None
         if os.environ.get("BENCH_ROSTER_PROFILE") == "1":
@@ -563,9 +684,12 @@ def bench_roster() -> dict:
     return {
         "name": "roster",
         "machine": machine(),
+        "versions": _versions(),
+        "baselines": BASELINES,
         "template_db_seconds": round(template_seconds, 2),
         "targets": {
-            "import_vs_openpyxl_read_max": TARGET_IMPORT_VS_OPENPYXL,
+            "dry_run_vs_openpyxl_read_max": TARGET_IMPORT_VS_OPENPYXL,
+            "command_process_vs_plain_read_process_max": 1.0,
             "peak_rss_mb_at_100k_max": TARGET_PEAK_MB,
             "peer_ratio_min": TARGET_PEER_RATIO,
         },
@@ -574,56 +698,113 @@ def bench_roster() -> dict:
     }
 
 
+BASELINES = {
+    "openpyxl_plain": "openpyxl.load_workbook(path, read_only=True) and every row's "
+    "values (iter_rows(values_only=True)), defusedxml NOT importable (a plain "
+    "`pip install openpyxl`: the standard library's ElementTree), in-process, "
+    "openpyxl's import not timed",
+    "openpyxl_defused": "the same read with defusedxml importable (this project's "
+    "environment: openpyxl parses through defusedxml)",
+    "process_openpyxl_plain": "`python -c` doing that plain read (no defusedxml) as a "
+    "whole process: interpreter start-up and `import openpyxl` included",
+    "process_openpyxl_defused": "the same `python -c` process with defusedxml importable",
+    "process_command": "`manage.py import_roster --class BENCH-ROSTER FILE --dry-run` "
+    "as a whole process (start-up, django.setup(), read, validate, look up, summary)",
+    "process_help": "`manage.py import_roster --help`: the command's start-up alone",
+    "dryrun": "roster_import(dry_run=True) in-process: read (calamine + the hostile-file "
+    "checks), validate every row, look people and enrolments up; nothing written",
+    "import": "roster_import in-process, end to end (parse, validate, write)",
+    "peer": "django-import-export bulk import of the same file (see _peer_resource)",
+}
+
+
+def _versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in (
+        "openpyxl",
+        "defusedxml",
+        "python-calamine",
+        "django-import-export",
+        "opencv-python-headless",
+        "Django",
+        "wagtail",
+    ):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out
+
+
 def _summarise(rows: int, path: Path, runs: dict) -> dict:
     def median(mode, key="seconds"):
-        return statistics.median(r[key] for r in runs[mode])
+        values = [r[key] for r in runs[mode] if key in r]
+        return statistics.median(values) if values else None
 
-    read, ours, again, peer = (
-        median(m) for m in ("openpyxl", "import", "reimport", "peer")
-    )
-    return {
+    def r(value, digits=3):
+        return None if value is None else round(value, digits)
+
+    def ratio(a, b):
+        return None if a is None or not b else round(a / b, 2)
+
+    out = {
         "rows": rows,
         "file_bytes": path.stat().st_size,
-        "runs": len(runs["import"]),
-        "openpyxl_read_seconds": round(read, 3),
-        "import_seconds": round(ours, 3),
-        "import_rows_per_second": round(rows / ours),
-        "import_vs_openpyxl_read": round(ours / read, 2),
-        "reimport_seconds": round(again, 3),
-        "peer_seconds": round(peer, 3),
-        "peer_ratio": round(peer / ours, 2),
-        "import_peak_rss_mb": round(max(r["peak_rss_mb"] for r in runs["import"]), 1),
-        "import_baseline_rss_mb": round(median("import", "baseline_rss_mb"), 1),
-        "reimport_peak_rss_mb": round(
-            max(r["peak_rss_mb"] for r in runs["reimport"]), 1
-        ),
-        "peer_peak_rss_mb": round(max(r["peak_rss_mb"] for r in runs["peer"]), 1),
-        "openpyxl_peak_rss_mb": round(
-            max(r["peak_rss_mb"] for r in runs["openpyxl"]), 1
-        ),
-        "all_seconds": {
-            mode: [round(r["seconds"], 3) for r in rs] for mode, rs in runs.items()
-        },
+        "runs": len(runs["dryrun"]),
     }
+    for mode in MODES:
+        out[f"{mode}_seconds"] = r(median(mode))
+        out[f"{mode}_cpu_seconds"] = r(median(mode, "cpu_seconds"))
+    out.update(
+        {
+            "dryrun_vs_openpyxl_plain": ratio(
+                median("dryrun"), median("openpyxl_plain")
+            ),
+            "dryrun_vs_openpyxl_defused": ratio(
+                median("dryrun"), median("openpyxl_defused")
+            ),
+            "dryrun_cpu_vs_openpyxl_plain_cpu": ratio(
+                median("dryrun", "cpu_seconds"), median("openpyxl_plain", "cpu_seconds")
+            ),
+            "import_vs_openpyxl_plain": ratio(
+                median("import"), median("openpyxl_plain")
+            ),
+            "import_vs_openpyxl_defused": ratio(
+                median("import"), median("openpyxl_defused")
+            ),
+            "command_vs_plain_read_process": ratio(
+                median("process_command"), median("process_openpyxl_plain")
+            ),
+            "command_vs_defused_read_process": ratio(
+                median("process_command"), median("process_openpyxl_defused")
+            ),
+            "command_cpu_vs_plain_read_process_cpu": ratio(
+                median("process_command", "cpu_seconds"),
+                median("process_openpyxl_plain", "cpu_seconds"),
+            ),
+            "import_rows_per_second": round(rows / median("import")),
+            "peer_ratio": ratio(median("peer"), median("import")),
+            "import_peak_rss_mb": round(
+                max(x["peak_rss_mb"] for x in runs["import"]), 1
+            ),
+            "command_peak_rss_mb": round(
+                max(x["peak_rss_mb"] for x in runs["process_command"]), 1
+            ),
+            "all_seconds": {
+                mode: [round(x["seconds"], 3) for x in xs] for mode, xs in runs.items()
+            },
+        }
+    )
+    return out
 
 
 def table(result: dict) -> str:
-    lines = [
-        "| roster rows | openpyxl read only | our import (parse, validate, write) "
-        "| import ÷ read (target ≤ 0.5) | re-import (no-op) "
-        "| django-import-export bulk | peer ÷ ours (target ≥ 5) "
-        "| import peak RSS (target ≤ 300 MB at 100k) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for fig in result["sizes"].values():
-        lines.append(
-            f"| {fig['rows']:,} | {fig['openpyxl_read_seconds']} s "
-            f"| {fig['import_seconds']} s ({fig['import_rows_per_second']:,} rows/s) "
-            f"| {fig['import_vs_openpyxl_read']} | {fig['reimport_seconds']} s "
-            f"| {fig['peer_seconds']} s | {fig['peer_ratio']}× "
-            f"| {fig['import_peak_rss_mb']} MB |"
-        )
-    return "\n".join(lines)
+    """This benchmark's rows of the one table (what, ours, baseline, ratio)."""
+    from bench.summary import roster_rows, rows_table
+
+    return rows_table(roster_rows(result))
 
 
 def main() -> dict:

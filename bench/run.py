@@ -99,8 +99,17 @@ def table(result):
     return "\n".join(lines)
 
 
+def _scale() -> tuple[float, int]:
+    """``BENCH_SCALE``: the fraction of every benchmark's full size (default 1); a value
+    above 1 is read as before, the demo scale of ``foundation`` alone."""
+    raw = float(os.environ.get("BENCH_SCALE", "1") or 1)
+    if raw > 1:
+        return 1.0, int(raw)
+    return raw, max(1, round(100 * raw))
+
+
 def foundation():
-    scale = int(os.environ.get("BENCH_SCALE", "100"))
+    _fraction, scale = _scale()
     with tempfile.TemporaryDirectory() as tmp:
         setup_django(Path(tmp) / "bench.sqlite3")
         result = bench_seed_and_scoping(scale)
@@ -112,45 +121,124 @@ BENCHMARKS = ("foundation", "roster", "verify", "claim_checks", "record")
 # --- c13-bench ---
 BENCHMARKS += ("dashboard",)
 # --- end c13-bench ---
+# --- c14-bench ---
+BENCHMARKS += ("lists",)
+
+
+def scaled_environment(fraction: float) -> dict:
+    """The size settings of every benchmark for ``BENCH_SCALE`` (those already set in
+    the environment win)."""
+    if fraction >= 1:
+        return {}
+
+    def n(full: int, floor: int) -> str:
+        return str(max(floor, round(full * fraction)))
+
+    sizes = {
+        "BENCH_ROSTER_ROWS": n(50_000, 1_000),
+        "BENCH_CERTIFICATES": n(1_000_000, 10_000),
+        "BENCH_VERIFY_SECONDS": "3",
+        "BENCH_CHECKS_SIZES": f"{n(10_000, 500)},{n(100_000, 5_000)}",
+        "BENCH_CHECKS_BASELINE": n(1_000, 100),
+        "BENCH_DASHBOARD_ENROLMENTS": n(1_000_000, 20_000),
+        "BENCH_DASHBOARD_ROUNDS": "3",
+        "BENCH_LISTS_ROUNDS": "3",
+        "BENCH_RECORD_ROUNDS": "5",
+    }
+    return {k: v for k, v in sizes.items() if k not in os.environ}
+
+
+def _step(name: str, number: int, total: int) -> None:
+    sys.stderr.write(f"\n=== bench {number}/{total}: {name} ===\n")
+    sys.stderr.flush()
+
+
+def run(selected: list[str]) -> dict:
+    """Run the selected benchmarks (their own tables go to stderr with the progress);
+    the results by name."""
+    import contextlib
+    import json
+
+    from bench.common import RESULTS
+
+    steps = [b for b in BENCHMARKS if b in selected and b not in ("lists",)]
+    province_parts = [p for p in ("dashboard", "lists") if p in selected]
+    if "lists" in selected and "dashboard" not in selected:
+        steps.append("lists")
+    total = len(steps)
+    results = {}
+    for number, name in enumerate(steps, start=1):
+        _step(
+            name if name not in ("dashboard", "lists") else " + ".join(province_parts),
+            number,
+            total,
+        )
+        start = time.perf_counter()
+        with contextlib.redirect_stdout(sys.stderr):
+            if name == "foundation":
+                foundation()
+            elif name == "roster":
+                # Its imports in child processes, each on its own database copy.
+                from bench import roster
+
+                roster.main()
+            elif name == "verify":
+                # Seeds its own database in a child process, serves it with gunicorn,
+                # Redis as the cache and the rate limit on.
+                from bench import verify
+
+                verify.main()
+            elif name == "claim_checks":
+                from bench import claim_checks
+
+                claim_checks.main()
+            elif name == "record":
+                from bench import record
+
+                record.main()
+            elif name in ("dashboard", "lists"):
+                # One province-scale database for both (bench.province).
+                from bench import province
+
+                province.main(province_parts)
+        sys.stderr.write(f"=== {name}: {time.perf_counter() - start:.0f} s ===\n")
+        for part in province_parts if name in ("dashboard", "lists") else [name]:
+            path = RESULTS / f"{part}.json"
+            results[part] = json.loads(path.read_text(encoding="utf-8"))
+    return results
 
 
 def main():
-    """Every benchmark, or only those named in ``BENCH_ONLY`` (comma-separated)."""
+    """Every benchmark, or only those named in ``BENCH_ONLY`` (comma-separated), at
+    ``BENCH_SCALE``; prints one Markdown table and writes bench/results/summary.json."""
+    from bench.summary import summary_rows, summary_table
+
     only = os.environ.get("BENCH_ONLY", "")
     selected = [b.strip() for b in only.split(",") if b.strip()] or list(BENCHMARKS)
     unknown = set(selected) - set(BENCHMARKS)
     if unknown:
         raise SystemExit(f"BENCH_ONLY: unknown benchmark(s) {sorted(unknown)}")
-    if "foundation" in selected:
-        foundation()
-    if "roster" in selected:
-        # Runs its imports in child processes, each on its own database copy.
-        from bench import roster
+    fraction, _demo_scale = _scale()
+    os.environ.update(scaled_environment(fraction))
+    start = time.perf_counter()
+    results = run(selected)
+    rows = summary_rows(results)
+    write_result(
+        "summary",
+        {
+            "name": "summary",
+            "machine": machine(),
+            "scale": fraction,
+            "benchmarks": selected,
+            "seconds": round(time.perf_counter() - start, 1),
+            "columns": ["what", "ours", "baseline", "ratio"],
+            "rows": [list(r) for r in rows],
+        },
+    )
+    sys.stdout.write(summary_table(results) + "\n")
 
-        roster.main()
-    if "verify" in selected:
-        # Seeds its own database in a child process and serves it with gunicorn.
-        from bench import verify
 
-        verify.main()
-    if "claim_checks" in selected:
-        # Pre-checks of 10k and 100k claims, in a child process on its own database.
-        from bench import claim_checks
-
-        claim_checks.main()
-    if "record" in selected:
-        # Issue 11: the lifetime record, 1 vs 100 entries, in-process.
-        from bench import record
-
-        record.main()
-    # --- c13-bench ---
-    if "dashboard" in selected:
-        # Issue 13: the plan dashboard's queries over 1,000,000 enrolments, live and
-        # from the summary, in a child process on its own database.
-        from bench import dashboard
-
-        dashboard.main()
-    # --- end c13-bench ---
+# --- end c14-bench ---
 
 
 if __name__ == "__main__":

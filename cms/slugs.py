@@ -9,13 +9,16 @@ types into the slug the same way. An editor may always choose the slug themselve
 import re
 
 from django.utils.text import slugify
-from pypinyin import Style, lazy_pinyin
 
 MAX_LENGTH = 80
 
 
 def pinyin_slug(text: str) -> str:
     """An ASCII slug for ``text``: Chinese characters by their pinyin, one word each."""
+    # Imported here: pypinyin loads its phrase dictionary on import (about 0.3 s of
+    # CPU), which every process would otherwise pay at start-up (cms.models imports us).
+    from pypinyin import Style, lazy_pinyin
+
     words = lazy_pinyin(text or "", style=Style.NORMAL, errors="default")
     slug = slugify(" ".join(words), allow_unicode=False)
     if len(slug) > MAX_LENGTH:

@@ -15,7 +15,6 @@ from django.db.models import Q
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
@@ -30,7 +29,7 @@ from training_platform.display import DisplayColumn, display_value
 from training_platform.errors import error_text
 from training_platform.reference.models import Region
 from training_platform.roles import Role
-from training_platform.xlsx import XLSX_CONTENT_TYPE, neutralise
+from training_platform.xlsx import ILLEGAL_CHARACTERS, XLSX_CONTENT_TYPE, neutralise
 
 
 class ScopedPermissionPolicy(ModelPermissionPolicy):
@@ -185,7 +184,7 @@ class ScopedIndexView(generic.IndexView):
         value = super().preprocess_field_value(field, value, export_format)
         if isinstance(value, str):
             if export_format == self.FORMAT_XLSX:
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)
+                value = ILLEGAL_CHARACTERS.sub("", value)
             value = neutralise(value)
         return value
 

@@ -36,12 +36,6 @@ from defusedxml import ElementTree
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -629,13 +623,17 @@ def neutralise(value):
     return value
 
 
+# The control characters XML 1.0 cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE).
+ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+
+
 def _export_value(value, text: bool):
     if value is None:
         return None
     if text and not isinstance(value, str):
         value = cell_text(value)
     if isinstance(value, str):
-        return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
+        return neutralise(ILLEGAL_CHARACTERS.sub("", value))
     return value
 
 
@@ -661,6 +659,14 @@ def write_xlsx(
     digit; ``validations`` become drop-down lists on rows 2 to 1001 (templates);
     ``sample_row`` is written first, in grey italics, as an example.
     """
+    # openpyxl is imported here, for writing only: the readers (imports) use calamine,
+    # and a process that only reads should not pay openpyxl's import at start-up.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_title[:31] or "Sheet1")
     for index, header in enumerate(headers):

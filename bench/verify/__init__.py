@@ -19,7 +19,7 @@ least 50% of the throughput of a trivial view that goes through the same middlew
    Then median in-process timings of whole requests and of the parts of a page
    verification (lookup, log INSERT, rendering), to show where the time goes.
 3. **Load** (parent): gunicorn serves ``training_platform.wsgi`` with ``bench.settings``
-   (DEBUG off, the project's middleware, rate limit off, ``bench.urls`` = the project's
+   (DEBUG off, the project's middleware, rate limit ON and counted in Redis, ``bench.urls`` = the project's
    URLs plus ``/bench/trivial/``) on a free port of 127.0.0.1, in its own process group,
    stopped whatever happens. A stdlib asyncio client keeps
    ``BENCH_VERIFY_CONCURRENCY`` keep-alive connections busy for ``BENCH_VERIFY_SECONDS``

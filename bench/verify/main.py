@@ -2,6 +2,7 @@
 server serves it, the load client measures it; results to bench/results/verify.json."""
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -27,7 +28,31 @@ def _run_child(*args) -> dict:
     return json.loads(proc.stdout.decode().strip().splitlines()[-1])
 
 
+def _redis_counters(url: str) -> dict:
+    """The verification rate limit's counters in the bench's Redis database: proof that
+    the server counted every request there (``training_platform.ratelimit``)."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    keys = list(client.scan_iter(match="*rl:verify:*", count=1000))
+    return {
+        "keys": len(keys),
+        "counted": sum(int(client.get(k) or 0) for k in keys),
+    }
+
+
+def _redis_flush(url: str) -> None:
+    import redis
+
+    redis.Redis.from_url(url).flushdb()  # the bench's own database number only
+
+
 def bench_verify() -> dict:
+    # --- c14-bench: Redis as the cache, the rate limit on (bench/settings.py) ---
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2")
+    rate = os.environ.get("BENCH_VERIFY_RATE", "100000000/3600")
+    _redis_flush(redis_url)
+    # --- end c14-bench ---
     count = env_int("BENCH_CERTIFICATES", 1_000_000)
     scale = env_int("BENCH_VERIFY_SCALE", 10)
     config = server_config()
@@ -45,6 +70,10 @@ def bench_verify() -> dict:
         ) as server:
             load = run_load(server, tokens)
             server_log = server.tail()
+    counters = _redis_counters(redis_url)
+    verified = sum(
+        load["targets"][t]["requests"] for t in ("page", "api") if t in load["targets"]
+    )
     seed = prepared["seed"]
     queries = prepared["queries"]
     verify_errors = load["targets"]["page"]["errors"] + load["targets"]["api"]["errors"]
@@ -61,11 +90,25 @@ def bench_verify() -> dict:
         "queries": queries,
         "in_process_ms": prepared["in_process_ms"],
         "server": config,
+        "cache": {
+            "backend": "django.core.cache.backends.redis.RedisCache",
+            "location": redis_url,
+        },
+        "rate_limit": {
+            "setting": "CERTIFICATE_VERIFY_RATE",
+            "value": rate,
+            "on": True,
+            "counters_in_redis": counters,
+            "verification_requests_in_load": verified,
+        },
         "load": load,
         "sample_tokens": len(tokens),
         "meets_targets": {
             "queries": queries["max_queries"] <= TARGET_QUERIES,
             "ratio": load["ratio_page"] >= TARGET_RATIO,
+            # Every verification request of the load passed through the Redis counter
+            # (the warm-up and the in-process child count too: at least as many).
+            "rate_limit_counted_in_redis": counters["counted"] >= verified > 0,
             "no_errors": verify_errors == 0
             and load["targets"]["trivial"]["errors"] == 0,
         },

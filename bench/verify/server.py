@@ -1,5 +1,5 @@
 """gunicorn serving the seeded database with ``bench.settings`` (production-like:
-DEBUG off, the project's middleware, rate limit off, ``bench.urls`` adds the trivial
+DEBUG off, the project's middleware, rate limit ON and counted in Redis, ``bench.urls`` adds the trivial
 view), started in its own process group and always stopped."""
 
 import contextlib
