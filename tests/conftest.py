@@ -81,3 +81,15 @@ def _default_language():
 
     yield
     translation.deactivate()
+
+
+# --- c14-prod ---
+def pytest_configure(config):
+    """Mark the background-task tests ``tasks`` (tests/deploy/task_tests.py)."""
+    from tests.deploy import task_tests
+
+    if not config.pluginmanager.is_registered(task_tests):
+        config.pluginmanager.register(task_tests, "c14_task_tests")
+
+
+# --- end c14-prod ---

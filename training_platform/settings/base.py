@@ -145,6 +145,27 @@ CACHES = {
 }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# --- c14-prod ---
+# The task backend: "db" (default: django_tasks_db, run by `manage.py db_worker`) or "rq"
+# (django-tasks-rq: jobs in Redis at REDIS_URL, run by
+# `manage.py rqworker --job-class django_tasks_rq.Job`; for scale-out).
+DJANGO_TASKS_BACKEND = env("DJANGO_TASKS_BACKEND", "db").strip().lower()
+if DJANGO_TASKS_BACKEND == "rq":
+    if not env("REDIS_URL"):
+        raise ImproperlyConfigured("DJANGO_TASKS_BACKEND=rq needs REDIS_URL.")
+    INSTALLED_APPS += ["django_rq"]  # its rqworker command and checks
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {
+        "default": {
+            "URL": env("REDIS_URL"),
+            "DEFAULT_TIMEOUT": int(env("RQ_DEFAULT_TIMEOUT", "1800")),
+        }
+    }
+elif DJANGO_TASKS_BACKEND != "db":
+    raise ImproperlyConfigured(
+        f"DJANGO_TASKS_BACKEND={DJANGO_TASKS_BACKEND!r}: choose db or rq."
+    )
+# --- end c14-prod ---
 
 AUTH_PASSWORD_VALIDATORS = [
     {

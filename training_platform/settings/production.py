@@ -5,6 +5,8 @@ or one of the keys committed to the repository (known_keys.py), and when the cac
 shared between processes (rate limits and sign-in throttling count in it).
 """
 
+from pathlib import Path
+
 from django.core.exceptions import ImproperlyConfigured
 
 from . import known_keys
@@ -64,6 +66,8 @@ CACHES = check_shared_cache(
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": required("REDIS_URL"),
+            # Apps sharing one Redis database keep apart by prefix.
+            "KEY_PREFIX": env("DJANGO_CACHE_KEY_PREFIX", ""),
         }
     }
 )
@@ -86,12 +90,21 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", str(STATIC_ROOT)))  # noqa: F405
+# Static files: `collectstatic` hashes and compresses them (gzip; brotli when installed)
+# into STATIC_ROOT and WhiteNoise serves them from every app server, cached for a year
+# under their hashed names; no separate static server or CDN (docs/deploy.md).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+MIDDLEWARE = [*MIDDLEWARE]  # noqa: F405
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+)
 # Wagtail's live preview shows the page in a same-origin iframe, so frames stay
 # SAMEORIGIN (base.py) instead of DENY; other origins are still refused.
 SILENCED_SYSTEM_CHECKS = ["security.W019"]

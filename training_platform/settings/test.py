@@ -52,3 +52,15 @@ TRAINEE_SIGNUP_RATE = "0"
 NOTICE_OBJECTION_RATE = "0"
 TRAINEE_SIGNUP_VERIFY_RATE = "0"
 TRAINEE_SIGNUP_SMS_PER_PHONE_RATE = "0"
+# --- c14-prod ---
+# `DJANGO_TASKS_BACKEND=rq pytest -m tasks` runs the background-task tests again through
+# django-tasks-rq and Redis (REDIS_URL): a real RQ worker runs each job in-process
+# (tests/deploy/rq_burst.py). Otherwise tasks run immediately.
+if DJANGO_TASKS_BACKEND == "rq":  # noqa: F405
+    TASKS = {
+        "default": {
+            "BACKEND": "tests.deploy.rq_burst.BurstRQBackend",
+            "QUEUES": ["default"],
+        }
+    }
+# --- end c14-prod ---
