@@ -245,7 +245,9 @@ def status_list_credential(request):
     BitstringStatusListCredential (what a credential's credentialStatus points at)."""
     document = credentials.status_list_credential()
     return _json_download(
-        document, "", cache_seconds=min(status_list.REGENERATE_AFTER, 3600)
+        document,
+        "",
+        cache_seconds=min(status_list.REGENERATE_AFTER, status_list.ttl_seconds()),
     )
 
 
