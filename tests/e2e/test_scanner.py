@@ -35,7 +35,7 @@ from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-FRAME = 640  # pixels; even, as 4:2:0 needs
+FRAME = 480  # pixels; even, as 4:2:0 needs
 FOREIGN_QR = "https://zhengshu.example.org/chaxun?id=A1234567&sig=abcdef"
 
 
@@ -57,8 +57,10 @@ def qr_frame(text: str) -> bytes:
     return frame.tobytes()
 
 
-def write_y4m(path, texts, *, frames_each=8, fps=5):
-    """A YUV4MPEG2 video showing each QR for ``frames_each`` frames, then a blank pause.
+def write_y4m(path, texts, *, frames_each=8, fps=5, tail=40):
+    """A YUV4MPEG2 video showing each QR for ``frames_each`` frames with a short blank
+    between them, then ``tail`` blank frames: the video loops, and the pause keeps a QR
+    from coming round again while a test still counts the scans of the first pass.
 
     4:2:0: the luma plane is the grey image, both chroma planes a flat 128 (no colour).
     """
@@ -72,6 +74,8 @@ def write_y4m(path, texts, *, frames_each=8, fps=5):
                 out.write(b"FRAME\n" + luma + chroma)
             for _n in range(2):
                 out.write(b"FRAME\n" + blank + chroma)
+        for _n in range(tail):
+            out.write(b"FRAME\n" + blank + chroma)
     return path
 
 
