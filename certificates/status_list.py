@@ -46,6 +46,8 @@ FORMAT = "qjt-revocations/1"
 REVOKED = "R"
 SUPERSEDED = "S"
 CACHE_KEY = "certificates:revocations:1"
+# The same bits as a W3C BitstringStatusListCredential (certificates.credentials).
+CREDENTIAL_CACHE_KEY = "certificates:status-list-credential:1"
 # W3C Bitstring Status List: at least 16 KiB of bits, so that one certificate's slot
 # says nothing about how many certificates there are ("herd privacy").
 MIN_SIZE = 131_072
@@ -152,10 +154,12 @@ def revocation_rows() -> list[tuple[int, datetime.date, str]]:
     """(status_index, day, "R"|"S") of every revoked or superseded certificate: one
     query, plain tuples (at province scale a few thousand rows)."""
     rows = []
-    query = Certificate.objects.filter(status__in=list(STATUS_CODES)).values_list(
-        "pk", "status", "revoked_at", "superseded_at"
+    query = (
+        Certificate.objects.filter(status__in=list(STATUS_CODES))
+        .order_by()  # the entries are sorted in Python; no ORDER BY on the table
+        .values_list("pk", "status", "revoked_at", "superseded_at")
     )
-    for pk, status, revoked_at, superseded_at in query.iterator(chunk_size=5000):
+    for pk, status, revoked_at, superseded_at in query:
         day = _day(revoked_at if status == CertificateStatus.REVOKED else superseded_at)
         rows.append((pk, day, STATUS_CODES[status]))
     return rows
@@ -192,8 +196,9 @@ def revocation_document() -> dict:
 
 def invalidate() -> None:
     """Drop the cached list once the current transaction commits (a revocation or a
-    reissue): the next request builds it again and shows the change."""
-    transaction.on_commit(lambda: cache.delete(CACHE_KEY))
+    reissue): the next request builds it again and shows the change (the W3C status
+    list credential too)."""
+    transaction.on_commit(lambda: cache.delete_many([CACHE_KEY, CREDENTIAL_CACHE_KEY]))
 
 
 def document_etag(document: dict) -> str:

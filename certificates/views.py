@@ -18,7 +18,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from certificates import selectors, status_list
+from certificates import credentials, selectors, status_list
 from certificates.models import (
     Certificate,
     DisplayStatus,
@@ -217,6 +217,63 @@ def revocations(request):
     return response
 
 
+def _json_download(document: dict, filename: str, *, cache_seconds: int = 0):
+    response = JsonResponse(
+        document,
+        json_dumps_params={"ensure_ascii": False, "indent": 2},
+        content_type="application/json; charset=utf-8",
+    )
+    if filename:
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Access-Control-Allow-Origin"] = "*"
+    if cache_seconds:
+        response["Cache-Control"] = f"public, max-age={cache_seconds}"
+    return response
+
+
+@require_GET
+def did_document(request):
+    """/.well-known/did.json: the platform's did:web, every certificate key a Multikey."""
+    return _json_download(
+        credentials.did_document(), "", cache_seconds=settings.CERTIFICATE_KEYS_MAX_AGE
+    )
+
+
+@require_GET
+def status_list_credential(request):
+    """/.well-known/certificate-status-list.json: the revocation bits as a W3C
+    BitstringStatusListCredential (what a credential's credentialStatus points at)."""
+    document = credentials.status_list_credential()
+    return _json_download(
+        document,
+        "",
+        cache_seconds=min(status_list.REGENERATE_AFTER, status_list.ttl_seconds()),
+    )
+
+
+def _credential_response(certificate: Certificate):
+    document = credentials.certificate_credential(
+        certificate, verify_url=selectors.verify_url(certificate.token)
+    )
+    return _json_download(document, f"{certificate.number}.credential.json")
+
+
+@never_cache
+@require_GET
+@rate_limited("verify", RATE_SETTING, response=_html_429)
+def verify_credential(request, token: str):
+    """/verify/<token>/credential.json: the certificate as a signed verifiable
+    credential, for anyone holding its QR or link (valid certificates only)."""
+    certificate = (
+        Certificate.objects.filter(token=token).first()
+        if selectors.TOKEN_SHAPE.fullmatch(token)
+        else None
+    )
+    if certificate is None or certificate.display_status() != DisplayStatus.VALID:
+        raise Http404("未找到有效的证书。")
+    return _credential_response(certificate)
+
+
 # --- the holder's own certificate files --------------------------------------------------
 
 
@@ -246,6 +303,18 @@ def my_certificate_pdf(request, token: str):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{certificate.number}.pdf"'
     return response
+
+
+@login_required
+@require_GET
+def my_certificate_credential(request, token: str):
+    """The holder's certificate as a signed verifiable credential (JSON)."""
+    certificate = _own_certificate(request, token)
+    if certificate.display_status() != DisplayStatus.VALID:
+        raise Http404("该证书已失效，不能下载。")
+    # Not audited: like the QR image (and unlike the PDF, which prints the full name)
+    # it holds only what the public verification page shows.
+    return _credential_response(certificate)
 
 
 @login_required

@@ -103,6 +103,22 @@ urlpatterns = [
         certificate_views.revocations,
         name="certificate_revocations",
     ),
+    path(
+        ".well-known/certificate-status-list.json",
+        certificate_views.status_list_credential,
+        name="certificate_status_list",
+    ),
+    path(".well-known/did.json", certificate_views.did_document, name="did_document"),
+    path(
+        "verify/<str:token>/credential.json",
+        certificate_views.verify_credential,
+        name="certificate_credential",
+    ),
+    path(
+        "me/certificates/<str:token>/credential.json",
+        certificate_views.my_certificate_credential,
+        name="my_certificate_credential",
+    ),
     # --- end c14-status ---
     path(
         "me/certificates/<str:token>/",
