@@ -35,7 +35,7 @@ from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-FRAME = 640  # pixels; even, as 4:2:0 needs
+FRAME = 480  # pixels; even, as 4:2:0 needs
 FOREIGN_QR = "https://zhengshu.example.org/chaxun?id=A1234567&sig=abcdef"
 
 
@@ -57,8 +57,10 @@ def qr_frame(text: str) -> bytes:
     return frame.tobytes()
 
 
-def write_y4m(path, texts, *, frames_each=8, fps=5):
-    """A YUV4MPEG2 video showing each QR for ``frames_each`` frames, then a blank pause.
+def write_y4m(path, texts, *, frames_each=8, fps=5, tail=40):
+    """A YUV4MPEG2 video showing each QR for ``frames_each`` frames with a short blank
+    between them, then ``tail`` blank frames: the video loops, and the pause keeps a QR
+    from coming round again while a test still counts the scans of the first pass.
 
     4:2:0: the luma plane is the grey image, both chroma planes a flat 128 (no colour).
     """
@@ -72,6 +74,8 @@ def write_y4m(path, texts, *, frames_each=8, fps=5):
                 out.write(b"FRAME\n" + luma + chroma)
             for _n in range(2):
                 out.write(b"FRAME\n" + blank + chroma)
+        for _n in range(tail):
+            out.write(b"FRAME\n" + blank + chroma)
     return path
 
 
@@ -321,3 +325,135 @@ def test_an_auditor_saves_the_session_and_finds_it_in_the_back_office(
         "签名无效"
     )
     context.close()
+
+
+def test_a_stale_list_is_said_plainly_offline(live_server, scanned, camera, settings):
+    settings.CERTIFICATE_REVOCATIONS_TTL = 2  # seconds: stale almost at once
+    world = scanned
+    context, page = new_page(camera([world["texts"]["valid"]]))
+    open_scanner(page, live_server.url)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    expect(page.locator("body[data-scanner=ready]")).to_have_count(1)
+    context.set_offline(True)
+    page.wait_for_timeout(3_000)
+    page.reload()
+    expect(page.locator("body[data-scanner=ready]")).to_have_count(1)
+    state = page.locator("#scan-list-state")
+    expect(state).to_have_attribute("data-list", "stale")
+    expect(state).to_contain_text("撤销名单已过期，请联网更新")
+    page.locator("#scan-start").click()
+    revocation = check(page, "revocation")
+    expect(revocation).to_have_attribute("data-result", "warned")
+    expect(revocation).to_contain_text("未撤销（截至")
+    expect(revocation).to_contain_text("撤销名单已过期，请联网更新")
+    expect(revocation).to_contain_text("等待联网复核")
+    expect(check(page, "signature")).to_have_attribute("data-result", "passed")
+    # Back online: the scan is asked of the platform again.
+    context.set_offline(False)
+    expect(revocation).to_have_attribute("data-result", "passed")
+    expect(revocation).to_contain_text("平台实时查询")
+    context.close()
+
+
+def _sign_v1(token, number, *, kid=None, seed=None):
+    """A version 1 payload (printed before v2) signed with the active or a given key."""
+    from django.conf import settings as django_settings
+
+    from certificates import signing
+
+    kid = kid or django_settings.CERTIFICATE_SIGNING_ACTIVE_KEY
+    seed = seed or django_settings.CERTIFICATE_SIGNING_KEYS[kid]
+    payload = f"1|{token}|{number}|training|6-31-01-03||20260101||张*".encode()
+    signed = f"{kid}.{signing._b64url(payload)}"
+    signature = signing._private_key(seed).sign(signed.encode("ascii"))
+    return f"{signed}.{signing._b64url(signature)}"
+
+
+def test_the_browser_verifier_answers_exactly_as_signing_py(
+    live_server, scanned, page, settings
+):
+    """Every kind of QR text, checked by qrverify.js in Chromium and by
+    signing.verify_qr_text: the same verdict and the same reason."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from certificates.signing import verify_qr_text
+
+    retired_seed = b"r" * 32
+    retired_public = (
+        Ed25519PrivateKey.from_private_bytes(retired_seed)
+        .public_key()
+        .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    )
+    settings.CERTIFICATE_RETIRED_PUBLIC_KEYS = {"old2024": retired_public}
+    world = scanned
+    a, b = world["cert_a"], world["cert_b"]
+    good = world["texts"]["valid"]
+    base, signed = good.split(f"?{QR_PARAM}=")
+    kid, payload, signature = signed.split(".")
+    url_b = world["texts"]["revoked"].split("?")[0]
+    cases = {
+        "genuine": good,
+        "revoked but genuine": world["texts"]["revoked"],
+        "signature changed": world["texts"]["tampered"],
+        "payload changed": f"{base}?{QR_PARAM}={kid}.{payload[:-3]}A{payload[-2:]}.{signature}",
+        "unknown key": f"{base}?{QR_PARAM}=zz9.{payload}.{signature}",
+        "moved to another URL": f"{url_b}?{QR_PARAM}={signed}",
+        "two parts": f"{base}?{QR_PARAM}={kid}.{payload}",
+        "bad key id": f"{base}?{QR_PARAM}=k!d.{payload}.{signature}",
+        "not base64": f"{base}?{QR_PARAM}={kid}.{payload}.{signature[:-2]}*",
+        "short signature": f"{base}?{QR_PARAM}={kid}.{payload}.{signature[:40]}",
+        "over-long signed": f"{base}?{QR_PARAM}={kid}.{'A' * 1100}.{signature}",
+        "over-long text": f"{good}&x={'A' * 4100}",
+        "two s": f"{good}&{QR_PARAM}={signed}",
+        "no s": base,
+        "another site": FOREIGN_QR,
+        "plain words": "证书编号 S000001",
+        "empty": "   ",
+        "v1 genuine": f"{base}?{QR_PARAM}={_sign_v1(a.token, a.number)}",
+        "v1 on retired key": f"{base}?{QR_PARAM}="
+        + _sign_v1(a.token, a.number, kid="old2024", seed=retired_seed),
+        "too many fields": f"{good}" + "&y=1" * 25,
+    }
+    assert b.token in url_b
+    page.goto(live_server.url + reverse("certificate_scan"))
+    expect(page.locator("body[data-scanner=ready]")).to_have_count(1)
+    answers = page.evaluate(
+        """async (cases) => {
+            const doc = await (await fetch('/.well-known/certificate-keys.json')).json();
+            const keys = await QJTVerify.importKeys(doc);
+            const out = {};
+            for (const [name, text] of Object.entries(cases)) {
+                const c = await QJTVerify.verifyQrText(text, keys);
+                out[name] = {genuine: c.genuine, reason: c.reason, verdict: c.verdict,
+                             number: c.payload ? c.payload.number : null,
+                             retired: !!c.retiredKey};
+            }
+            return out;
+        }""",
+        cases,
+    )
+    from certificates.scan import verdict_of
+
+    for name, text in cases.items():
+        expected = verify_qr_text(text)
+        got = answers[name]
+        assert (got["genuine"], got["reason"]) == (expected.genuine, expected.reason), (
+            name
+        )
+        assert got["verdict"] == verdict_of(expected), name
+        if expected.genuine:
+            assert got["number"] == expected.payload.number, name
+        else:
+            assert got["number"] is None, name
+    assert answers["genuine"]["genuine"] and answers["v1 genuine"]["genuine"]
+    assert answers["v1 on retired key"] == {
+        "genuine": True,
+        "reason": "签名有效",
+        "verdict": "genuine",
+        "number": a.number,
+        "retired": True,
+    }
+    assert answers["signature changed"]["verdict"] == "tampered"
+    assert answers["another site"]["verdict"] == "foreign"

@@ -42,14 +42,14 @@ function freshFirst(request) {
     }
     return response;
   }).catch(function () {
-    return caches.match(request, { ignoreSearch: true }).then(function (hit) {
+    return caches.match(request, { ignoreSearch: true, ignoreVary: true }).then(function (hit) {
       return hit || Response.error();
     });
   });
 }
 
 function cacheFirst(request) {
-  return caches.match(request).then(function (hit) {
+  return caches.match(request, { ignoreVary: true }).then(function (hit) {
     return hit || fetch(request);
   });
 }
