@@ -69,11 +69,11 @@ def seed(enrolments: int) -> dict:
     """The province-scale data set, sized by ``enrolments`` (demo.province: 9
     prefectures, 88 counties, institutions, trainees, classes across 2021–2025,
     certificates, claims); returns its counts and the seconds each table took."""
-    from demo.province import province_data
+    from demo.province import province_data, text_progress
 
     timings: dict[str, float] = {}
     started = {"at": time.perf_counter()}
-    line = _stderr_line()
+    line = text_progress(sys.stderr)
 
     def progress(label, done, total):
         line(label, done, total)
@@ -84,12 +84,6 @@ def seed(enrolments: int) -> dict:
 
     counts = province_data(enrolments, progress=progress)
     return {**counts, "seconds_by_table": {k: round(v, 1) for k, v in timings.items()}}
-
-
-def _stderr_line():
-    from bench.common import _stderr_progress
-
-    return _stderr_progress()
 
 
 def _users():

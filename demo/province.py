@@ -839,6 +839,12 @@ def province_seed(*, fraction: float = 1.0, progress=None) -> dict:
         return {"scale": "province", "created": False, "demo": demo["created"]}
     with transaction.atomic():
         counts = province_data(enrolments, progress=progress)
+        # Their public pages now, as the small demo gives its competition one: a
+        # second run then finds nothing to add.
+        from demo.competition_pages import seed_competition_pages
+        from demo.skips import SeedNotes
+
+        seed_competition_pages(SeedNotes())
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
