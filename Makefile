@@ -45,9 +45,15 @@ lint: $(STAMP) ## ruff, migrations up to date, system checks, deploy checks
 	DJANGO_SETTINGS_MODULE=training_platform.settings.test $(MANAGE) check --fail-level WARNING
 	$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
 
-bench: $(STAMP) ## run the benchmarks (BENCH_ONLY=roster: one); JSON under bench/results/
+# --- c14-bench ---
+# Every benchmark in one run, one Markdown table on stdout (progress on stderr), JSON
+# under bench/results/ (summary.json: the table). BENCH_ONLY=roster,lists: some;
+# BENCH_SCALE=0.05: every size scaled down (full size seeds for 6-8 min). The
+# verification bench needs Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379/2).
+bench: $(STAMP) ## run every benchmark, print one table (BENCH_ONLY=roster: one; BENCH_SCALE=0.05: smaller)
 	$(BIN)/python -m pip install --quiet -r requirements-bench.lock
 	DJANGO_SETTINGS_MODULE=training_platform.settings.test $(BIN)/python -m bench.run
+# --- end c14-bench ---
 
 lock: ## re-resolve pyproject.toml into requirements.lock (in a scratch venv)
 	rm -rf .lockenv && $(PYTHON) -m venv .lockenv

@@ -138,6 +138,7 @@ def scaled_environment(fraction: float) -> dict:
         "BENCH_ROSTER_ROWS": n(50_000, 1_000),
         "BENCH_CERTIFICATES": n(1_000_000, 10_000),
         "BENCH_VERIFY_SECONDS": "3",
+        "BENCH_VERIFY_SCALE": n(10, 1),
         "BENCH_CHECKS_SIZES": f"{n(10_000, 500)},{n(100_000, 5_000)}",
         "BENCH_CHECKS_BASELINE": n(1_000, 100),
         "BENCH_DASHBOARD_ENROLMENTS": n(1_000_000, 20_000),
