@@ -104,7 +104,9 @@ class Deployment:
 
     def __init__(self, tmp: Path):
         suffix = secrets.token_hex(4)
-        self.database = f"prod_smoke_{suffix}"
+        # DEPLOY_DATABASE: reuse a database an earlier run migrated and seeded (kept).
+        self.reused = os.environ.get("DEPLOY_DATABASE", "")
+        self.database = self.reused or f"prod_smoke_{suffix}"
         self.tmp = tmp
         self.media = tmp / "media"  # shared by both app servers and the worker
         self.static = tmp / "static"
@@ -193,9 +195,9 @@ class Server:
             if self.process.poll() is not None:
                 break
             try:
-                requests.get(f"{self.url}/robots.txt", timeout=5, headers=HTTPS)
+                requests.get(f"{self.url}/robots.txt", timeout=30, headers=HTTPS)
                 return
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or still loading
                 time.sleep(0.3)
         log = (self.tmp / f"{self.name}.log").read_text(errors="replace")[-3000:]
         raise AssertionError(f"gunicorn {self.name} did not start:\n{log}")
@@ -219,7 +221,8 @@ def deployment(tmp_path_factory):
             pytest.fail(message)
         pytest.skip(message)
     deploy = Deployment(tmp_path_factory.mktemp("deploy"))
-    _admin_sql(f'CREATE DATABASE "{deploy.database}"')
+    if not deploy.reused:
+        _admin_sql(f'CREATE DATABASE "{deploy.database}"')
     try:
         # Static files need no database: collected while the database is migrated.
         with ThreadPoolExecutor(2) as pool:
@@ -228,19 +231,20 @@ def deployment(tmp_path_factory):
             )
             deploy.manage("migrate", "--verbosity", "0")
             static.result()
-        deploy.manage("load_reference")
-        # The demo refuses production settings (its users share a published password):
-        # loaded with the development settings, under the production keys.
-        deploy.manage(
-            "seed_demo",
-            "--verbosity",
-            "0",
-            env={
-                **deploy.env,
-                "DJANGO_SETTINGS_MODULE": "training_platform.settings.dev",
-                "DJANGO_DEBUG": "0",
-            },
-        )
+        if not deploy.reused:
+            deploy.manage("load_reference")
+            # The demo refuses production settings (its users share a published
+            # password): loaded with the development settings, under the production keys.
+            deploy.manage(
+                "seed_demo",
+                "--verbosity",
+                "0",
+                env={
+                    **deploy.env,
+                    "DJANGO_SETTINGS_MODULE": "training_platform.settings.dev",
+                    "DJANGO_DEBUG": "0",
+                },
+            )
         roster = deploy.tmp / "roster.xlsx"
         deploy.data = json.loads(
             _run(
@@ -251,7 +255,8 @@ def deployment(tmp_path_factory):
         yield deploy
     finally:
         deploy.stop_all()
-        _admin_sql(f'DROP DATABASE IF EXISTS "{deploy.database}" WITH (FORCE)')
+        if not deploy.reused:
+            _admin_sql(f'DROP DATABASE IF EXISTS "{deploy.database}" WITH (FORCE)')
         _forget_redis(deploy)
 
 

@@ -9,6 +9,7 @@ demo certificate.
 
 import datetime as dt
 import json
+import secrets
 import sys
 
 
@@ -35,7 +36,7 @@ def main(path: str, rows: int) -> dict:
     course = institution.courses.order_by("pk").first()
     today = dt.date.today()
     cls = TrainingClass.objects.create(
-        code="SMOKE-ROSTER",
+        code=f"SMOKE-{secrets.token_hex(3).upper()}",
         course=course,
         region=institution.region,
         start_date=today + dt.timedelta(days=7),
@@ -45,7 +46,7 @@ def main(path: str, rows: int) -> dict:
     )
     _token, plain = api_token_create(
         institution=institution,
-        name="production smoke",
+        name=f"production smoke {cls.code}",
         expires_at=timezone.now() + dt.timedelta(days=1),
         actor=user,
     )

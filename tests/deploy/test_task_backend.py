@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django_tasks import default_task_backend
+from django_tasks import task_backends
 from django_tasks.base import TaskResultStatus
 
 from monitoring.tasks import indicator_summary_refresh_task
@@ -80,17 +80,18 @@ def test_the_tasks_run_through_the_configured_backend(reference):
     result = indicator_summary_refresh_task.enqueue()
     assert result.status == TaskResultStatus.SUCCESSFUL
     assert result.return_value and all(n >= 0 for n in result.return_value.values())
+    backend = task_backends["default"]
     if settings.DJANGO_TASKS_BACKEND == "rq":
         from django_tasks_rq import RQBackend
 
-        assert isinstance(default_task_backend, RQBackend)
+        assert isinstance(backend, RQBackend)
         # Stored in Redis and run by a named RQ worker, read back from Redis.
         assert result.worker_ids and result.worker_ids[0]
-        again = default_task_backend.get_result(result.id)
+        again = backend.get_result(result.id)
         assert again.status == TaskResultStatus.SUCCESSFUL
         assert again.return_value == result.return_value
     else:
-        assert type(default_task_backend).__name__ == "ImmediateBackend"
+        assert type(backend).__name__ == "ImmediateBackend"
 
 
 def test_every_listed_task_test_exists():
