@@ -9,13 +9,17 @@ types into the slug the same way. An editor may always choose the slug themselve
 import re
 
 from django.utils.text import slugify
-from pypinyin import Style, lazy_pinyin
 
 MAX_LENGTH = 80
 
 
 def pinyin_slug(text: str) -> str:
     """An ASCII slug for ``text``: Chinese characters by their pinyin, one word each."""
+    # Imported here, not at the top: pypinyin loads its phrase dictionary on import
+    # (~58 MB resident, ~0.3 s), and only an editor saving a page ever needs it; every
+    # other worker and command would carry it for nothing (bench/startup.py).
+    from pypinyin import Style, lazy_pinyin
+
     words = lazy_pinyin(text or "", style=Style.NORMAL, errors="default")
     slug = slugify(" ".join(words), allow_unicode=False)
     if len(slug) > MAX_LENGTH:
