@@ -8,11 +8,13 @@
 
 Journeys: a roster import (upload → preview → confirm; inline, and by the background
 task that reads the upload back), a bank-return import, a certificate PDF and a
-lifetime record PDF (generated in memory, never stored).
+lifetime record PDF (generated in memory, never stored). And the production settings'
+switch to S3-compatible object storage (DJANGO_STORAGE=s3).
 """
 
 import datetime as dt
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -35,6 +37,7 @@ from tests.courses.test_roster_views import (
 from tests.courses.test_roster_views import world as roster_world  # noqa: F401
 from tests.factories import TraineeFactory, UserFactory, make_id_number, staff_user
 from tests.subsidies.test_batches import make_batch, noticed, return_file
+from tests.training_platform.test_settings import FULL_ENV, load_production
 from training_platform.imports.models import ImportStatus
 from training_platform.roles import Role
 
@@ -178,3 +181,51 @@ def test_a_lifetime_record_pdf(backend, settings, client):
     assert response.status_code == 200
     assert response.content.startswith(b"%PDF")
     assert files_under(settings.MEDIA_ROOT) == []
+
+
+STORAGE_PROBE = (
+    "import json; from django.conf import settings; "
+    "print(json.dumps(settings.STORAGES['default']))"
+)
+
+
+def test_production_uses_the_filesystem_unless_told_otherwise():
+    result = load_production(FULL_ENV, code=STORAGE_PROBE)
+    assert result.returncode == 0, result.stderr
+    default = json.loads(result.stdout)
+    assert default["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+
+
+def test_production_puts_uploads_in_a_private_s3_bucket_when_asked():
+    env = {
+        **FULL_ENV,
+        "DJANGO_STORAGE": "s3",
+        "DJANGO_S3_BUCKET": "qjt-uploads",
+        "DJANGO_S3_ENDPOINT_URL": "https://oss-cn-guiyang.example.com",
+        "DJANGO_S3_REGION": "cn-guiyang",
+    }
+    result = load_production(env, code=STORAGE_PROBE)
+    assert result.returncode == 0, result.stderr
+    default = json.loads(result.stdout)
+    assert default["BACKEND"] == "storages.backends.s3.S3Storage"
+    options = default["OPTIONS"]
+    assert options["bucket_name"] == "qjt-uploads"
+    assert options["endpoint_url"] == "https://oss-cn-guiyang.example.com"
+    assert options["region_name"] == "cn-guiyang"
+    assert options["access_key"] is None  # boto3's own credential chain
+    assert options["default_acl"] == "private"
+    assert options["querystring_auth"] is True
+    assert options["file_overwrite"] is False
+
+
+@pytest.mark.parametrize(
+    ("extra", "complaint"),
+    [
+        ({"DJANGO_STORAGE": "s3"}, "DJANGO_S3_BUCKET"),
+        ({"DJANGO_STORAGE": "ftp"}, "DJANGO_STORAGE=ftp"),
+    ],
+)
+def test_production_refuses_an_incomplete_storage_choice(extra, complaint):
+    result = load_production({**FULL_ENV, **extra}, code=STORAGE_PROBE)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and complaint in result.stderr
