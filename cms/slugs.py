@@ -15,8 +15,9 @@ MAX_LENGTH = 80
 
 def pinyin_slug(text: str) -> str:
     """An ASCII slug for ``text``: Chinese characters by their pinyin, one word each."""
-    # Imported here: pypinyin loads its phrase dictionary on import (about 0.3 s of
-    # CPU), which every process would otherwise pay at start-up (cms.models imports us).
+    # Imported here, not at the top: pypinyin loads its phrase dictionary on import
+    # (~58 MB resident, ~0.3 s), and only an editor saving a page ever needs it; every
+    # other worker and command would carry it for nothing (bench/startup.py).
     from pypinyin import Style, lazy_pinyin
 
     words = lazy_pinyin(text or "", style=Style.NORMAL, errors="default")

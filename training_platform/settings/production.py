@@ -108,3 +108,39 @@ MIDDLEWARE.insert(
 # Wagtail's live preview shows the page in a same-origin iframe, so frames stay
 # SAMEORIGIN (base.py) instead of DENY; other origins are still refused.
 SILENCED_SYSTEM_CHECKS = ["security.W019"]
+
+# --- c14-lean ---
+# Uploaded files (the encrypted import uploads, Wagtail's images and documents) go
+# through the storage API only, so object storage is this switch: DJANGO_STORAGE=s3
+# puts them in an S3-compatible bucket every app server shares (MinIO, Aliyun OSS,
+# Tencent COS, ...). It needs `pip install "django-storages[s3]"` on top of
+# requirements.lock; the filesystem default needs nothing more. Generated PDFs and
+# exports are never stored. Credentials: DJANGO_S3_ACCESS_KEY_ID and
+# DJANGO_S3_SECRET_ACCESS_KEY, or, when unset, boto3's own chain (AWS_* variables, an
+# instance role). Objects are private and served by short-lived signed URLs.
+DJANGO_STORAGE = env("DJANGO_STORAGE", "filesystem")
+if DJANGO_STORAGE == "s3":
+    STORAGES = {
+        **STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": required("DJANGO_S3_BUCKET"),
+                "endpoint_url": env("DJANGO_S3_ENDPOINT_URL") or None,
+                "region_name": env("DJANGO_S3_REGION") or None,
+                "access_key": env("DJANGO_S3_ACCESS_KEY_ID") or None,
+                "secret_key": env("DJANGO_S3_SECRET_ACCESS_KEY") or None,
+                "addressing_style": env("DJANGO_S3_ADDRESSING_STYLE") or None,
+                "location": env("DJANGO_S3_PREFIX", "media"),
+                "default_acl": "private",
+                "querystring_auth": True,
+                "querystring_expire": int(env("DJANGO_S3_URL_SECONDS", "300")),
+                "file_overwrite": False,
+            },
+        },
+    }
+elif DJANGO_STORAGE != "filesystem":
+    raise ImproperlyConfigured(
+        f"DJANGO_STORAGE={DJANGO_STORAGE}: choose filesystem (the default) or s3."
+    )
+# --- end c14-lean ---
