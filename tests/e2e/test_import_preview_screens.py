@@ -81,7 +81,8 @@ def test_institution_uploads_previews_and_confirms_a_roster(
     page.goto(live_server.url + reverse("trainingclass:inspect", args=[cls.pk]))
     with page.expect_download() as download:
         page.get_by_role("link", name="下载花名册模板").click()
-    book = openpyxl.load_workbook(download.value.path())  # its sample row kept
+    # Its sample row kept (the download is saved without its .xlsx name).
+    book = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes()))
     people = [("王小明", 21), ("李小红", 22), ("杨光", 23)]
     for name, seq in people:
         book.active.append([name, make_id_number("520102", seq=seq), f"139000000{seq}"])
