@@ -11,6 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import AXE_JS, CHROMIUM, artifact_name, assert_accessible
 
@@ -151,3 +152,19 @@ def test_axe_sees_violations_on_a_page_served_under_the_sites_csp(live_server, p
         assert f"- {rule} [" in message, message
         assert selector in message, message
     assert "/accounts/login/" in message
+
+
+@pytestmark_db
+def test_a_field_pointing_at_help_the_page_lacks_fails(live_server, page):
+    # Django points a field with help text at "<id>_helptext"; the sign-up page prints
+    # that help with the id, so the reference holds, and the check passes.
+    page.goto(live_server.url + "/accounts/signup/")
+    described = page.locator("[aria-describedby]")
+    expect(described.first).to_be_attached()
+    assert_accessible(page)
+    page.evaluate(
+        """() => document.querySelectorAll("small.hint[id$=_helptext]")
+                   .forEach(el => el.removeAttribute("id"))"""
+    )
+    with pytest.raises(AssertionError, match=r'aria-describedby="id_\w+_helptext"'):
+        assert_accessible(page)
