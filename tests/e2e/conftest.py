@@ -1,6 +1,7 @@
 """Real headless Chromium (Debian's package) driven by Playwright, against live_server."""
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -26,7 +27,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture
-def browser(live_server):
+def browser(live_server, request):
     """One browser per test, started after the test database is set up and restored:
     Playwright's event loop gives this thread a new context (and new database
     connection objects), so it must not exist yet when pytest-django restores data."""
@@ -43,6 +44,7 @@ def browser(live_server):
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS
         )
+        remember_browser(request.node, browser)
         yield browser
         browser.close()
         # Connections the test body opened in Playwright's context; left open, they
@@ -114,3 +116,124 @@ def sign_in(page, base_url: str, username: str, password: str, *, admin=True):
     page.fill("#id_password", password)
     page.locator("form:has(#id_password) button[type=submit]").first.click()
     page.wait_for_load_state()
+
+
+# --- Screenshots of a failed test -------------------------------------------------------
+# When a test fails (in its body or its set-up), every page still open in its browser is
+# saved, full length, as artifacts/e2e/<test id>.png (then <test id>-2.png, … for more
+# pages) for a person to see what the browser showed. CI keeps the folder with the clone.
+BROWSERS = pytest.StashKey[list]()
+
+
+def remember_browser(item, browser) -> None:
+    """Tell the failure hook which browser this test drives."""
+    item.stash.setdefault(BROWSERS, []).append(browser)
+
+
+def artifact_name(nodeid: str) -> str:
+    """A file name for a test id: path separators and '::' become '.', the rest kept
+    readable (tests/e2e/test_x.py::test_y[390] → tests.e2e.test_x.py.test_y[390])."""
+    name = re.sub(r"::|/|\\", ".", nodeid)
+    return re.sub(r"[^\w.\-\[\]]+", "_", name)
+
+
+def save_failure_screenshots(nodeid: str, browsers, directory: Path) -> list[Path]:
+    """A full-page PNG of every open page of these browsers; returns the files written.
+    A page that cannot be captured (closed meanwhile, crashed) is skipped, never raises:
+    the test's own failure is what the report must show."""
+    pages = [
+        page
+        for browser in browsers
+        if browser.is_connected()
+        for context in browser.contexts
+        for page in context.pages
+        if not page.is_closed()
+    ]
+    saved = []
+    base = artifact_name(nodeid)
+    for n, page in enumerate(pages, start=1):
+        path = directory / (f"{base}.png" if n == 1 else f"{base}-{n}.png")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(path), full_page=True, timeout=10_000)
+        except Exception:  # noqa: BLE001, S112 — a screenshot must not mask the failure
+            continue
+        saved.append(path)
+    return saved
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    browsers = item.stash.get(BROWSERS, [])
+    if report.failed and report.when in ("setup", "call") and browsers:
+        for path in save_failure_screenshots(item.nodeid, browsers, ARTIFACTS / "e2e"):
+            report.sections.append(("e2e screenshot", str(path)))
+    return report
+
+
+# --- Accessibility: axe-core, WCAG 2.1 A and AA -----------------------------------------
+AXE_JS = Path(__file__).parent / "assets" / "axe-core" / "axe.min.js"
+WCAG21AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page) -> list[dict]:
+    """Run axe-core on the page as it is now, WCAG 2.1 A/AA rules only.
+
+    The site's CSP (script-src 'self', no inline scripts) refuses page.add_script_tag
+    (Playwright inlines the file), so axe's source is evaluated through the DevTools
+    protocol instead, which a page's CSP does not govern: the page under test keeps its
+    real policy (no bypass_csp context), and nothing of axe is served by the site."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_JS.read_text(encoding="utf-8") + "\n;0")
+    return page.evaluate(
+        """async (tags) => {
+            const results = await window.axe.run(document, {
+                runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
+            return results.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+                nodes: v.nodes.map(n => ({target: n.target.join(" "),
+                                          summary: n.failureSummary || ""}))}));
+        }""",
+        WCAG21AA,
+    )
+
+
+def describe_violations(url: str, violations) -> str:
+    lines = [f"axe-core (WCAG 2.1 AA) found {len(violations)} violation(s) on {url}:"]
+    for v in violations:
+        lines.append(f"- {v['id']} [{v['impact']}] {v['help']} ({v['helpUrl']})")
+        for node in v["nodes"][:10]:
+            lines.append(f"    {node['target']}")
+            summary = " ".join(node["summary"].split())
+            if summary:
+                lines.append(f"      {summary[:300]}")
+        if len(v["nodes"]) > 10:
+            lines.append(f"    … and {len(v['nodes']) - 10} more")
+    return "\n".join(lines)
+
+
+def broken_aria_references(page) -> list[str]:
+    """Fields whose aria-describedby/aria-labelledby name an id the page lacks (Django
+    points a field at `<id>_helptext`/`<id>_error`; a template that prints them without
+    those ids leaves the help unannounced). axe files this under "needs review", not
+    as a violation, so it is checked here."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll("[aria-describedby], [aria-labelledby]")]
+            .flatMap(el => ["aria-describedby", "aria-labelledby"]
+              .filter(a => el.hasAttribute(a))
+              .flatMap(a => el.getAttribute(a).split(/\\s+/).filter(Boolean)
+                .filter(id => !document.getElementById(id))
+                .map(id => `${el.tagName.toLowerCase()}#${el.id || "?"} ${a}="${id}"`)))"""
+    )
+
+
+def assert_accessible(page) -> None:
+    """Fail with a readable list (rule, impact, help, selectors) if the page breaks any
+    WCAG 2.1 A/AA rule axe-core checks, or points ARIA at an element that is not there."""
+    violations = axe_violations(page)
+    assert not violations, describe_violations(page.url, violations)
+    broken = broken_aria_references(page)
+    assert not broken, f"ARIA references to missing ids on {page.url}: " + "; ".join(
+        broken
+    )

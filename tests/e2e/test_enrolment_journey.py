@@ -1,12 +1,16 @@
-"""A visitor filters the catalogue, signs up with their real name (and the SMS code),
-enrols, and finds the class under "my classes" — in a real headless Chromium."""
+"""Journey 1 (issue 14 #4), visitor → catalogue → sign-up → enrol, in a real headless
+Chromium: from the home page a visitor filters the catalogue, opens the course's page,
+signs up with their real name (and the SMS code), enrols, and finds the class under
+"my classes". Every public page on the way passes axe-core's WCAG 2.1 AA rules."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
 
+from cms.models import CourseIndexPage, CoursePage
 from courses.models import ClassStatus, Enrolment
+from tests.e2e.conftest import assert_accessible
 from tests.factories import (
     CourseFactory,
     InstitutionFactory,
@@ -44,8 +48,20 @@ def test_visitor_filters_signs_up_enrols_and_sees_my_classes(
         course=CourseFactory(institution=guiyang, title="草稿班"),
     )
 
+    CourseIndexPage.objects.get().add_child(
+        instance=CoursePage(
+            title="电工四级培训", slug="dian-gong", course=electrician.course
+        )
+    )
+
+    # From the home page's menu to the catalogue.
+    page.goto(live_server.url + "/")
+    assert_accessible(page)
+    page.locator('nav[aria-label="主导航"] a[href="/courses/"]').click()
+    page.wait_for_url(live_server.url + "/courses/")
+    assert_accessible(page)
+
     # The catalogue lists open classes only; filter to 贵阳市 and subsidised.
-    page.goto(live_server.url + "/courses/")
     heading = page.get_by_role("heading", name="电工四级培训")
     expect(heading).to_be_visible()
     expect(page.get_by_role("heading", name="茶艺师五级培训")).to_be_visible()
@@ -56,12 +72,21 @@ def test_visitor_filters_signs_up_enrols_and_sees_my_classes(
     page.wait_for_url(re.compile(r".*/courses/\?.*region=520100"))
     expect(page.get_by_role("heading", name="电工四级培训")).to_be_visible()
     expect(page.get_by_role("heading", name="茶艺师五级培训")).to_have_count(0)
+    assert_accessible(page)
+
+    # The course's own page lists its open classes.
+    page.get_by_role("link", name="电工四级培训", exact=True).click()
+    page.wait_for_url("**/courses/dian-gong/")
+    expect(page.get_by_role("heading", name="电工四级培训", level=1)).to_be_visible()
+    assert_accessible(page)
 
     # 报名 asks an anonymous visitor to sign in; they register instead.
     page.get_by_role("link", name="报名 电工四级培训 E2E-GY-1").click()
     page.wait_for_url(re.compile(r".*/accounts/login/\?next="))
+    assert_accessible(page)
     page.get_by_role("link", name="实名注册").last.click()
     page.wait_for_url(re.compile(r".*/accounts/signup/"))
+    assert_accessible(page)
     number = make_id_number("520102")
     page.get_by_label("姓名").fill("王小红")
     page.get_by_label("身份证号码").fill(number[:17] + number[17].lower())
@@ -73,6 +98,7 @@ def test_visitor_filters_signs_up_enrols_and_sees_my_classes(
 
     # The one-time code goes by SMS to the phone typed (a person not on file).
     page.wait_for_url("**/accounts/signup/verify/")
+    assert_accessible(page)
     codes = [
         re.search(r"验证码 (\d{6})", m.body).group(1)
         for m in sms.outbox
@@ -83,9 +109,11 @@ def test_visitor_filters_signs_up_enrols_and_sees_my_classes(
 
     # Back at the class, confirm the enrolment.
     page.wait_for_url("**/classes/E2E-GY-1/enrol/")
+    assert_accessible(page)
     page.get_by_role("button", name="确认报名").click()
     page.wait_for_url("**/me/")
     expect(page.get_by_text("报名成功")).to_be_visible()
+    assert_accessible(page)
     expect(page.get_by_text("E2E-GY-1").first).to_be_visible()
     expect(page.get_by_text("电工四级培训").first).to_be_visible()
     # The ID number is never shown in full.

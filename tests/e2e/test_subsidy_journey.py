@@ -3,7 +3,10 @@ Chromium: the institution files for its finished class, the bureau takes the cla
 and approves them, publishes a notice round (the public /notice/ page shows the people
 masked), the notice period ends (the platform's scheduled step), one bureau user makes
 a disbursement batch and another of the region approves it, the bank's returned file is
-uploaded and reconciled, and the trainee's /me/record/ shows the subsidy paid."""
+uploaded and reconciled, and the trainee's /me/record/ shows the subsidy paid.
+
+Journey 4 of issue 14 #4 (bureau → approve claim → batch); the public pages on the way
+(/notice/, the trainee's sign-in and /me/record/) pass axe-core's WCAG 2.1 AA rules."""
 
 import datetime as dt
 import io
@@ -25,7 +28,7 @@ from subsidies.models import (
     Payment,
     SubsidyKind,
 )
-from tests.e2e.conftest import DESKTOP, screenshot, sign_in
+from tests.e2e.conftest import DESKTOP, assert_accessible, screenshot, sign_in
 from tests.factories import (
     PASSWORD,
     StandardFactory,
@@ -174,6 +177,7 @@ def test_a_subsidy_from_filing_to_the_trainees_record(live_server, browser, refe
     for name in OTHERS:
         assert name not in content
     screenshot(visitor, "subsidy-7-public-notice")
+    assert_accessible(visitor)
     visitor.context.close()
 
     # 5. The notice period is over: the platform's scheduled step moves them on.
@@ -238,6 +242,7 @@ def test_a_subsidy_from_filing_to_the_trainees_record(live_server, browser, refe
     # 9. The trainee signs in: the record shows the subsidy paid.
     me = browser.new_context(locale="zh-CN", viewport=DESKTOP).new_page()
     me.goto(base + "/accounts/login/")
+    assert_accessible(me)
     me.fill("#id_username", "zhangwei2026")
     me.fill("#id_password", PASSWORD)
     me.locator("main button[type=submit]").click()
@@ -247,4 +252,5 @@ def test_a_subsidy_from_filing_to_the_trainees_record(live_server, browser, refe
     expect(me.locator("main")).to_contain_text("已拨付")
     expect(me.locator("main")).to_contain_text("800.00 元")
     screenshot(me, "subsidy-12-record-paid")
+    assert_accessible(me)
     me.context.close()

@@ -1,5 +1,9 @@
 """An auditor finds a certificate's verifications in 核验记录, on a desktop and a phone;
-the public page of a revoked certificate's genuine QR says it is no longer valid."""
+the public page of a revoked certificate's genuine QR says it is no longer valid.
+
+Journey 5 of issue 14 #4 (auditor → verify by number + name + ID) is
+test_auditor_verifies_by_number_name_and_id_then_finds_it_in_the_log: the public
+/verify/ query form, its pages passing axe-core's WCAG 2.1 AA rules."""
 
 from urllib.parse import parse_qs, urlsplit
 
@@ -8,10 +12,14 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from certificates import selectors, services
-from certificates.models import VerificationLog
+from certificates.models import (
+    VerificationChannel,
+    VerificationLog,
+    VerificationOutcome,
+)
 from certificates.signing import QR_PARAM
 from tests.certificates.admin_world import inspect_url, make_world
-from tests.e2e.conftest import document_width, screenshot, sign_in
+from tests.e2e.conftest import assert_accessible, document_width, screenshot, sign_in
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -106,3 +114,56 @@ def test_genuine_qr_of_a_revoked_certificate_on_a_phone(
     expect(page.get_by_text("二维码签名有效")).to_have_count(0)
     assert document_width(page) <= 390 + 1
     screenshot(page, "verify-revoked-390")
+
+
+def test_auditor_verifies_by_number_name_and_id_then_finds_it_in_the_log(
+    live_server, reference, desktop_page, settings
+):
+    settings.PUBLIC_BASE_URL = live_server.url
+    world = make_world()
+    certificate = world["cert_a"]
+    holder = certificate.trainee
+    page = desktop_page
+    sign_in(page, live_server.url, world["users"]["auditor_gz"].username, PASSWORD)
+
+    # The public query form, as anyone holding the paper certificate would use it.
+    page.goto(live_server.url + reverse("certificate_query"))
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_accessible(page)
+
+    # One fact wrong (the name): nothing is confirmed, the ID number not sent back.
+    page.get_by_label("证书编号").fill(certificate.number)
+    page.get_by_label("姓名").fill(holder.name + "某")
+    page.get_by_label("身份证号码").fill(holder.id_number)
+    page.get_by_role("button", name="查询").click()
+    expect(page.get_by_role("heading", name="未找到该证书")).to_be_visible()
+    expect(page.locator("[data-status=valid]")).to_have_count(0)
+    expect(page.get_by_label("身份证号码")).to_have_value("")
+    assert holder.id_number not in page.content()
+    assert_accessible(page)
+
+    # All three right: the certificate, valid, the holder masked.
+    page.get_by_label("证书编号").fill(certificate.number)
+    page.get_by_label("姓名").fill(holder.name)
+    page.get_by_label("身份证号码").fill(holder.id_number.lower())
+    page.get_by_role("button", name="查询").click()
+    expect(page.locator("[data-status=valid]")).to_be_visible()
+    expect(page.get_by_text(certificate.number)).to_be_visible()
+    expect(page.get_by_text(certificate.masked_holder_name)).to_be_visible()
+    assert holder.id_number not in page.content()
+    assert_accessible(page)
+    screenshot(page, "verify-query-found-1366")
+
+    # Both queries are on record; the auditor finds the one that matched in 核验记录.
+    logged = VerificationLog.objects.filter(channel=VerificationChannel.QUERY)
+    assert sorted(logged.values_list("outcome", flat=True)) == sorted(
+        [VerificationOutcome.NOT_FOUND, VerificationOutcome.VALID]
+    )
+    page.goto(live_server.url + reverse("verificationlog:index"))
+    search = page.locator("input[name=q]").first
+    search.fill(certificate.number)
+    search.press("Enter")
+    rows = page.locator("table.listing tbody tr")
+    found = rows.filter(has_text="编号+姓名+证件号查询").filter(has_text="有效")
+    expect(found).to_have_count(1)
+    expect(found).to_contain_text(certificate.number)
