@@ -93,3 +93,80 @@ def pytest_configure(config):
 
 
 # --- end c14-prod ---
+# --- c14-gates ---
+# Gate (issue 14 item 5): no full ID number in any log line of the test run. One handler,
+# installed once, sits FIRST on the root logger and on every logger that does not
+# propagate (``django``), so it sees each record as the code logged it — before the
+# console handler's RedactPIIFilter rewrites it: an ID number must be redacted at the
+# source, not rely on one handler's filter (another handler in production may have none).
+# A record whose message or traceback holds an 18-character number that passes the
+# GB 11643 check digit (``training_platform.validators.id_check_char``) fails the test
+# that logged it. Cheap: one regex search per record.
+import logging as _gates_logging  # noqa: E402
+import re as _gates_re  # noqa: E402
+
+_GATES_ID_SHAPE = _gates_re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
+
+
+def full_id_numbers(text: str) -> list[str]:
+    """The ID-number-shaped strings in ``text`` whose check digit is right."""
+    from training_platform.validators import id_check_char
+
+    return [
+        found
+        for found in _GATES_ID_SHAPE.findall(text)
+        if id_check_char(found[:17]) == found[17].upper()
+    ]
+
+
+class _IdNumberLogGate(_gates_logging.Handler):
+    def __init__(self):
+        super().__init__(level=_gates_logging.NOTSET)
+        self.offenders: list[str] = []
+
+    def emit(self, record):
+        try:
+            text = record.getMessage()
+        except Exception:
+            text = str(record.msg)
+        if record.exc_info and record.exc_info[1] is not None:
+            text += "\n" + _gates_logging.Formatter().formatException(record.exc_info)
+        if _GATES_ID_SHAPE.search(text) and full_id_numbers(text):
+            self.offenders.append(f"{record.name} {record.levelname}: {text[:300]}")
+
+    def handle(self, record):  # no lock, no filters: look only
+        self.emit(record)
+        return True
+
+
+_id_number_log_gate = _IdNumberLogGate()
+
+
+def _gates_install(handler) -> None:
+    loggers = [_gates_logging.getLogger()] + [
+        logger
+        for logger in list(_gates_logging.Logger.manager.loggerDict.values())
+        if isinstance(logger, _gates_logging.Logger) and not logger.propagate
+    ]
+    for logger in loggers:
+        if handler not in logger.handlers:
+            logger.handlers.insert(0, handler)
+
+
+@pytest.fixture(autouse=True)
+def _no_id_number_in_logs():
+    """Fail the test if any log record it made carries a full ID number."""
+    _gates_install(_id_number_log_gate)  # settings (LOGGING) may have been reapplied
+    _id_number_log_gate.offenders.clear()
+    yield
+    offenders = list(_id_number_log_gate.offenders)
+    _id_number_log_gate.offenders.clear()
+    if offenders:
+        pytest.fail(
+            "a log record carries a full ID number (redact it where it is logged):\n"
+            + "\n".join(offenders),
+            pytrace=False,
+        )
+
+
+# --- end c14-gates ---
