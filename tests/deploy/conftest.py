@@ -243,6 +243,9 @@ def deployment(tmp_path_factory):
                     **deploy.env,
                     "DJANGO_SETTINGS_MODULE": "training_platform.settings.dev",
                     "DJANGO_DEBUG": "0",
+                    # Wagtail queues a reference-index update per saved object: into
+                    # the database's queue (never run here), not the RQ worker's.
+                    "DJANGO_TASKS_BACKEND": "db",
                 },
             )
         roster = deploy.tmp / "roster.xlsx"
