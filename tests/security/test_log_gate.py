@@ -23,10 +23,24 @@ def test_it_catches_a_record_before_the_console_filter_redacts_it():
     try:
         logging.getLogger("tests.security.probe").warning("imported %s", number)
         # ``django`` does not propagate: the gate sits on it too.
-        logging.getLogger("django.request").error("Not Found: /verify/%s/", number)
+        logging.getLogger("django.gates_probe").error("path /x/%s/", number)
         assert len(gate.offenders) == 2
         assert all(number in line for line in gate.offenders)
         logging.getLogger("tests.security.probe").warning("masked %s", number[:2])
         assert len(gate.offenders) == 2
+    finally:
+        gate.offenders.clear()  # this test's records are the point, not a leak
+
+
+def test_djangos_request_log_is_redacted_on_the_logger(caplog):
+    """Django logs 404s with the path, which may hold a typed ID number: the settings
+    put the redacting filter on the ``django.request`` logger itself."""
+    number = make_id_number("520302")
+    gate = conftest._id_number_log_gate
+    try:
+        logging.getLogger("django.request").warning("Not Found: /verify/%s/", number)
+        assert gate.offenders == []
+        assert number not in caplog.text
+        assert f"{number[:2]}**************{number[-2:]}" in caplog.text
     finally:
         gate.offenders.clear()  # this test's records are the point, not a leak

@@ -269,3 +269,23 @@ def test_the_walk_covers_the_projects_screens():
     ):
         assert expected in texts
     assert len(texts) > 250
+
+
+def test_the_walk_is_signed_in_and_reaches_its_own_side(world):
+    """The refusals above mean something: each role's session works and reaches its own
+    side's objects, while the same screen with the foreign object is refused."""
+    from courses.models import TrainingClass
+    from subsidies.models import Claim
+    from trainees.models import Trainee
+
+    cases = [
+        ("institution", "/admin/trainingclass/inspect/{}/", TrainingClass),
+        ("prefecture_bureau", "/admin/subsidies/review/{}/", Claim),
+        ("auditor", "/admin/trainees/inspect/{}/", Trainee),
+    ]
+    for role, path, model in cases:
+        own = _client(world, role).get(path.format(world.own.objects[model].pk))
+        assert own.status_code == 200, (role, path)
+        foreign = _client(world, role).get(path.format(world.foreign.objects[model].pk))
+        assert _is_refusal(foreign), (role, path, foreign.status_code)
+    assert _client(world, "trainee").get("/me/").status_code == 200

@@ -348,6 +348,14 @@ LOGGING = {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+# --- c14-gates ---
+# Django logs every 404/5xx with the request path ("Not Found: /verify/<what was typed>/"),
+# and people type ID numbers into addresses: redact on the logger itself, before any
+# handler sees the record (a handler without the filter would print it whole).
+# (django.server, runserver's request lines, keeps Django's own handler and reaches
+# the console filtered, tests/training_platform/test_logging.py.)
+LOGGING["loggers"]["django.request"] = {"filters": ["redact_pii"]}
+# --- end c14-gates ---
 
 # --- sign-up with proof of control and SMS (issue 9, item 3) ---------------------------
 # Which gateway carries text messages (training_platform/sms/): console (development,
