@@ -1,5 +1,6 @@
 import io
 import json
+from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -175,13 +176,21 @@ def test_trainees_carry_valid_id_numbers_and_phones_from_all_nine_prefectures(se
         if trainee.id_number_hash in own:
             own_prefectures.add(trainee.household_region_id[:4])
             assert trainee.household_region_id[:4] == county[:4]
-            assert trainee.residence_region_id[:4] in {county[:4], "5201", "5203"}
+            # Most live where they are registered, many in 贵阳 or 遵义, a few
+            # elsewhere in the province.
+            assert trainee.residence_region_id[:2] == "52"
         else:
             prefecture = history[county]
             assert trainee.household_region_id[:4] == prefecture
             assert trainee.residence_region_id[:4] in {prefecture, "5201", "5203"}
         assert normalize_mobile(trainee.phone) == trainee.phone
         assert 2 <= len(trainee.name) <= 3
+    residences = Counter(
+        trainee.residence_region_id[:4]
+        for trainee in trainees
+        if trainee.id_number_hash in own
+    )
+    assert residences["5201"] > residences["5204"]
     assert own_prefectures == {
         "5201",
         "5202",
