@@ -9,7 +9,7 @@ import functools
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.http import HttpResponse
 
@@ -25,15 +25,25 @@ def parse_rate(value: str) -> tuple[int, int]:
     return int(count), int(seconds or 60)
 
 
+def _redis_client(backend: RedisCache, key: str):
+    """The write client for ``key``, kept on the (per-thread) cache backend: Django makes
+    a new redis-py client on every call, and building one costs more than the round trip."""
+    clients = backend.__dict__.setdefault("_ratelimit_clients", {})
+    index = backend._cache._get_connection_pool_index(write=True)
+    if index not in clients:
+        clients[index] = backend._cache.get_client(key, write=True)
+    return clients[index]
+
+
 def _count(key: str, window: int) -> int:
     """This window's count after this request, in one step of the shared cache."""
-    if isinstance(cache, RedisCache):
+    backend = caches["default"]  # `cache` is a proxy: isinstance needs the backend
+    if isinstance(backend, RedisCache):
         # One round trip (INCR and EXPIRE NX in a MULTI block) instead of the three the
         # generic path makes on Redis (SET NX, then EXISTS and INCRBY): the limit sits in
         # front of every public verification, so its cost is paid on each request.
-        full_key = cache.make_and_validate_key(key)
-        client = cache._cache.get_client(full_key, write=True)
-        pipe = client.pipeline(transaction=True)
+        full_key = backend.make_and_validate_key(key)
+        pipe = _redis_client(backend, full_key).pipeline(transaction=True)
         pipe.incr(full_key)
         pipe.expire(full_key, window + 1, nx=True)
         count, _ = pipe.execute()
