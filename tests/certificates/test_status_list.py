@@ -219,7 +219,7 @@ def province_rows(count=600_000, changed=3_000, seed=15):
     ]
 
 
-def test_the_list_for_600000_certificates_is_a_few_kilobytes():
+def test_the_list_for_600000_certificates_stays_under_32_kb_in_the_worst_case():
     rows = province_rows()
     size = status_list.list_size(600_000)
     document = document_for(rows, size=size)
