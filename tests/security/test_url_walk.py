@@ -47,6 +47,7 @@ PUBLIC = {
     "certificate_verify": "the verification page of a token (printed QR code)",
     "api:api_certificate": "the verification API of a token",
     "api_certificate": "the verification API of a token",
+    "certificate_credential": "a token's verifiable credential: the verification page's facts, signed",
     "class_enrol": "an open class's enrolment page (the catalogue is public)",
 }
 # The audited reveal action (trainees.services.trainee_reveal_pii) is the one place a

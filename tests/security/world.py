@@ -25,6 +25,7 @@ from certificates.models import (
     VerificationLog,
     VerificationOutcome,
 )
+from certificates.scan_models import SpotCheck, SpotCheckItem
 from competitions.models import (
     Competition,
     CompetitionLevel,
@@ -232,6 +233,25 @@ def _side(label: str, prefecture: str, county: str, tag: str) -> Side:
         kind=inst.kind,
         region=county_region,
     )
+    # A 核查记录 of this side's certificate, saved by an auditor of this prefecture.
+    checked_at = timezone.now()
+    spot_check = SpotCheck.objects.create(
+        checked_by=staff_user(
+            Role.AUDITOR, region_code=prefecture, username=f"sec_auditor_{prefecture}"
+        ),
+        started_at=checked_at,
+        ended_at=checked_at,
+        place=f"{tag}城抽查现场",
+    )
+    SpotCheckItem.objects.create(
+        spot_check=spot_check,
+        certificate=certificate,
+        number=certificate.number,
+        verdict="genuine",
+        status=certificate.display_status(),
+        scanned_at=checked_at,
+    )
+    side.private.append(f"{tag}城抽查现场")
     activation = ActivationCode.objects.create(
         trainee=people[2],
         code_hash="x" * 64,
@@ -266,6 +286,7 @@ def _side(label: str, prefecture: str, county: str, tag: str) -> Side:
         token,
         change,
         activation,
+        spot_check,
         # Not a 公共实训基地: those are shared facilities every institution sees
         # (bases.policies.base_view); a high-skill base is its host's and its region's.
         TrainingBaseFactory(
