@@ -30,7 +30,11 @@ def test_artifact_names_are_one_readable_file_per_test():
 
 def test_a_failing_browser_test_leaves_a_full_page_png_of_every_open_page(tmp_path):
     if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian chromium is not installed")
+        if os.environ.get(
+            "CI"
+        ):  # as the browser fixture: CI must not skip browser tests
+            pytest.fail(f"chromium is required in CI and was not found at {CHROMIUM}")
+        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
     # A separate pytest run whose conftest uses this project's hook and browser
     # bookkeeping; its one failing test has two pages open, the first taller than
     # its window; its passing test must leave nothing behind.
